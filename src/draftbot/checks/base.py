@@ -1,0 +1,58 @@
+"""What every check module shares: a hit at an offset, and a masked view of the draft text."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A finding before it is placed: offsets into the draft text instead of line/column."""
+
+    rule: str
+    level: str
+    start: int
+    end: int
+    message: str
+    suggestion: str = ""
+    section_index: int | None = None  # set by checks that know the section without an offset
+
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
+def front_matter_end(text: str) -> int:
+    m = _FRONT_MATTER.match(text)
+    return m.end() if m else 0
+
+
+def mask_text(text: str) -> str:
+    """The text with front matter and HTML comments blanked out (offsets and lines unchanged)."""
+
+    def blank(m: re.Match) -> str:
+        return re.sub(r"[^\n]", " ", m.group())
+
+    end = front_matter_end(text)
+    masked = blank_range(text, 0, end) if end else text
+    return _COMMENT.sub(blank, masked)
+
+
+def blank_range(text: str, start: int, end: int) -> str:
+    return text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
+
+
+class LineIndex:
+    """Offset -> (line, column), both 1-based."""
+
+    def __init__(self, text: str):
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        i = bisect_right(self.starts, offset) - 1
+        return i + 1, offset - self.starts[i] + 1
+
+    def line_start(self, line: int) -> int:
+        return self.starts[max(0, min(line, len(self.starts)) - 1)]

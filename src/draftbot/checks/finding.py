@@ -1,0 +1,183 @@
+"""One finding record and the three ways to print a list of them (text, line, json)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+
+LEVELS = ("info", "warning", "error")
+LEVEL_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
+RULE_IDS = (
+    "section-missing",
+    "section-empty",
+    "section-failed",
+    "section-order",
+    "section-length",
+    "formulation-missing",
+    "formulation-noncanonical",
+    "formulation-dated",
+    "placeholder",
+    "figure-ungrounded",
+    "fact-dropped",
+    "sample-leak",
+)
+
+
+def level_rank(level: str) -> int:
+    return LEVELS.index(level)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem in a draft. `line` and `column` are 1-based positions in the draft file;
+    `section` names the section ("二、履职尽责", or "" for the whole document) and
+    `section_index` is its 1-based position among the draft's sections (for `regen --section`)."""
+
+    rule: str
+    level: str
+    message: str
+    line: int = 1
+    column: int = 1
+    text: str = ""
+    suggestion: str = ""
+    section: str = ""
+    section_index: int | None = None
+
+    def sort_key(self) -> tuple:
+        return (self.line, self.column, self.rule, self.message, self.text)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Summary:
+    errors: int = 0
+    warnings: int = 0
+    infos: int = 0
+    placeholders: int = 0
+    by_rule: dict[str, int] = field(default_factory=dict)
+    sections_with_errors: list[int] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.errors + self.warnings + self.infos
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    return sorted(set(findings), key=Finding.sort_key)
+
+
+def filter_level(findings: list[Finding], min_level: str) -> list[Finding]:
+    floor = level_rank(min_level)
+    return [f for f in findings if level_rank(f.level) >= floor]
+
+
+def summarize(findings: list[Finding], skipped: list[str] | None = None) -> Summary:
+    levels = Counter(f.level for f in findings)
+    sections = sorted({f.section_index for f in findings if f.level == "error" and f.section_index})
+    return Summary(
+        errors=levels["error"],
+        warnings=levels["warning"],
+        infos=levels["info"],
+        placeholders=sum(1 for f in findings if f.rule == "placeholder"),
+        by_rule=dict(sorted(Counter(f.rule for f in findings).items())),
+        sections_with_errors=sections,
+        skipped=list(skipped or []),
+    )
+
+
+def summary_line(summary: Summary) -> str:
+    if not summary.total:
+        text = "检查通过：未发现问题。"
+    else:
+        text = (
+            f"共 {summary.total} 处问题：错误 {summary.errors}，警告 {summary.warnings}，"
+            f"提示 {summary.infos}"
+        )
+        if summary.placeholders:
+            text += f"；待填空白 {summary.placeholders} 处"
+        text += "。"
+    return text
+
+
+# ------------------------------------------------------------------ formats
+
+
+def format_line(findings: list[Finding], path: str) -> str:
+    """`path:line:col:rule:message`, one per finding, sorted; stable for editors and CI."""
+    rows = [f"{path}:{f.line}:{f.column}:{f.rule}:{_one_line(f.message)}" for f in sort_findings(findings)]
+    return "\n".join(rows) + ("\n" if rows else "")
+
+
+def format_json(findings: list[Finding], path: str, skipped: list[str] | None = None) -> str:
+    ordered = sort_findings(findings)
+    summary = summarize(ordered, skipped)
+    data = {
+        "path": path,
+        "findings": [f.to_dict() for f in ordered],
+        "summary": {
+            "errors": summary.errors,
+            "warnings": summary.warnings,
+            "infos": summary.infos,
+            "total": summary.total,
+            "placeholders": summary.placeholders,
+            "by_rule": summary.by_rule,
+            "sections_with_errors": summary.sections_with_errors,
+            "regen": [regen_command(path, n) for n in summary.sections_with_errors],
+            "skipped": summary.skipped,
+        },
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def regen_command(path: str, section_index: int) -> str:
+    return f"draftbot regen {_quote(path)} --section {section_index}"
+
+
+def render_text(findings: list[Finding], path: str, console, skipped: list[str] | None = None) -> None:
+    """Print findings grouped by section on a rich console, then the summary and regen commands."""
+    from rich.markup import escape
+
+    ordered = sort_findings(findings)
+    summary = summarize(ordered, skipped)
+    style = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+    groups: dict[tuple[int, str], list[Finding]] = {}
+    for f in ordered:
+        groups.setdefault((f.section_index or 0, f.section), []).append(f)
+    console.print(f"[bold]检查 {escape(path)}[/bold]")
+    for (_, section), items in sorted(groups.items(), key=lambda kv: (kv[0][0], min(f.line for f in kv[1]))):
+        console.print(f"\n[bold]{escape(section or '全文')}[/bold]")
+        for f in items:
+            where = f"{f.line}:{f.column}"
+            quoted = f" “{escape(_clip(f.text))}”" if f.text else ""
+            console.print(
+                f"  {where:>8}  [{style[f.level]}]{LEVEL_NAMES[f.level]}[/]  {f.rule}{quoted}  {escape(f.message)}"
+            )
+            if f.suggestion:
+                console.print(f"            [dim]建议：{escape(f.suggestion)}[/dim]")
+    for note in summary.skipped:
+        console.print(f"\n[dim]{escape(note)}[/dim]")
+    colour = "red" if summary.errors else ("yellow" if summary.warnings else "green")
+    console.print(f"\n[bold {colour}]{summary_line(summary)}[/]")
+    if summary.sections_with_errors:
+        console.print("以下部分有错误，可以重新生成：")
+        for n in summary.sections_with_errors:
+            console.print(f"  {escape(regen_command(path, n))}")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _clip(text: str, width: int = 24) -> str:
+    text = _one_line(text)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _quote(path: str) -> str:
+    if path and all(ch.isalnum() or ch in "/._-+" or ord(ch) > 127 for ch in path):
+        return path
+    return "'" + path.replace("'", "'\\''") + "'"

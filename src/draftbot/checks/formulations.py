@@ -1,0 +1,165 @@
+"""Formulation rules: `formulation-noncanonical` (wrong → right, enumerations incomplete or out of
+order), `formulation-dated` (wording that is not current in the report's period) and
+`formulation-missing` (a plan section's required formulations)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from draftbot.checks.base import Hit
+from draftbot.checks.rules import DatedRule, Enumeration, Substitution
+
+_SEPARATORS = re.compile(r"[、，,和及与\s“”\"'‘’]*|以及")
+_QUOTES = str.maketrans("", "", "“”\"'‘’「」")
+
+
+# ------------------------------------------------------------------ canonical forms
+
+
+def find_noncanonical(text: str, subs: list[Substitution], enums: list[Enumeration]) -> list[Hit]:
+    hits = list(_substitutions(text, subs))
+    taken = [(h.start, h.end) for h in hits]
+    for hit in _enumerations(text, enums):
+        if all(hit.end <= s or hit.start >= e for s, e in taken):
+            hits.append(hit)
+    return hits
+
+
+def _substitutions(text: str, subs: list[Substitution]) -> Iterable[Hit]:
+    for sub in subs:
+        for wrong in sub.wrong:
+            start = text.find(wrong)
+            while start != -1:
+                end = start + len(wrong)
+                message = sub.message or f"“{wrong}”不是规范表述，应为“{sub.right}”。"
+                if sub.source:
+                    message += f"（依据：{sub.source}）"
+                yield Hit("formulation-noncanonical", sub.level, start, end, message, f"改为“{sub.right}”。")
+                start = text.find(wrong, end)
+
+
+def _enumerations(text: str, enums: list[Enumeration]) -> Iterable[Hit]:
+    for enum in enums:
+        for group in _groups(text, enum):
+            hit = _judge(text, enum, group)
+            if hit is not None:
+                yield hit
+
+
+def _token_pattern(enum: Enumeration) -> re.Pattern:
+    words = list(enum.items)
+    if enum.suffix:
+        words += [i[: -len(enum.suffix)] for i in enum.items]
+    if enum.prefix:
+        words += [i[len(enum.prefix) :] for i in enum.items]
+    words = [w for w in words if w]
+    return re.compile("|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)))
+
+
+def _item_index(enum: Enumeration, token: str) -> int:
+    for i, item in enumerate(enum.items):
+        if token == item or (enum.suffix and token + enum.suffix == item) or (
+            enum.prefix and enum.prefix + token == item
+        ):
+            return i
+    return -1
+
+
+def _groups(text: str, enum: Enumeration) -> Iterable[list[re.Match]]:
+    """Runs of the enumeration's items separated only by list separators (、，和)."""
+    group: list[re.Match] = []
+    for m in _token_pattern(enum).finditer(text):
+        if group and _SEPARATORS.fullmatch(text[group[-1].end() : m.start()]) and m.start() - group[-1].end() <= 3:
+            group.append(m)
+            continue
+        if group:
+            yield group
+        group = [m]
+    if group:
+        yield group
+
+
+def _judge(text: str, enum: Enumeration, group: list[re.Match]) -> Hit | None:
+    tokens = [m.group() for m in group]
+    full = [t in enum.items for t in tokens]
+    if len(tokens) < 2 or not any(full):
+        return None
+    if enum.suffix and not full[-1] or enum.prefix and not full[0]:
+        return None  # 理论、制度 alone are ordinary words
+    if _continues(text, group[0].start(), group[-1].end()):
+        return None  # a longer free list: 政治意识、大局意识和责任意识
+    indices = [_item_index(enum, t) for t in tokens]
+    if len(set(indices)) != len(indices):
+        return None
+    start, end = group[0].start(), group[-1].end()
+    canonical = "、".join(enum.items)
+    source = f"（依据：{enum.source}）" if enum.source else ""
+    missing = [enum.items[i] for i in range(len(enum.items)) if i not in indices]
+    if missing and enum.complete:
+        message = f"“{enum.name}”列举不完整，缺少“{'、'.join(missing)}”；规范写法为“{canonical}”。{source}"
+        return Hit("formulation-noncanonical", enum.level, start, end, message, f"改为“{canonical}”。")
+    if enum.ordered and indices != sorted(indices):
+        message = f"“{enum.name}”的顺序不对，规范顺序为“{canonical}”。{source}"
+        return Hit("formulation-noncanonical", enum.level, start, end, message, f"改为“{canonical}”。")
+    return None
+
+
+def _continues(text: str, start: int, end: int) -> bool:
+    """True when the run is part of a longer list with items of its own (……和责任意识)."""
+    before = text[max(0, start - 2) : start]
+    after = text[end : end + 3]
+    return bool(_LIST_BEFORE.search(before) or _LIST_AFTER.match(after))
+
+
+_LIST_BEFORE = re.compile(r"[\u4e00-\u9fff](?:、|和|及|与)$")
+_LIST_AFTER = re.compile(r"(?:、|和|及|与|以及)[\u4e00-\u9fff]")
+
+
+# ------------------------------------------------------------------ dated wording
+
+
+def find_dated(text: str, rules: list[DatedRule], period: int) -> list[Hit]:
+    hits = []
+    for rule in rules:
+        if rule.is_current(period):
+            continue
+        for m in rule.pattern.finditer(text):
+            if _in_history(text, m.start(), m.end(), rule.history_context):
+                continue
+            hits.append(_dated_hit(rule, m, period))
+    return hits
+
+
+def _in_history(text: str, start: int, end: int, words: list[str]) -> bool:
+    window = text[max(0, start - 10) : end + 10]
+    return any(w in window for w in words)
+
+
+def _dated_hit(rule: DatedRule, m: re.Match, period: int) -> Hit:
+    label = rule.label or m.group()
+    if rule.start is not None and period < rule.start:
+        when = f"{rule.start}年起才使用"
+    elif rule.start is not None and rule.until is not None:
+        when = f"只在{rule.start}—{rule.until}年是当前表述" if rule.start != rule.until else f"是{rule.start}年的表述"
+    else:
+        when = f"只到{rule.until}年为当前表述"
+    now = rule.now_text(period)
+    message = f"{label}{when}，不适合作为{period}年报告的当前表述" + (f"：{now}。" if now else "。")
+    if rule.source:
+        message += f"（依据：{rule.source}）"
+    suggestion = "改为当前表述；如确是回顾往年，请写明时期（如“‘十四五’时期”）。"
+    return Hit("formulation-dated", rule.level, m.start(), m.end(), message, suggestion)
+
+
+# ------------------------------------------------------------------ required formulations
+
+
+def normalise(text: str) -> str:
+    """Text for presence tests: quotes and whitespace removed."""
+    return re.sub(r"\s+", "", text.translate(_QUOTES))
+
+
+def missing_required(body: str, required: list[str]) -> list[str]:
+    flat = normalise(body)
+    return [r for r in required if normalise(r) not in flat]

@@ -1,0 +1,421 @@
+"""The checker's rules as data: YAML files in data/rules/ plus a user's --rules DIR.
+
+Every file is a mapping with optional `source` / `description` and any of these lists:
+
+  placeholders:   {id, name, chars | literal | regex, [message], [level]}
+  substitutions:  {wrong: str | [str], right, [source], [level], [message]}
+  enumerations:   {name, items: [..], [suffix | prefix], [complete], [ordered], [source]}
+  dated:          {id, patterns: [regex], current: {from, until}, now: [{from, until, text}] | str,
+                   [history_context: [..]], [level], [source]}
+  not_figures:    [str]   formulations with a numeral that are not figures (两个维护)
+  formulation_tails: [str]
+  allowed_years:  [int]   years a report may name without the facts (2035)
+  names:          [regex] company / place / person names that mark a sample's specifics
+
+A file that breaks these rules is rejected with a message naming the file and line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from draftbot.errors import InputError
+
+LEVELS = ("info", "warning", "error")
+_KNOWN_KEYS = {
+    "source", "description", "placeholders", "substitutions", "enumerations", "dated",
+    "not_figures", "formulation_tails", "allowed_years", "names", "leak",
+}
+
+
+class RuleError(InputError):
+    """A rule file is missing, not YAML, or breaks the rule schema."""
+
+
+@dataclass
+class PlaceholderRule:
+    id: str
+    name: str
+    pattern: re.Pattern
+    kind: str  # chars | literal | regex
+    chars: str = ""
+    level: str = "warning"
+    message: str = ""
+    origin: str = ""
+
+
+@dataclass
+class Substitution:
+    wrong: list[str]
+    right: str
+    level: str = "error"
+    message: str = ""
+    source: str = ""
+    origin: str = ""
+
+
+@dataclass
+class Enumeration:
+    name: str
+    items: list[str]
+    suffix: str = ""
+    prefix: str = ""
+    complete: bool = True
+    ordered: bool = True
+    level: str = "error"
+    source: str = ""
+    origin: str = ""
+
+
+@dataclass
+class NowText:
+    start: int
+    until: int
+    text: str
+
+
+@dataclass
+class DatedRule:
+    id: str
+    pattern: re.Pattern
+    start: int | None
+    until: int | None
+    now: list[NowText]
+    history_context: list[str] = field(default_factory=list)
+    level: str = "error"
+    label: str = ""
+    source: str = ""
+    origin: str = ""
+
+    def is_current(self, year: int) -> bool:
+        return (self.start is None or year >= self.start) and (self.until is None or year <= self.until)
+
+    def now_text(self, year: int) -> str:
+        return next((n.text for n in self.now if n.start <= year <= n.until), "")
+
+
+@dataclass
+class LeakSettings:
+    min_specific_run: int = 12
+    min_verbatim_run: int = 30
+
+
+@dataclass
+class RuleSet:
+    placeholders: list[PlaceholderRule] = field(default_factory=list)
+    substitutions: list[Substitution] = field(default_factory=list)
+    enumerations: list[Enumeration] = field(default_factory=list)
+    dated: list[DatedRule] = field(default_factory=list)
+    not_figures: list[str] = field(default_factory=list)
+    formulation_tails: list[str] = field(default_factory=list)
+    allowed_years: list[int] = field(default_factory=list)
+    names: list[re.Pattern] = field(default_factory=list)
+    leak: LeakSettings = field(default_factory=LeakSettings)
+    files: list[Path] = field(default_factory=list)
+
+    def figure_options(self):
+        from draftbot.checks.figures_impl import FigureOptions
+
+        return FigureOptions(tuple(self.not_figures), tuple(self.formulation_tails))
+
+
+# ------------------------------------------------------------------ loading
+
+
+_CACHE: dict[tuple, RuleSet] = {}
+
+
+def load_rules(extra_dir: str | Path | None = None) -> RuleSet:
+    """The built-in rules, extended by the .yaml/.yml files in `extra_dir` (if given)."""
+    from draftbot.resources import rules_dir
+
+    files = _rule_files(rules_dir(), builtin=True)
+    if extra_dir is not None:
+        files += _rule_files(Path(extra_dir), builtin=False)
+    key = tuple((str(p), p.stat().st_mtime_ns) for p in files)
+    if key not in _CACHE:
+        rules = RuleSet(files=files)
+        for path in files:
+            _RuleFile(path).load_into(rules)
+        _CACHE[key] = rules
+    return _CACHE[key]
+
+
+def _rule_files(folder: Path, builtin: bool) -> list[Path]:
+    if not folder.exists():
+        raise RuleError(f"找不到规则文件夹“{folder}”，请检查 --rules 的路径。")
+    if folder.is_file():
+        return [folder]
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".yaml", ".yml") and p.is_file())
+    if not files and not builtin:
+        raise RuleError(f"规则文件夹“{folder}”中没有 .yaml 或 .yml 规则文件。")
+    return files
+
+
+class _Node:
+    """A YAML value with the line it starts on (1-based)."""
+
+    __slots__ = ("value", "line")
+
+    def __init__(self, value, line: int):
+        self.value = value
+        self.line = line
+
+
+def _parse_yaml(path: Path, text: str) -> _Node:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        node = yaml.compose(text, Loader=loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"第 {mark.line + 1} 行：" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise RuleError(f"规则文件“{path}”{where}不是合法的 YAML（{problem}）。") from exc
+    if node is None:
+        return _Node({}, 1)
+    return _convert(node, loader)
+
+
+def _convert(node, loader) -> _Node:
+    import yaml
+
+    line = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        return _Node({k.value: _convert(v, loader) for k, v in node.value}, line)
+    if isinstance(node, yaml.SequenceNode):
+        return _Node([_convert(v, loader) for v in node.value], line)
+    if node.tag == "tag:yaml.org,2002:str":
+        return _Node(node.value, line)
+    return _Node(yaml.load(node.value, Loader=loader), line)
+
+
+class _RuleFile:
+    def __init__(self, path: Path):
+        self.path = path
+
+    def fail(self, line: int, problem: str) -> RuleError:
+        return RuleError(f"规则文件“{self.path}”第 {line} 行：{problem}")
+
+    def load_into(self, rules: RuleSet) -> None:
+        from draftbot.textio import read_text
+
+        try:
+            text = read_text(self.path, "规则文件")
+        except InputError as exc:
+            raise RuleError(exc.message) from exc
+        root = _parse_yaml(self.path, text)
+        if not isinstance(root.value, dict):
+            raise self.fail(root.line, "文件内容应是键值对（如 placeholders:、substitutions:、dated:）。")
+        for key, node in root.value.items():
+            if key not in _KNOWN_KEYS:
+                known = "、".join(sorted(_KNOWN_KEYS - {"source", "description"}))
+                raise self.fail(node.line, f"未知的键“{key}”。可用的键：{known}。")
+        source = self.str_of(root.value["source"], "source") if "source" in root.value else ""
+        handlers = {
+            "placeholders": (self.placeholder, rules.placeholders),
+            "substitutions": (self.substitution, rules.substitutions),
+            "enumerations": (self.enumeration, rules.enumerations),
+            "dated": (self.dated, rules.dated),
+            "names": (self.name_pattern, rules.names),
+            "not_figures": (self.plain_str, rules.not_figures),
+            "formulation_tails": (self.plain_str, rules.formulation_tails),
+            "allowed_years": (self.year, rules.allowed_years),
+        }
+        for key, (handler, target) in handlers.items():
+            if key in root.value:
+                for item in self.list_of(root.value[key], key):
+                    target.append(handler(item, source))
+        if "leak" in root.value:
+            self.leak(root.value["leak"], rules.leak)
+
+    # ------------------------------------------------------------ field helpers
+
+    def list_of(self, node: _Node, key: str) -> list[_Node]:
+        if not isinstance(node.value, list):
+            raise self.fail(node.line, f"“{key}”应是一个列表（每项以“- ”开头）。")
+        return node.value
+
+    def mapping(self, node: _Node, what: str, required: tuple[str, ...]) -> dict[str, _Node]:
+        if not isinstance(node.value, dict):
+            raise self.fail(node.line, f"{what}的每一项应是键值对。")
+        for key in required:
+            if key not in node.value:
+                raise self.fail(node.line, f"{what}缺少必填项“{key}”。")
+        return node.value
+
+    def str_of(self, node: _Node, key: str) -> str:
+        if isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+            return str(node.value)
+        if not isinstance(node.value, str) or not node.value.strip():
+            raise self.fail(node.line, f"“{key}”应是非空文本。")
+        return node.value.strip()
+
+    def strs_of(self, node: _Node, key: str) -> list[str]:
+        if isinstance(node.value, list):
+            items = [self.str_of(n, key) for n in node.value]
+            if not items:
+                raise self.fail(node.line, f"“{key}”不能是空列表。")
+            return items
+        return [self.str_of(node, key)]
+
+    def level(self, entry: dict[str, _Node], default: str) -> str:
+        if "level" not in entry:
+            return default
+        value = entry["level"].value
+        if value not in LEVELS:
+            raise self.fail(entry["level"].line, f"level 只能是 error、warning 或 info，而不是“{value}”。")
+        return value
+
+    def regex(self, node: _Node, key: str) -> re.Pattern:
+        text = self.str_of(node, key)
+        try:
+            return re.compile(text)
+        except re.error as exc:
+            raise self.fail(node.line, f"“{key}”不是合法的正则表达式：{exc}") from exc
+
+    def int_of(self, node: _Node, key: str) -> int:
+        value = node.value
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value.strip())
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise self.fail(node.line, f"“{key}”应是整数（年份写成 2025 这样的四位数）。")
+        return value
+
+    def optional(self, entry: dict[str, _Node], key: str, default: str = "") -> str:
+        return self.str_of(entry[key], key) if key in entry else default
+
+    def bool_of(self, entry: dict[str, _Node], key: str, default: bool) -> bool:
+        if key not in entry:
+            return default
+        if not isinstance(entry[key].value, bool):
+            raise self.fail(entry[key].line, f"“{key}”应是 true 或 false。")
+        return entry[key].value
+
+    def check_keys(self, entry: dict[str, _Node], allowed: set[str], what: str) -> None:
+        for key, node in entry.items():
+            if key not in allowed:
+                raise self.fail(node.line, f"{what}中有未知的键“{key}”。可用的键：{'、'.join(sorted(allowed))}。")
+
+    # ------------------------------------------------------------ entries
+
+    def placeholder(self, node: _Node, source: str) -> PlaceholderRule:
+        entry = self.mapping(node, "placeholders", ("id",))
+        self.check_keys(entry, {"id", "name", "chars", "literal", "regex", "level", "message"}, "placeholders")
+        kinds = [k for k in ("chars", "literal", "regex") if k in entry]
+        if len(kinds) != 1:
+            raise self.fail(node.line, "placeholders 的每一项要且只要写 chars、literal、regex 中的一个。")
+        kind = kinds[0]
+        text = self.str_of(entry[kind], kind)
+        if kind == "chars":
+            pattern = re.compile("[" + re.escape(text) + "]+")
+        elif kind == "literal":
+            pattern = re.compile(re.escape(text))
+        else:
+            pattern = self.regex(entry[kind], kind)
+            if pattern.match(""):
+                raise self.fail(entry[kind].line, "占位符的正则表达式不能匹配空字符串。")
+        return PlaceholderRule(
+            id=self.str_of(entry["id"], "id"),
+            name=self.optional(entry, "name", text),
+            pattern=pattern,
+            kind=kind,
+            chars=text if kind == "chars" else "",
+            level=self.level(entry, "warning"),
+            message=self.optional(entry, "message"),
+            origin=f"{self.path}:{node.line}",
+        )
+
+    def substitution(self, node: _Node, source: str) -> Substitution:
+        entry = self.mapping(node, "substitutions", ("wrong", "right"))
+        self.check_keys(entry, {"wrong", "right", "level", "message", "source"}, "substitutions")
+        wrong = self.strs_of(entry["wrong"], "wrong")
+        right = self.str_of(entry["right"], "right")
+        if right in wrong:
+            raise self.fail(entry["wrong"].line, f"“{right}”同时出现在 wrong 和 right 中。")
+        return Substitution(wrong, right, self.level(entry, "error"), self.optional(entry, "message"),
+                            self.optional(entry, "source", source), f"{self.path}:{node.line}")
+
+    def enumeration(self, node: _Node, source: str) -> Enumeration:
+        entry = self.mapping(node, "enumerations", ("name", "items"))
+        allowed = {"name", "items", "suffix", "prefix", "complete", "ordered", "level", "source"}
+        self.check_keys(entry, allowed, "enumerations")
+        items = self.strs_of(entry["items"], "items")
+        if len(items) < 2 or len(set(items)) != len(items):
+            raise self.fail(entry["items"].line, "items 至少要有两项，且不能重复。")
+        suffix, prefix = self.optional(entry, "suffix"), self.optional(entry, "prefix")
+        for affix, test in ((suffix, str.endswith), (prefix, str.startswith)):
+            if affix and not all(test(i, affix) for i in items):
+                raise self.fail(node.line, f"items 中的每一项都应包含“{affix}”。")
+        return Enumeration(
+            name=self.str_of(entry["name"], "name"), items=items, suffix=suffix, prefix=prefix,
+            complete=self.bool_of(entry, "complete", True), ordered=self.bool_of(entry, "ordered", True),
+            level=self.level(entry, "error"), source=self.optional(entry, "source", source),
+            origin=f"{self.path}:{node.line}",
+        )
+
+    def dated(self, node: _Node, source: str) -> DatedRule:
+        entry = self.mapping(node, "dated", ("id", "patterns", "current"))
+        allowed = {"id", "label", "patterns", "current", "now", "history_context", "level", "source"}
+        self.check_keys(entry, allowed, "dated")
+        patterns = [self.regex(n, "patterns") for n in self.list_of(entry["patterns"], "patterns")]
+        start, until = self.period(entry["current"])
+        return DatedRule(
+            id=self.str_of(entry["id"], "id"),
+            pattern=re.compile("|".join(f"(?:{p.pattern})" for p in patterns)),
+            start=start, until=until, now=self.now_texts(entry.get("now")),
+            history_context=self.strs_of(entry["history_context"], "history_context")
+            if "history_context" in entry else [],
+            level=self.level(entry, "error"), label=self.optional(entry, "label"),
+            source=self.optional(entry, "source", source), origin=f"{self.path}:{node.line}",
+        )
+
+    def period(self, node: _Node) -> tuple[int | None, int | None]:
+        entry = self.mapping(node, "current", ())
+        self.check_keys(entry, {"from", "until"}, "current")
+        if not entry:
+            raise self.fail(node.line, "current 至少要写 from 或 until（年份）。")
+        start = self.int_of(entry["from"], "from") if "from" in entry else None
+        until = self.int_of(entry["until"], "until") if "until" in entry else None
+        if start is not None and until is not None and start > until:
+            raise self.fail(node.line, f"current 的 from（{start}）晚于 until（{until}）。")
+        return start, until
+
+    def now_texts(self, node: _Node | None) -> list[NowText]:
+        if node is None:
+            return []
+        if isinstance(node.value, str):
+            return [NowText(0, 9999, self.str_of(node, "now"))]
+        out = []
+        for item in self.list_of(node, "now"):
+            entry = self.mapping(item, "now", ("text",))
+            self.check_keys(entry, {"from", "until", "text"}, "now")
+            start = self.int_of(entry["from"], "from") if "from" in entry else 0
+            until = self.int_of(entry["until"], "until") if "until" in entry else 9999
+            out.append(NowText(start, until, self.str_of(entry["text"], "text")))
+        return out
+
+    def name_pattern(self, node: _Node, source: str) -> re.Pattern:
+        pattern = self.regex(node, "names")
+        if pattern.match(""):
+            raise self.fail(node.line, "names 中的正则表达式不能匹配空字符串。")
+        return pattern
+
+    def plain_str(self, node: _Node, source: str) -> str:
+        return self.str_of(node, "not_figures / formulation_tails")
+
+    def year(self, node: _Node, source: str) -> int:
+        return self.int_of(node, "allowed_years")
+
+    def leak(self, node: _Node, settings: LeakSettings) -> None:
+        entry = self.mapping(node, "leak", ())
+        self.check_keys(entry, {"min_specific_run", "min_verbatim_run"}, "leak")
+        for key in ("min_specific_run", "min_verbatim_run"):
+            if key in entry:
+                value = self.int_of(entry[key], key)
+                if value < 6:
+                    raise self.fail(entry[key].line, f"{key} 至少为 6 个字。")
+                setattr(settings, key, value)
