@@ -1,0 +1,327 @@
+"""Model configuration in layers, later wins:
+
+    built-in presets (data/providers.toml) < draftbot.toml (working directory, else the user
+    config dir) < environment (OPENAI_API_KEY, OPENAI_BASE_URL, DRAFTBOT_MODEL,
+    DRAFTBOT_PROVIDER) < command-line flags (--provider, --model, --base-url).
+
+Where a layer chooses the provider, the model, base URL, context size and prices of the layers
+below it are dropped: `--provider qwen` means qwen's preset, not the model a config file named
+for another provider. The API key is the provider's own variable (e.g. DEEPSEEK_API_KEY) when
+set, else OPENAI_API_KEY, else `api_key` in the config file.
+
+DRAFTBOT_HOME moves the user config dir (tests point it at a temporary folder).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from draftbot.errors import ConfigError
+from draftbot.resources import DATA_DIR
+
+CONFIG_NAME = "draftbot.toml"
+DEFAULT_CONCURRENCY = 4
+DEFAULT_TIMEOUT = 120.0
+DEFAULT_CONTEXT = 32768
+ANSWER_ROOM = 4096  # tokens kept free for the answer when budgeting the prompt
+
+ENV_VARS = {
+    "provider": "DRAFTBOT_PROVIDER",
+    "model": "DRAFTBOT_MODEL",
+    "base_url": "OPENAI_BASE_URL",
+    "api_key": "OPENAI_API_KEY",
+}
+FLAG_NAMES = {
+    "provider": "--provider",
+    "model": "--model",
+    "base_url": "--base-url",
+    "concurrency": "--concurrency",
+    "timeout": "--timeout",
+    "context_tokens": "--context-tokens",
+}
+# Settings that belong to one provider: taken only from the provider's layer and above.
+PROVIDER_BOUND = ("model", "base_url", "context_tokens", "prices")
+FILE_KEYS = {
+    "provider": str,
+    "model": str,
+    "base_url": str,
+    "api_key": str,
+    "context_tokens": int,
+    "concurrency": int,
+    "timeout": (int, float),
+    "temperature": (int, float),
+    "max_output_tokens": int,
+    "retries": int,
+    "backoff": (int, float),
+    "prices": dict,
+    "providers": dict,
+}
+PRICE_KEYS = ("input", "cached", "output")
+
+
+@dataclass(frozen=True)
+class Prices:
+    """Per million tokens."""
+
+    currency: str
+    input: float
+    cached: float
+    output: float
+    as_of: str | None = None
+
+    def cost(self, input_tokens: int, cached_tokens: int, output_tokens: int) -> float:
+        fresh = max(0, input_tokens - cached_tokens)
+        return (fresh * self.input + cached_tokens * self.cached + output_tokens * self.output) / 1e6
+
+    @property
+    def symbol(self) -> str:
+        return {"CNY": "¥", "USD": "$"}.get(self.currency, self.currency + " ")
+
+    def describe(self) -> str:
+        unit = {"CNY": "元", "USD": "美元"}.get(self.currency, self.currency)
+        text = f"输入 {self.input:g} / 缓存命中 {self.cached:g} / 输出 {self.output:g} {unit}每百万词元"
+        return text + (f"（{self.as_of} 公开价）" if self.as_of else "")
+
+
+@dataclass
+class ModelConfig:
+    provider: str | None
+    model: str | None
+    base_url: str | None
+    api_key: str | None = field(repr=False)
+    key_env: str | None = None
+    needs_key: bool = True
+    context_tokens: int = DEFAULT_CONTEXT
+    concurrency: int = DEFAULT_CONCURRENCY
+    timeout: float = DEFAULT_TIMEOUT
+    temperature: float | None = None
+    max_output_tokens: int | None = None
+    retries: int = 3  # further attempts after a failed call
+    backoff: float = 1.0  # seconds before the first retry; doubles each time
+    prices: Prices | None = None
+    configured: bool = False  # a provider, model or base URL was chosen somewhere
+    sources: dict[str, str] = field(default_factory=dict)
+    config_file: Path | None = None
+
+    @property
+    def masked_key(self) -> str:
+        return mask_key(self.api_key)
+
+    @property
+    def key_hint(self) -> str:
+        names = [n for n in (self.key_env, "OPENAI_API_KEY") if n]
+        return "或".join(dict.fromkeys(names))
+
+    def require_ready(self) -> None:
+        """Raise ConfigError with a fix when the model cannot be called."""
+        name = self.provider or "自定义服务"
+        if not self.base_url:
+            raise ConfigError(
+                f"{name} 需要指定服务地址。", hint="例如：--base-url http://127.0.0.1:8000/v1（或设置 OPENAI_BASE_URL）"
+            )
+        if not self.model:
+            raise ConfigError(f"{name} 需要指定模型名称。", hint="例如：--model 模型名（或设置 DRAFTBOT_MODEL）")
+        if self.needs_key and not self.api_key:
+            raise ConfigError(
+                f"缺少 {name} 的 API 密钥。", hint=f"请设置环境变量 {self.key_hint}，例如 export {self.key_hint.split('或')[0]}=sk-..."
+            )
+
+    def describe(self) -> dict:
+        """What goes into the draft's front matter (never the key)."""
+        return {"provider": self.provider or "custom", "model": self.model, "base_url": self.base_url}
+
+
+def mask_key(key: str | None) -> str:
+    if not key:
+        return "（未设置）"
+    if len(key) < 16:
+        return "****"
+    return f"{key[:3]}…{key[-4:]}"
+
+
+# -- presets -----------------------------------------------------------------------------------
+
+
+@cache
+def presets() -> dict[str, dict]:
+    with open(DATA_DIR / "providers.toml", "rb") as fh:
+        return tomllib.load(fh)
+
+
+def provider_names() -> list[str]:
+    return list(presets())
+
+
+# -- config files ------------------------------------------------------------------------------
+
+
+def user_config_dir() -> Path:
+    home = os.environ.get("DRAFTBOT_HOME")
+    if home:
+        return Path(home)
+    if sys.platform == "win32":
+        return Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming") / "draftbot"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "draftbot"
+    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "draftbot"
+
+
+def find_config_file(cwd: Path | None = None) -> Path | None:
+    for candidate in ((cwd or Path.cwd()) / CONFIG_NAME, user_config_dir() / CONFIG_NAME):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config_file(path: Path) -> dict:
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"配置文件格式有误：{path}（{exc}）") from exc
+    except OSError as exc:
+        raise ConfigError(f"无法读取配置文件：{path}") from exc
+    for key, value in data.items():
+        kind = FILE_KEYS.get(key)
+        if kind is None:
+            allowed = "、".join(FILE_KEYS)
+            raise ConfigError(f"配置文件 {path} 中有未知的设置项“{key}”。", hint=f"可用的设置项：{allowed}")
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise ConfigError(f"配置文件 {path} 中“{key}”的值类型不对：{value!r}")
+    if "prices" in data:
+        _check_prices(data["prices"], str(path))
+    return data
+
+
+def _check_prices(prices: dict, where: str) -> None:
+    for key in PRICE_KEYS:
+        value = prices.get(key)
+        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+            raise ConfigError(f"{where} 的价格缺少或写错了“{key}”（每百万词元的价格，非负数）。")
+
+
+# -- resolution --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Layer:
+    label: str
+    values: dict
+
+
+def _layers(flags: dict | None, cwd: Path | None, environ: dict) -> tuple[list[_Layer], Path | None]:
+    path = find_config_file(cwd)
+    file_values = load_config_file(path) if path else {}
+    layers = [_Layer(f"配置文件 {path}", {k: v for k, v in file_values.items() if k != "providers"})]
+    env = {key: environ[name] for key, name in ENV_VARS.items() if environ.get(name)}
+    layers.append(_Layer("环境变量", env))
+    layers.append(_Layer("命令行", {k: v for k, v in (flags or {}).items() if v is not None}))
+    return layers, path
+
+
+def _source(layer: _Layer, key: str) -> str:
+    if layer.label == "环境变量":
+        return f"环境变量 {ENV_VARS[key]}"
+    if layer.label == "命令行":
+        return f"命令行 {FLAG_NAMES.get(key, key)}"
+    return layer.label
+
+
+def _preset(name: str | None, custom: dict) -> dict:
+    if name is None:
+        return {}
+    table = dict(presets().get(name, {}))
+    table.update(custom.get(name, {}))
+    if not table:
+        known = "、".join(sorted(set(presets()) | set(custom)))
+        raise ConfigError(f"未知的模型服务“{name}”。", hint=f"可选：{known}")
+    return table
+
+
+def resolve_config(flags: dict | None = None, *, cwd: Path | None = None, environ=None) -> ModelConfig:
+    """The effective model settings and where each came from."""
+    environ = os.environ if environ is None else environ
+    layers, path = _layers(flags, cwd, environ)
+    custom = load_config_file(path).get("providers", {}) if path else {}
+    values: dict = {}
+    sources: dict[str, str] = {}
+    provider_level = -1
+    for level, layer in enumerate(layers):
+        if "provider" in layer.values:
+            provider_level = level
+    for level, layer in enumerate(layers):
+        for key, value in layer.values.items():
+            if key in PROVIDER_BOUND and level < provider_level:
+                continue
+            values[key], sources[key] = value, _source(layer, key)
+    configured = any(k in values for k in ("provider", "model", "base_url"))
+    provider = values.get("provider")
+    if provider is None and "base_url" not in values:
+        provider = "openai"  # a model name alone means OpenAI's endpoint
+        sources["provider"] = "默认值"
+    preset = _preset(provider, custom)
+    for key in ("model", "base_url", "context_tokens"):
+        if key not in values and preset.get(key):
+            values[key], sources[key] = preset[key], f"内置预设（{provider}）"
+    return _build(values, sources, preset, provider, configured, path, environ)
+
+
+def _build(values, sources, preset, provider, configured, path, environ) -> ModelConfig:
+    key_env = preset.get("key_env")
+    api_key = values.get("api_key")
+    if key_env and environ.get(key_env):
+        api_key, sources["api_key"] = environ[key_env], f"环境变量 {key_env}"
+    prices = _prices(values, preset, sources, provider)
+    cfg = ModelConfig(
+        provider=provider,
+        model=values.get("model") or None,
+        base_url=(values.get("base_url") or "").rstrip("/") or None,
+        api_key=api_key,
+        key_env=key_env,
+        needs_key=bool(preset.get("needs_key", bool(preset))),
+        context_tokens=_positive(values, "context_tokens", DEFAULT_CONTEXT),
+        concurrency=_positive(values, "concurrency", DEFAULT_CONCURRENCY),
+        timeout=float(_positive(values, "timeout", DEFAULT_TIMEOUT)),
+        temperature=values.get("temperature"),
+        max_output_tokens=values.get("max_output_tokens"),
+        retries=int(values.get("retries", 3)),
+        backoff=float(values.get("backoff", 1.0)),
+        prices=prices,
+        configured=configured,
+        sources=sources,
+        config_file=path,
+    )
+    for key in ("context_tokens", "concurrency", "timeout"):
+        sources.setdefault(key, "默认值")
+    return cfg
+
+
+def _positive(values: dict, key: str, default):
+    value = values.get(key, default)
+    if not isinstance(value, int | float) or value <= 0:
+        raise ConfigError(f"{key} 必须是正数，现在是 {value!r}。")
+    return value
+
+
+def _prices(values: dict, preset: dict, sources: dict, provider: str | None) -> Prices | None:
+    table = values.get("prices")
+    if table is not None:
+        sources["prices"] = sources.get("prices", "配置文件")
+    elif preset.get("prices"):
+        table = dict(preset["prices"], as_of=preset.get("prices_as_of"))
+        sources["prices"] = f"内置预设（{provider}）"
+    if not table:
+        return None
+    _check_prices(table, sources["prices"])
+    return Prices(
+        currency=str(table.get("currency", "CNY")),
+        input=float(table["input"]),
+        cached=float(table["cached"]),
+        output=float(table["output"]),
+        as_of=table.get("as_of"),
+    )

@@ -1,0 +1,260 @@
+"""Chat messages for the LLM engine, built for prefix caching.
+
+Every section of one draft is one model call. The calls share a byte-identical prefix:
+
+    system   the writer's rules                           (prompts/system.md)
+    user     sample reports, the plan, all the facts      (prompts/context.md)
+    assistant a fixed acknowledgement                     (prompts/ack.md)
+
+and differ only in the final user message: which section, its facts, its required
+formulations and target length (prompts/section.md, opening.md, closing.md).
+
+Samples go in whole while they fit the token budget; beyond it the samples most like this
+report are kept (same kind first, then by section overlap with the plan), long ones cut at
+section boundaries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from string import Template
+
+from draftbot.engines.base import SectionRequest
+from draftbot.facts import FactGroup, Facts
+from draftbot.plans import Plan, PlanSection
+from draftbot.samples import Sample, SampleSection
+from draftbot.tokens import count_message_tokens, count_tokens
+
+DEFAULT_ANSWER_TOKENS = 4096
+META_LABELS = (
+    ("title", "标题"),
+    ("type", "类型"),
+    ("author", "姓名"),
+    ("unit", "单位"),
+    ("position", "职务"),
+    ("period", "报告期"),
+)
+
+
+@dataclass
+class SampleUse:
+    name: str
+    sections: int  # top-level sections included
+    total_sections: int
+    tokens: int
+
+    @property
+    def whole(self) -> bool:
+        return self.sections >= self.total_sections
+
+
+@dataclass
+class PromptSet:
+    """The shared prefix plus one final message per section (keyed by section id)."""
+
+    prefix: list[dict]
+    tails: dict[str, dict]
+    samples: list[SampleUse] = field(default_factory=list)
+    dropped_samples: list[str] = field(default_factory=list)
+    budget: int = 0
+
+    def messages(self, section_id: str) -> list[dict]:
+        return [*self.prefix, self.tails[section_id]]
+
+    def prefix_tokens(self) -> int:
+        return count_message_tokens(self.prefix)
+
+    def request_tokens(self, section_id: str) -> int:
+        return count_message_tokens(self.messages(section_id))
+
+
+# -- templates ---------------------------------------------------------------------------------
+
+
+def templates_dir() -> Path:
+    from draftbot.resources import prompts_dir
+
+    return prompts_dir()
+
+
+def render(name: str, folder: Path | None = None, **values) -> str:
+    path = (folder or templates_dir()) / f"{name}.md"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        from draftbot.errors import ConfigError
+
+        raise ConfigError(f"找不到提示词模板：{path}") from exc
+    return Template(text).safe_substitute(values).strip()
+
+
+# -- text blocks -------------------------------------------------------------------------------
+
+
+def facts_text(facts: Facts) -> str:
+    lines = [f"{label}：{facts.meta[key]}" for key, label in META_LABELS if facts.meta.get(key)]
+    if lines:
+        lines.append("")
+    for group in facts.groups:
+        lines.extend(_group_lines(group, 2))
+    return "\n".join(lines).strip()
+
+
+def groups_text(groups: list[FactGroup]) -> str:
+    lines: list[str] = []
+    for group in groups:
+        lines.extend(_group_lines(group, 2))
+    return "\n".join(lines).strip() or "（本部分没有专门的事实要点，可结合全部事实概括，不得编造具体数字。）"
+
+
+def _group_lines(group: FactGroup, level: int) -> list[str]:
+    lines = [f"{'#' * level} {group.heading}"] if group.heading else []
+    lines.extend(f"- {fact.text}" for fact in group.facts)
+    for sub in group.subgroups:
+        lines.extend(_group_lines(sub, level + 1))
+    return lines
+
+
+def plan_text(plan: Plan) -> str:
+    lines = [f"报告类型：{plan.name}（{plan.kind}）。{plan.description}".strip()]
+    lines.append(f"开头段：{plan.opening.guidance}")
+    for index, section in enumerate(plan.sections, start=1):
+        from draftbot.draft import chinese_number
+
+        lo, hi = section.length
+        lines.append(f"{chinese_number(index)}、{section.heading}（{lo}～{hi} 字）：{section.guidance}")
+    lines.append(f"结尾：{plan.closing.guidance}")
+    return "\n".join(lines)
+
+
+def sample_text(sample: Sample, n_sections: int | None = None) -> str:
+    """The sample's opening and its first `n_sections` top-level sections (all when None)."""
+    about = "，".join(v for v in (sample.kind, sample.meta.get("role"), sample.meta.get("period")) if v)
+    sections = sample.sections if n_sections is None else sample.sections[:n_sections]
+    cut = n_sections is not None and n_sections < len(sample.sections)
+    name = f"《{sample.title}》" if sample.title else sample.name
+    head = f"## 范文 {name}（{about}）{'（节选）' if cut else ''}"
+    parts = [head, sample.opening, *(_section_text(s) for s in sections)]
+    return "\n".join(p for p in parts if p)
+
+
+def _section_text(section: SampleSection) -> str:
+    """Top-level headings on their own line (as in a draft); sub-headings run into their body."""
+    if section.level == 1:
+        parts = [f"{section.number}、{section.heading}", section.body]
+    else:
+        number = f"（{section.number}）" if section.level == 2 else f"{section.number}."
+        parts = [f"{number}{section.heading}。{section.body}".rstrip("。") + ("。" if section.body else "")]
+    parts.extend(_section_text(c) for c in section.children)
+    return "\n".join(p for p in parts if p)
+
+
+# -- choosing samples within a budget ----------------------------------------------------------
+
+
+def _overlap(sample: Sample, plan: Plan) -> int:
+    """How many plan sections this sample has a section for (by heading words)."""
+    headings = " ".join(s.heading + s.body[:60] for s in sample.sections)
+    score = 0
+    for section in plan.sections:
+        words = [section.heading, *section.aliases, *section.keywords]
+        if any(w and len(w) >= 2 and w in headings for w in words):
+            score += 1
+    return score
+
+
+def rank_samples(samples: list[Sample], plan: Plan) -> list[Sample]:
+    """Same kind as the plan first, then by section overlap; stable otherwise."""
+    return sorted(samples, key=lambda s: (s.kind != plan.kind, -_overlap(s, plan)))
+
+
+def choose_samples(samples: list[Sample], plan: Plan, budget: int) -> tuple[list[str], list[SampleUse], list[str]]:
+    """Sample texts that fit `budget` tokens, their use records, and the names left out."""
+    whole = [(s, sample_text(s)) for s in samples]
+    costs = [count_tokens(text) + 2 for _, text in whole]
+    if sum(costs) <= budget:
+        uses = [SampleUse(s.name, len(s.sections), len(s.sections), c) for (s, _), c in zip(whole, costs, strict=True)]
+        return [t for _, t in whole], uses, []
+    texts, uses, dropped = [], [], []
+    left = budget
+    for sample in rank_samples(samples, plan):
+        text, n, cost = _fit(sample, left)
+        if text is None:
+            dropped.append(sample.name)
+            continue
+        texts.append(text)
+        uses.append(SampleUse(sample.name, n, len(sample.sections), cost))
+        left -= cost
+    return texts, uses, dropped
+
+
+def _fit(sample: Sample, left: int) -> tuple[str | None, int, int]:
+    """The longest section-boundary cut of `sample` that fits `left` tokens."""
+    for n in range(len(sample.sections), 0, -1):
+        text = sample_text(sample, n)
+        cost = count_tokens(text) + 2
+        if cost <= left:
+            return text, n, cost
+    return None, 0, 0
+
+
+# -- the messages ------------------------------------------------------------------------------
+
+
+def section_message(request: SectionRequest, folder: Path | None = None) -> str:
+    section: PlanSection = request.section
+    lo, hi = section.length
+    values = {
+        "number": request.number,
+        "heading": request.heading or section.heading,
+        "guidance": section.guidance or "按提纲要求写作。",
+        "min_chars": lo,
+        "max_chars": hi,
+        "required": "、".join(f"“{r}”" for r in section.required) or "无",
+        "facts": groups_text(request.facts),
+        "example": section.opening.replace("{intro}", "") or "无",
+    }
+    template = {"opening": "opening", "closing": "closing"}.get(section.kind, "section")
+    return render(template, folder, **values)
+
+
+def build_prompts(
+    requests: list[SectionRequest],
+    *,
+    context_tokens: int,
+    answer_tokens: int = DEFAULT_ANSWER_TOKENS,
+    folder: Path | None = None,
+) -> PromptSet:
+    """Messages for every request of one draft (they share facts, plan and samples)."""
+    first = requests[0]
+    plan, facts = first.plan, first.all_facts
+    system = render("system", folder, plan_name=plan.name, plan_kind=plan.kind)
+    ack = render("ack", folder)
+    tails = {r.section.id: {"role": "user", "content": section_message(r, folder)} for r in requests}
+    fixed = render("context", folder, samples="", plan=plan_text(plan), facts=facts_text(facts))
+    longest_tail = max(count_tokens(t["content"]) for t in tails.values())
+    overhead = count_tokens(system) + count_tokens(fixed) + count_tokens(ack) + longest_tail + 20
+    budget = max(0, context_tokens - answer_tokens - overhead)
+    texts, uses, dropped = choose_samples(first.samples, plan, budget)
+    context = render(
+        "context",
+        folder,
+        samples="\n\n".join(texts) or "（本次没有范文。）",
+        plan=plan_text(plan),
+        facts=facts_text(facts),
+    )
+    prefix = [
+        {"role": "system", "content": system},
+        {"role": "user", "content": context},
+        {"role": "assistant", "content": ack},
+    ]
+    return PromptSet(prefix, tails, uses, dropped, budget)
+
+
+def naive_messages(request: SectionRequest, prompts: PromptSet, folder: Path | None = None) -> list[dict]:
+    """The same content without a shared prefix, for the bench: each call opens with its own
+    section task, so no two requests share more than a few tokens and nothing is cached."""
+    task = prompts.tails[request.section.id]["content"]
+    system, context, _ack = (m["content"] for m in prompts.prefix)
+    return [{"role": "system", "content": f"{task}\n\n{system}"}, {"role": "user", "content": context}]
