@@ -1,0 +1,354 @@
+"""The one place that turns a .docx into draftbot text: drafts, facts and samples from Word.
+
+    read_docx_text(path)      one paragraph per line (line N is paragraph N), for check and samples
+    docx_front_matter(path)   the draft's front matter kept by `draftbot export` ({} otherwise)
+    docx_to_draft(path)       a Draft: title, opening, sections, closing (and the front matter)
+    docx_facts_text(path)     facts Markdown: headings as #/##, list items as "- " bullets
+
+python-docx is imported lazily, inside these functions.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import zipfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from draftbot.errors import InputError
+from draftbot.export.layout import CLOSING_BOOKMARK, LEVEL1_RE, META_PROPERTY, STANDALONE_MAX, heading_level
+
+FAILED_TEXT_RE = re.compile(
+    r"^【本部分生成失败：(.*)。请运行 draftbot regen 草稿文件(?: --section (\S+))? 重新生成。】$"
+)
+CLOSING_START_RE = re.compile(r"^(以上|特此|恳请|敬请|请各位|请予|述职人|报告人|汇报人)")
+DATE_LINE_RE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月(\s*\d{1,2}\s*日)?$")
+HEADING_STYLE_RE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.I)
+SKIP_ANCESTORS = ("del", "moveFrom", "txbxContent", "Fallback")
+
+
+@dataclass(frozen=True)
+class DocxParagraph:
+    """One paragraph of a Word document, in reading order (table cells included)."""
+
+    index: int  # 1-based paragraph number
+    text: str
+    style: str  # style name, e.g. "heading 1", "Title", "Normal"
+    outline: int  # heading level from the style or paragraph outline level (1-9), 0 for body text
+    is_list: bool  # a Word list item (bullets or automatic numbering)
+    is_title: bool
+    centered: bool
+    closing_mark: bool  # carries the bookmark `draftbot export` puts on the closing
+
+    @property
+    def level(self) -> int:
+        """Heading level: from the style, else from 一、/（一）/1. numbering of a short paragraph."""
+        if self.outline:
+            return self.outline
+        level = heading_level(self.text)
+        return level if level in (1, 2) and _standalone(self.text) else 0
+
+
+def _standalone(text: str) -> bool:
+    stop = text.find("。")
+    return len(text) <= STANDALONE_MAX and (stop < 0 or stop == len(text) - 1)
+
+
+# -- opening the file -------------------------------------------------------------------------
+
+
+def _open(path: str | Path) -> Any:
+    path = Path(path)
+    label = f"Word 文件“{path}”"
+    if not path.exists():
+        raise InputError(f"找不到{label}，请检查路径是否正确。")
+    if path.is_dir():
+        raise InputError(f"{label}是一个文件夹，请指定文件。")
+    if not zipfile.is_zipfile(path):
+        hint = "旧版 .doc 或加密的文件请先在 Word/WPS 中“另存为” .docx 格式（不加密码）。"
+        raise InputError(f"{label}不是有效的 .docx 文件。", hint=hint)
+    from docx import Document
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        return Document(str(path))
+    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise InputError(
+            f"{label}已损坏或不是 Word 文档，无法读取。", hint="请在 Word/WPS 中打开后另存为 .docx 再试。"
+        ) from exc
+    except Exception as exc:  # noqa: BLE001 - lxml and python-docx raise many kinds on broken XML
+        raise InputError(
+            f"{label}已损坏，无法读取（{type(exc).__name__}）。",
+            hint="请在 Word/WPS 中打开后另存为 .docx 再试。",
+        ) from exc
+
+
+@lru_cache(maxsize=8)
+def _read(path: str, mtime: float, size: int) -> tuple[tuple[DocxParagraph, ...], dict]:
+    document = _open(path)
+    return tuple(_paragraphs(document)), _front_matter(document)
+
+
+def read_paragraphs(path: str | Path) -> list[DocxParagraph]:
+    return list(_cached(path)[0])
+
+
+def docx_front_matter(path: str | Path) -> dict:
+    """The front matter `draftbot export` stored in the file's custom properties, or {}."""
+    return copy.deepcopy(_cached(path)[1])
+
+
+def _cached(path: str | Path) -> tuple[tuple[DocxParagraph, ...], dict]:
+    path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError:
+        return _read(str(path), 0.0, -1)  # _open reports the missing file
+    return _read(str(path.resolve()), stat.st_mtime, stat.st_size)
+
+
+# -- paragraphs -------------------------------------------------------------------------------
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _paragraphs(document: Any) -> list[DocxParagraph]:
+    from docx.oxml.ns import qn
+
+    styles = _style_table(document)
+    body = document.element.body
+    out: list[DocxParagraph] = []
+    for p in body.iter(qn("w:p")):
+        if _skipped(p, body):
+            continue
+        out.append(_paragraph(p, len(out) + 1, styles))
+    return out
+
+
+def _skipped(element: Any, stop: Any) -> bool:
+    node = element.getparent()
+    while node is not None and node is not stop:
+        if _local(node.tag) in SKIP_ANCESTORS:
+            return True
+        node = node.getparent()
+    return False
+
+
+def _paragraph_text(p: Any) -> str:
+    parts: list[str] = []
+    for node in p.iter():
+        name = _local(node.tag) if isinstance(node.tag, str) else ""
+        if name not in ("t", "tab", "noBreakHyphen") or _skipped(node, p):
+            continue
+        parts.append(node.text or "" if name == "t" else ("\t" if name == "tab" else "-"))
+    return "".join(parts).strip()
+
+
+def _val(element: Any, path: str) -> str | None:
+    """w:val of the element at `path` ("w:pPr/w:pStyle") under `element`, or None."""
+    from docx.oxml.ns import qn
+
+    found = element.find("/".join(qn(step) for step in path.split("/")))
+    return None if found is None else found.get(qn("w:val"))
+
+
+def _style_table(document: Any) -> dict[str, tuple[str, int, bool]]:
+    """styleId -> (name, outline level 1-9 or 0, is a list style)."""
+    from docx.oxml.ns import qn
+
+    table: dict[str, tuple[str, int, bool]] = {}
+    for style in document.styles.element.findall(qn("w:style")):
+        style_id = style.get(qn("w:styleId")) or ""
+        name = _val(style, "w:name") or style_id
+        outline = _val(style, "w:pPr/w:outlineLvl")
+        match = HEADING_STYLE_RE.match(name.strip())
+        level = int(match.group(1)) if match else (int(outline) + 1 if outline and outline.isdigit() else 0)
+        numbered = style.find(f"{qn('w:pPr')}/{qn('w:numPr')}") is not None
+        table[style_id] = (name, level if level <= 9 else 0, numbered)
+    return table
+
+
+def _paragraph(p: Any, index: int, styles: dict[str, tuple[str, int, bool]]) -> DocxParagraph:
+    from docx.oxml.ns import qn
+
+    style_id = _val(p, "w:pPr/w:pStyle") or ""
+    name, level, numbered = styles.get(style_id, ("Normal", 0, False))
+    own_outline = _val(p, "w:pPr/w:outlineLvl")
+    if own_outline and own_outline.isdigit():
+        level = int(own_outline) + 1 if int(own_outline) < 9 else 0
+    num_pr = p.find(f"{qn('w:pPr')}/{qn('w:numPr')}")
+    is_list = numbered or (num_pr is not None and _val(num_pr, "w:numId") not in (None, "0"))
+    is_title = name.strip().lower() in ("title", "标题") or style_id == "Title"
+    bookmarks = {b.get(qn("w:name")) for b in p.iter(qn("w:bookmarkStart"))}
+    previous = p.getprevious()
+    if previous is not None and _local(previous.tag) == "bookmarkStart":
+        bookmarks.add(previous.get(qn("w:name")))
+    return DocxParagraph(
+        index=index,
+        text=_paragraph_text(p),
+        style=name,
+        outline=0 if is_title else level,
+        is_list=is_list,
+        is_title=is_title,
+        centered=_val(p, "w:pPr/w:jc") == "center",
+        closing_mark=CLOSING_BOOKMARK in bookmarks,
+    )
+
+
+def _front_matter(document: Any) -> dict:
+    import yaml
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from lxml import etree
+
+    for rel in document.part.package.rels.values():
+        if rel.reltype != RT.CUSTOM_PROPERTIES:
+            continue
+        try:
+            root = etree.fromstring(rel.target_part.blob)
+        except etree.XMLSyntaxError:
+            return {}
+        for prop in root:
+            if prop.get("name") == META_PROPERTY and len(prop):
+                try:
+                    meta = yaml.safe_load(prop[0].text or "")
+                except yaml.YAMLError:
+                    return {}
+                return meta if isinstance(meta, dict) else {}
+    return {}
+
+
+# -- text for check and samples ----------------------------------------------------------------
+
+
+def read_docx_text(path: str | Path) -> str:
+    """The document's paragraphs, one per line: line N of the text is paragraph N of the file,
+    so findings on this text are located by paragraph. Empty paragraphs stay as empty lines."""
+    return "\n".join(p.text.replace("\n", " ") for p in read_paragraphs(path)) + "\n"
+
+
+# -- drafts -----------------------------------------------------------------------------------
+
+
+def docx_to_draft(path: str | Path) -> Any:
+    """Read a .docx (exported by draftbot or written by hand) back as a Draft.
+
+    The text goes through draft.parse_draft, so sections are recognised exactly as in a .md
+    draft; the front matter, the title style and the closing bookmark come from the file.
+    """
+    from draftbot.draft import parse_draft
+
+    paragraphs = [p for p in read_paragraphs(path) if p.text]
+    if not paragraphs:
+        raise InputError(f"Word 文件“{path}”中没有文字。")
+    meta = docx_front_matter(path)
+    draft = parse_draft(draft_markdown(paragraphs, meta), Path(path))
+    draft.path = Path(path)
+    return draft
+
+
+def draft_markdown(paragraphs: list[DocxParagraph], meta: dict) -> str:
+    """A draft file's text for the paragraphs of a Word document."""
+    lines: list[str] = []
+    if meta:
+        import yaml
+
+        lines += [
+            "---",
+            yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000).rstrip("\n"),
+            "---",
+            "",
+        ]
+    title_at = _title_index(paragraphs)
+    closing_at = _closing_index(paragraphs)
+    for at, paragraph in enumerate(paragraphs):
+        text = paragraph.text
+        if at == title_at:
+            lines += [f"# {text}", ""]
+            continue
+        if at == closing_at:
+            from draftbot.draft import CLOSING_MARKER
+
+            lines += [CLOSING_MARKER, ""]
+        if paragraph.outline == 1 and not LEVEL1_RE.match(text):
+            text = f"{_next_number(lines)}、{text}"  # a Heading 1 without its number
+        lines += _restore_failed(text) + [""]
+    return "\n".join(lines)
+
+
+def _title_index(paragraphs: list[DocxParagraph]) -> int | None:
+    for at, paragraph in enumerate(paragraphs):
+        if paragraph.is_title:
+            return at
+        if paragraph.level == 1:
+            return None
+        if at == 0 and paragraph.centered and len(paragraph.text) <= STANDALONE_MAX:
+            return at
+    return None
+
+
+def _closing_index(paragraphs: list[DocxParagraph]) -> int | None:
+    """Where the closing starts: draftbot's bookmark, else the trailing 以上…/署名/日期 lines."""
+    for at, paragraph in enumerate(paragraphs):
+        if paragraph.closing_mark:
+            return at
+    last_heading = max((at for at, p in enumerate(paragraphs) if p.level == 1), default=None)
+    if last_heading is None:
+        return None
+    start = None
+    for at in range(len(paragraphs) - 1, last_heading + 1, -1):
+        text = paragraphs[at].text
+        if CLOSING_START_RE.match(text):
+            start = at
+        elif not (DATE_LINE_RE.match(text) or (len(text) <= 20 and "。" not in text)):
+            break
+    return start
+
+
+def _next_number(lines: list[str]) -> str:
+    from draftbot.draft import chinese_number
+
+    count = sum(1 for line in lines if LEVEL1_RE.match(line.lstrip("# ")))
+    return chinese_number(count + 1)
+
+
+def _restore_failed(text: str) -> list[str]:
+    """A failed section's visible text gets back the marker that check and regen look for."""
+    match = FAILED_TEXT_RE.match(text)
+    if not match:
+        return [text]
+    from draftbot.draft import make_failed_body
+
+    return make_failed_body(match.group(1), match.group(2) or "").split("\n")
+
+
+# -- facts ------------------------------------------------------------------------------------
+
+
+def docx_facts_text(path: str | Path) -> str:
+    """Facts Markdown from a Word document: the title as front matter, headings (by style or by
+    一、/（一） numbering) as # and ##, list items and other paragraphs as "- " bullets."""
+    lines: list[str] = []
+    paragraphs = [p for p in read_paragraphs(path) if p.text]
+    title_at = _title_index(paragraphs)
+    for at, paragraph in enumerate(paragraphs):
+        text = paragraph.text.replace("\t", " ")
+        if at == title_at:
+            lines = ["---", f"title: {_yaml_scalar(text)}", "---", *lines]
+        elif paragraph.level:
+            lines.append("#" * min(paragraph.level, 6) + " " + text)
+        elif heading_level(text) == 3:
+            lines.append(text)  # "1. …" is a bullet to the facts parser already
+        else:
+            lines.append(f"- {text}")
+    return "\n".join(lines) + "\n"
+
+
+def _yaml_scalar(text: str) -> str:
+    import json
+
+    return json.dumps(text, ensure_ascii=False)
