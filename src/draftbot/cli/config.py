@@ -47,10 +47,20 @@ def config(
     cfg = cfgmod.resolve_config({"provider": provider, "model": model, "base_url": base_url})
     echo("大模型设置（优先级：内置预设 < 配置文件 < 环境变量 < 命令行）：")
     for key, label in ROWS:
-        echo(f"  {label:<8}{_value(cfg, key):<52}{cfg.sources.get(key, '')}")
+        echo(f"  {_pad(label, 12)}{_pad(_value(cfg, key), 52)}{cfg.sources.get(key, '')}")
     where = cfg.config_file or f"未找到（可放在当前目录或 {cfgmod.user_config_dir() / cfgmod.CONFIG_NAME}）"
     echo(f"配置文件：{where}")
     echo(_status(cfg))
+
+
+def _width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(1, width - _width(text))
 
 
 def _value(cfg, key: str) -> str:
@@ -61,6 +71,8 @@ def _value(cfg, key: str) -> str:
     if key == "prices":
         return cfg.prices.describe() if cfg.prices else "（无公开价格，不估算费用）"
     value = getattr(cfg, key)
+    if isinstance(value, float):
+        return f"{value:g}"
     if key == "provider" and value is None:
         return "自定义（OpenAI 兼容）"
     return "（未设置）" if value in (None, "") else str(value)
