@@ -1,0 +1,83 @@
+"""`draftbot write FACTS`: draft a report from bullet facts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from draftbot.cli.app import app, echo
+from draftbot.errors import InputError
+
+WRITE_HELP = """根据事实要点文件起草报告，生成 Markdown 草稿。
+
+默认使用内置的离线引擎（不需要大模型），草稿保存在事实文件旁边，名为“文件名.draft.md”。
+
+示例：
+
+  draftbot write 要点.md
+
+  draftbot write 要点.md -o 述职报告草稿.md --plan 述职述廉报告
+
+  draftbot write 要点.md --samples 我的范文/ --add-samples --force
+"""
+
+
+def default_output(facts_path: Path) -> Path:
+    return facts_path.with_name(f"{facts_path.stem}.draft.md")
+
+
+@app.command("write", help=WRITE_HELP)
+def write(
+    facts: Path = typer.Argument(..., help="事实要点文件（.md 或 .txt，UTF-8 或 GBK 编码）。"),
+    output: Path | None = typer.Option(
+        None, "-o", "--output", help="草稿输出路径（默认：事实文件名.draft.md）。"
+    ),
+    plan: str | None = typer.Option(
+        None,
+        "--plan",
+        help="提纲名称（述职报告、述职述廉报告、年度工作总结）或 .yaml 提纲文件；默认取事实文件的 type。",
+    ),
+    samples: Path | None = typer.Option(
+        None, "--samples", help="自己的范文文件夹（.txt/.md），默认代替内置范文。"
+    ),
+    add_samples: bool = typer.Option(
+        False, "--add-samples", help="与 --samples 一起用：在内置范文之外再加上自己的范文。"
+    ),
+    engine: str | None = typer.Option(
+        None, "--engine", help="起草引擎：offline（离线，默认）或 llm（大模型）。"
+    ),
+    force: bool = typer.Option(False, "--force", help="覆盖已存在的草稿（旧文件保留为 .bak 备份）。"),
+) -> None:
+    from draftbot.compose import compose_draft
+    from draftbot.engines.base import get_engine
+    from draftbot.facts import load_facts
+    from draftbot.plans import resolve_plan
+    from draftbot.samples import load_samples
+    from draftbot.textio import write_text_safely
+
+    if add_samples and samples is None:
+        raise InputError("--add-samples 需要和 --samples 目录一起使用。")
+    out = output or default_output(facts)
+    if out.resolve() == facts.resolve():
+        raise InputError("输出文件不能与事实文件相同，否则会覆盖事实文件。")
+    if out.exists() and not force:  # fail before any work is done
+        write_text_safely(out, "", force=False, what="草稿")
+    facts_data = load_facts(facts)
+    plan_data = resolve_plan(plan, facts_data)
+    sample_set = load_samples(samples, add=add_samples)
+    chosen = get_engine(_choose_engine(engine))
+    draft, routing, _ = compose_draft(facts_data, plan_data, sample_set, chosen, out_path=out)
+    backup = write_text_safely(out, draft.render(), force=force, what="草稿")
+    for note in routing.notes:
+        echo(f"提示：{note}", err=True)
+    if backup is not None:
+        echo(f"原草稿已备份为：{backup}")
+    chars = sum(len(s.body) for s in draft.sections) + len(draft.opening) + len(draft.closing)
+    echo(
+        f"已生成草稿：{out}（{plan_data.name}，{len(draft.sections)} 个部分，约 {chars} 字，引擎：{chosen.name}）"
+    )
+
+
+def _choose_engine(engine: str | None) -> str:
+    return engine or "offline"

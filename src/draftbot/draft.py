@@ -1,0 +1,195 @@
+"""The draft file: YAML front matter, a title, the opening, numbered sections, the closing.
+
+`parse_draft` also reads text a user edited or pasted from Word: headings are recognised from
+lines that start with 一、 (with or without a Markdown '#').
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from draftbot.errors import DraftFormatError
+from draftbot.samples import LEVEL_PATTERNS, split_inline_heading
+from draftbot.textio import read_text
+
+CLOSING_MARKER = "<!-- draftbot:closing -->"
+FAILED_MARKER_RE = re.compile(r"<!--\s*draftbot:failed(?:\s+reason=\"([^\"]*)\")?\s*-->")
+_CN_DIGITS = "零一二三四五六七八九"
+_TOP = LEVEL_PATTERNS[0][1]
+
+
+def chinese_number(n: int) -> str:
+    """1 -> 一, 10 -> 十, 12 -> 十二, 20 -> 二十 (1..99)."""
+    if not 0 < n < 100:
+        raise ValueError(n)
+    tens, ones = divmod(n, 10)
+    if tens == 0:
+        return _CN_DIGITS[ones]
+    head = "" if tens == 1 else _CN_DIGITS[tens]
+    return head + "十" + (_CN_DIGITS[ones] if ones else "")
+
+
+def make_failed_body(reason: str, number: str = "") -> str:
+    """The body of a section the model could not write; `check` and `regen` recognise it."""
+    safe = reason.replace('"', "'").replace("\n", " ")[:200]
+    where = f" --section {number}" if number else ""
+    return (
+        f'<!-- draftbot:failed reason="{safe}" -->\n'
+        f"【本部分生成失败：{safe}。请运行 draftbot regen 草稿文件{where} 重新生成。】"
+    )
+
+
+@dataclass
+class DraftSection:
+    number: str
+    heading: str
+    body: str
+    id: str | None = None
+    line: int = 0
+
+    @property
+    def failed(self) -> bool:
+        return bool(FAILED_MARKER_RE.search(self.body))
+
+    @property
+    def failure_reason(self) -> str:
+        match = FAILED_MARKER_RE.search(self.body)
+        return (match.group(1) or "") if match else ""
+
+    @property
+    def full_heading(self) -> str:
+        return f"{self.number}、{self.heading}"
+
+    def paragraphs(self) -> list[str]:
+        return [p.strip() for p in self.body.split("\n") if p.strip()]
+
+
+@dataclass
+class Draft:
+    meta: dict = field(default_factory=dict)
+    title: str = ""
+    opening: str = ""
+    sections: list[DraftSection] = field(default_factory=list)
+    closing: str = ""
+    path: Path | None = None
+    body_start_line: int = 1
+
+    def render(self) -> str:
+        import yaml
+
+        out: list[str] = []
+        if self.meta:
+            dumped = yaml.safe_dump(self.meta, allow_unicode=True, sort_keys=False, width=1000)
+            out += ["---", dumped.rstrip("\n"), "---", ""]
+        if self.title:
+            out += [f"# {self.title}", ""]
+        if self.opening.strip():
+            out += [_paragraphs(self.opening), ""]
+        for section in self.sections:
+            out += [f"## {section.full_heading}", ""]
+            if section.body.strip():
+                out += [_paragraphs(section.body), ""]
+        if self.closing.strip():
+            out += [CLOSING_MARKER, "", _paragraphs(self.closing), ""]
+        return "\n".join(out)
+
+    def section_by_number(self, number: int | str) -> DraftSection:
+        key = chinese_number(number) if isinstance(number, int) else str(number)
+        if key.isdigit():
+            key = chinese_number(int(key))
+        for section in self.sections:
+            if section.number == key:
+                return section
+        raise DraftFormatError(f"草稿中没有第“{key}”部分。")
+
+    def replace_section(self, number: int | str, body: str) -> None:
+        self.section_by_number(number).body = body
+
+    def text(self) -> str:
+        parts = [self.title, self.opening]
+        for section in self.sections:
+            parts += [section.full_heading, section.body]
+        parts.append(self.closing)
+        return "\n".join(p for p in parts if p)
+
+
+def _paragraphs(text: str) -> str:
+    return "\n\n".join(p.strip() for p in text.split("\n") if p.strip())
+
+
+def load_draft(path: str | Path) -> Draft:
+    path = Path(path)
+    if path.suffix.lower() == ".docx":
+        from draftbot.docx_reader import docx_to_draft
+
+        return docx_to_draft(path)
+    return parse_draft(read_text(path, "草稿"), path)
+
+
+def parse_draft(text: str, path: Path | None = None) -> Draft:
+    if not text.strip():
+        raise DraftFormatError(f"草稿“{path or ''}”是空的。")
+    meta, body, offset = _front_matter(text, path)
+    draft = Draft(meta=meta, path=path, body_start_line=offset + 1)
+    ids: dict = meta.get("section_ids") or {}
+    before: list[str] = []
+    closing: list[str] | None = None
+    for index, raw in enumerate(body.split("\n")):
+        line = raw.strip()
+        if line == CLOSING_MARKER:
+            closing = []
+        elif closing is not None:
+            closing.append(line)
+        elif not _section_line(draft, line, offset + index + 1, ids):
+            if line.startswith("# ") and not draft.title and not before:
+                draft.title = line[2:].strip()
+            elif line:
+                before.append(line)
+    if before and not draft.title and _plain_title(before[0]):
+        draft.title = before.pop(0)
+    draft.opening = "\n".join(before)
+    draft.closing = "\n".join(line for line in closing or [] if line)
+    return draft
+
+
+def _section_line(draft: Draft, line: str, line_no: int, ids: dict) -> bool:
+    """Start a section at a 一、 heading or add `line` to the current one; False before any."""
+    top = _TOP.match(line)
+    if top and top.group(2).strip():
+        heading, inline = split_inline_heading(top.group(2).strip())
+        if not heading:
+            heading, inline = inline, ""
+        draft.sections.append(DraftSection(top.group(1), heading, inline, ids.get(heading), line_no))
+        return True
+    if not draft.sections:
+        return False
+    if line:
+        current = draft.sections[-1]
+        current.body = f"{current.body}\n{line}".strip()
+    return True
+
+
+def _plain_title(line: str) -> bool:
+    return len(line) <= 40 and not line.endswith(("。", "：", ":", "；")) and "，" not in line
+
+
+def _front_matter(text: str, path: Path | None) -> tuple[dict, str, int]:
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return {}, text, 0
+    for end in range(1, len(lines)):
+        if lines[end].strip() == "---":
+            break
+    else:
+        return {}, text, 0
+    import yaml
+
+    try:
+        meta = yaml.safe_load("\n".join(lines[1:end])) or {}
+    except yaml.YAMLError as exc:
+        raise DraftFormatError(f"草稿“{path or ''}”开头的 YAML 信息格式错误：{exc}") from exc
+    if not isinstance(meta, dict):
+        raise DraftFormatError(f"草稿“{path or ''}”开头的 YAML 信息应为“键: 值”形式。")
+    return meta, "\n".join(lines[end + 1 :]), end + 1

@@ -1,0 +1,79 @@
+"""The engine contract: turn one section request into text."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from draftbot.errors import ConfigError
+from draftbot.facts import FactGroup, Facts
+from draftbot.plans import Plan, PlanSection
+from draftbot.samples import Sample
+
+
+@dataclass
+class SectionRequest:
+    section: PlanSection
+    number: str  # 一, 二 … for body sections; "" for opening and closing
+    heading: str
+    facts: list[FactGroup]
+    all_facts: Facts
+    plan: Plan
+    samples: list[Sample] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        return self.section.kind
+
+
+@dataclass
+class SectionResult:
+    section_id: str
+    body: str
+    failed: bool = False
+    error: str | None = None
+    usage: dict | None = None
+
+
+Progress = Callable[[SectionRequest, SectionResult], None]
+
+
+class Engine:
+    """One method to implement: `write_section`. `write_all` may be overridden for concurrency."""
+
+    name = "base"
+
+    def write_section(self, request: SectionRequest) -> SectionResult:
+        raise NotImplementedError
+
+    def write_all(
+        self, requests: list[SectionRequest], progress: Progress | None = None
+    ) -> list[SectionResult]:
+        results = []
+        for request in requests:
+            result = self.write_section(request)
+            if progress is not None:
+                progress(request, result)
+            results.append(result)
+        return results
+
+    def describe(self) -> dict:
+        """What goes into the draft's front matter about this engine."""
+        return {"engine": self.name}
+
+
+ENGINES = ("offline", "llm")
+
+
+def get_engine(name: str, **options) -> Engine:
+    if name == "offline":
+        from draftbot.engines.offline import OfflineEngine
+
+        return OfflineEngine()
+    if name == "llm":
+        try:
+            from draftbot.engines.llm import create_llm_engine
+        except ImportError as exc:  # the LLM engine is not part of this build
+            raise ConfigError("尚未配置大模型：当前版本只能使用离线引擎（--engine offline）。") from exc
+        return create_llm_engine(**options)
+    raise ConfigError(f"未知的引擎“{name}”：可选 {' 或 '.join(ENGINES)}。")

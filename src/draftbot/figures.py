@@ -1,0 +1,424 @@
+"""Figures in Chinese report text: numbers with their unit, years and dates.
+
+A figure is what a reader would check against the facts: 2.5亿元, 15.3%, 1.2个百分点, 372亩,
+23万平方米, 30公里, 12个项目, 2025年, 2025年9月24日, 1-10月. Equal amounts in other units are the
+same figure (2.5亿元 = 25000万元); 35% is never the same figure as 35亿元. Chinese-numeral
+formulations (三年来, 一是, 两个维护, 四个意识, 第一议题) are not figures.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+# ------------------------------------------------------------------ units
+# unit -> (dimension, factor to the dimension's base unit)
+_MONEY = {"元": 1.0, "万元": 1e4, "亿元": 1e8, "千元": 1e3, "百万元": 1e6, "千万元": 1e7, "万亿元": 1e12}
+_AREA = {
+    "平方米": 1.0,
+    "㎡": 1.0,
+    "m²": 1.0,
+    "m2": 1.0,
+    "平方公里": 1e6,
+    "平方千米": 1e6,
+    "公顷": 1e4,
+    "亩": 1e4 / 15,
+}
+_LENGTH = {"公里": 1000.0, "千米": 1000.0, "km": 1000.0, "米": 1.0}
+_COUNT = (
+    "个",
+    "家",
+    "项",
+    "次",
+    "人",
+    "件",
+    "户",
+    "家次",
+    "万人",
+    "万户",
+    "宗",
+    "名",
+    "座",
+    "所",
+    "条",
+    "台",
+    "套",
+    "批次",
+    "批",
+    "场",
+    "处",
+    "栋",
+    "辆",
+    "篇",
+    "份",
+    "位",
+    "人次",
+    "个批次",
+    "余人",
+    "个村",
+    "村",
+)
+_COUNT_SYNONYMS = {"名": "人", "位": "人", "个批次": "批次", "场": "次"}
+_COUNT_FACTOR = {"万人": 1e4, "万户": 1e4}
+_DURATION = {"小时": 1 / 24, "天": 1.0, "日": 1.0, "周": 7.0, "个月": 30.0, "年": 365.0}
+_OTHER = ("倍", "吨", "万吨", "千瓦", "兆瓦", "千伏", "千瓦时", "度", "辆", "床", "株", "立方米", "头", "只")
+_MAGNITUDE = {"万亿": 1e12, "千万": 1e7, "百万": 1e6, "十万": 1e5, "亿": 1e8, "万": 1e4, "千": 1e3, "百": 1e2}
+
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CN_BIG = {"万": 1e4, "亿": 1e8}
+
+_NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
+_RANGE_SEP = r"[-—–~～至到]"
+_APPROX = r"(?:余|多)"
+
+
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+_UNIT_WORDS = [*_MONEY, *_AREA, *_LENGTH, *_COUNT, *_DURATION, *_OTHER, "%", "％", "‰", "个百分点", "百分点"]
+_UNIT_RE = _alternation(_UNIT_WORDS)
+_MAG_RE = _alternation(_MAGNITUDE)
+
+# A date or year: 2025年9月24日, 2025年9月, 2025年, 2021—2025年, 9月24日, 1-10月, 2025.9.24
+_DATE = re.compile(
+    rf"(?<![\d.])(?P<y>(?:19|20)\d\d)(?:{_RANGE_SEP}(?P<y2>(?:19|20)\d\d))?年(?:度)?"
+    rf"(?:(?P<m>\d{{1,2}})(?:{_RANGE_SEP}(?P<m2>\d{{1,2}}))?月(?:(?P<d>\d{{1,2}})日)?)?"
+    rf"|(?<![\d.])(?P<om>\d{{1,2}})(?:{_RANGE_SEP}(?P<om2>\d{{1,2}}))?月(?:(?P<od>\d{{1,2}})(?:日|号))?"
+    rf"|(?<![\d.])(?P<dy>(?:19|20)\d\d)[.\-/](?P<dm>\d{{1,2}})[.\-/](?P<dd>\d{{1,2}})(?![\d.])"
+)
+# An Arabic number, optionally a range, with an optional magnitude and unit: 2.5亿元, 3-5个, 1.2万亩
+_ARABIC = re.compile(
+    rf"(?<![\d.A-Za-z])(?P<n>{_NUM})(?:{_RANGE_SEP}(?P<n2>{_NUM}))?"
+    rf"(?:(?P<mag>{_MAG_RE})(?![伏瓦米克]))?(?P<approx>{_APPROX})?(?P<unit>{_UNIT_RE})?(?![A-Za-z\d])"
+)
+_CN_NUM = r"[零〇一二两三四五六七八九十百千万亿]+"
+_CHINESE = re.compile(
+    rf"(?P<n>{_CN_NUM})(?P<approx>{_APPROX})?(?P<unit>{_alternation([*_MONEY, *_AREA, *_LENGTH, *_COUNT])})"
+)
+_PERCENT_CN = re.compile(rf"百分之(?P<n>{_CN_NUM}|{_NUM})")
+_LIST_NUMBER = re.compile(r"(?m)^[ \t#>*-]*[（(]?\d{1,2}[.、．)）]")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure as written (`value` and `unit` as in the text) plus its normalised form."""
+
+    text: str
+    value: float
+    unit: str
+    start: int
+    end: int
+    dim: str = "number"
+    base: float = 0.0
+    approx: bool = False
+    extra: tuple = field(default=(), compare=False)
+
+    @property
+    def key(self) -> tuple[str, float]:
+        """Same key == same figure: dimension plus the amount in the dimension's base unit."""
+        return (self.dim, _round(self.base))
+
+
+def _round(x: float) -> float:
+    return float(f"{x:.6g}")
+
+
+# ------------------------------------------------------------------ Chinese numerals
+
+
+def chinese_to_number(text: str) -> float | None:
+    """Convert 三, 十二, 二十三, 一百零五, 两千, 3千 style numerals; None if not a numeral."""
+    if not text:
+        return None
+    total, section, digit = 0.0, 0.0, None
+    for ch in text:
+        if ch in _CN_DIGITS:
+            if digit is not None and digit != 0 and ch != "零":
+                return None  # 二三 is not a number
+            digit = _CN_DIGITS[ch]
+        elif ch in _CN_UNITS:
+            section += (1 if digit is None else digit) * _CN_UNITS[ch]
+            digit = None
+        elif ch in _CN_BIG:
+            section += digit or 0
+            total = (total + section) * _CN_BIG[ch] if total < _CN_BIG[ch] else total + section * _CN_BIG[ch]
+            section, digit = 0.0, None
+        else:
+            return None
+    return total + section + (digit or 0)
+
+
+# ------------------------------------------------------------------ extraction
+
+
+@dataclass
+class FigureOptions:
+    """Data-driven exceptions (from the rule files): phrases that are formulations, not figures."""
+
+    not_figures: tuple[str, ...] = ()
+    formulation_tails: tuple[str, ...] = ()
+
+
+_DEFAULT_OPTIONS = FigureOptions(
+    not_figures=("两个维护", "两个确立", "四个意识", "四个自信", "三个务必", "四个全面", "五位一体"),
+    formulation_tails=(
+        "意识",
+        "自信",
+        "维护",
+        "确立",
+        "务必",
+        "全面",
+        "必须",
+        "从严",
+        "坚持",
+        "带头",
+        "融合",
+        "以案",
+        "一批",
+        "结合",
+        "服务",
+        "代表",
+        "着力",
+        "聚焦",
+        "统筹",
+        "强化",
+        "提升",
+        "到位",
+        "不够",
+        "方面",
+        "层面",
+        "环节",
+        "转变",
+        "注重",
+    ),
+)
+
+
+def set_default_options(options: FigureOptions) -> None:
+    """Let the rule loader install the rule files' exceptions as the extractor's defaults."""
+    global _DEFAULT_OPTIONS
+    _DEFAULT_OPTIONS = options
+
+
+def extract_figures(text: str, options: FigureOptions | None = None) -> list[Figure]:
+    """All figures in `text`, in order of position."""
+    options = options or _DEFAULT_OPTIONS
+    taken: list[tuple[int, int]] = []
+    out: list[Figure] = []
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e in taken)
+
+    for fig in _dates(text):
+        taken.append((fig.start, fig.end))
+        out.append(fig)
+    skip = {m.end() - 1 for m in _LIST_NUMBER.finditer(text)}
+    for m in _ARABIC.finditer(text):
+        if not free(m.start(), m.end()) or _is_list_number(m, skip):
+            continue
+        figs = _arabic(m)
+        out.extend(figs)
+        taken.append((m.start(), m.end()))
+    for m in _PERCENT_CN.finditer(text):
+        n = chinese_to_number(m["n"]) if not m["n"][0].isdigit() else float(m["n"].replace(",", ""))
+        if n is not None and free(m.start(), m.end()):
+            out.append(Figure(m.group(), n, "%", m.start(), m.end(), "percent", n))
+            taken.append((m.start(), m.end()))
+    for m in _CHINESE.finditer(text):
+        if free(m.start(), m.end()):
+            fig = _chinese(text, m, options)
+            if fig is not None:
+                out.append(fig)
+    out.sort(key=lambda f: (f.start, f.end))
+    return out
+
+
+def _is_list_number(m: re.Match, list_ends: set[int]) -> bool:
+    # "1." / "1、" / "（1）" at the start of a line is numbering, not a figure
+    return m["unit"] is None and m["mag"] is None and (m.end() in list_ends)
+
+
+def _dates(text: str) -> Iterable[Figure]:
+    for m in _DATE.finditer(text):
+        g = m.groupdict()
+        s, e, t = m.start(), m.end(), m.group()
+        if g["dy"]:
+            y, mo, d = int(g["dy"]), int(g["dm"]), int(g["dd"])
+            if 1 <= mo <= 12 and 1 <= d <= 31:
+                yield Figure(t, y, "日期", s, e, "date", y * 10000 + mo * 100 + d)
+            continue
+        if g["y"]:
+            yield from _year_date(t, s, e, g)
+            continue
+        mo, mo2, d = int(g["om"]), g["om2"], g["od"]
+        if not 1 <= mo <= 12:
+            continue
+        if d:
+            yield Figure(t, mo, "月日", s, e, "monthday", mo * 100 + int(d))
+        else:
+            yield Figure(t, mo, "月", s, e, "month", mo)
+            if mo2 and 1 <= int(mo2) <= 12:
+                yield Figure(t, int(mo2), "月", s, e, "month", int(mo2))
+
+
+def _year_date(t: str, s: int, e: int, g: dict) -> Iterable[Figure]:
+    y = int(g["y"])
+    if g["m"] and g["d"] and 1 <= int(g["m"]) <= 12:
+        yield Figure(t, y, "日期", s, e, "date", y * 10000 + int(g["m"]) * 100 + int(g["d"]))
+        return
+    yield Figure(t, y, "年", s, e, "year", y)
+    if g["y2"]:
+        yield Figure(t, int(g["y2"]), "年", s, e, "year", int(g["y2"]))
+    if g["m"] and 1 <= int(g["m"]) <= 12:
+        yield Figure(t, y, "年月", s, e, "yearmonth", y * 100 + int(g["m"]))
+        if g["m2"] and 1 <= int(g["m2"]) <= 12:
+            yield Figure(t, y, "年月", s, e, "yearmonth", y * 100 + int(g["m2"]))
+
+
+def _arabic(m: re.Match) -> list[Figure]:
+    text = m.group()
+    unit = m["unit"] or ""
+    mag = _MAGNITUDE.get(m["mag"] or "", 1.0)
+    approx = bool(m["approx"])
+    numbers = [float(m["n"].replace(",", ""))]
+    if m["n2"]:
+        numbers.append(float(m["n2"].replace(",", "")))
+    shown_unit = (m["mag"] or "") + unit
+    out = []
+    for n in numbers:
+        dim, base = classify(n * mag, unit)
+        out.append(Figure(text, n, shown_unit, m.start(), m.end(), dim, base, approx))
+    return out
+
+
+def classify(amount: float, unit: str) -> tuple[str, float]:
+    """(dimension, amount in the dimension's base unit) of `amount` `unit`."""
+    if unit in _MONEY:
+        return "money", amount * _MONEY[unit]
+    if unit in _AREA:
+        return "area", amount * _AREA[unit]
+    if unit in _LENGTH:
+        return "length", amount * _LENGTH[unit]
+    if unit in ("%", "％"):
+        return "percent", amount
+    if unit == "‰":
+        return "percent", amount / 10
+    if unit in ("个百分点", "百分点"):
+        return "points", amount
+    if unit in _DURATION:
+        return "duration", amount * _DURATION[unit]
+    if unit in _COUNT:
+        if unit in _COUNT_FACTOR:
+            return "count:" + unit[1:], amount * _COUNT_FACTOR[unit]
+        return "count:" + _COUNT_SYNONYMS.get(unit, unit), amount
+    if unit:
+        return "unit:" + unit, amount
+    return "number", amount
+
+
+def _chinese(text: str, m: re.Match, options: FigureOptions) -> Figure | None:
+    numeral = m["n"]
+    start = m.start()
+    # a numeral run that starts inside a bigger CJK numeral word: 十四五, 二十大, 第七次
+    if start > 0 and text[start - 1] in "第每这那前后近上下头逐单各某哪":
+        return None
+    if numeral in ("一", "〇", "零") or numeral.startswith(("万", "亿", "千", "百")):
+        return None
+    value = chinese_to_number(numeral)
+    if value is None:
+        return None
+    if _is_formulation(text, m, options):
+        return None
+    unit = m["unit"]
+    dim, base = classify(value, unit)
+    return Figure(m.group(), value, unit, start, m.end(), dim, base, bool(m["approx"]))
+
+
+def _is_formulation(text: str, m: re.Match, options: FigureOptions) -> bool:
+    start, end = m.start(), m.end()
+    window = text[start : start + 12]
+    if any(window.startswith(p) for p in options.not_figures):
+        return True
+    tail = text[end : end + 2]
+    if any(tail.startswith(t) for t in options.formulation_tails):
+        return True
+    # a quoted slogan: “两个带头”, “三会一课”, “五个一”
+    before = text[max(0, start - 1) : start]
+    close = text.find("”", end)
+    return before in ("“", '"', "「") and close != -1 and close - start <= 10
+
+
+# ------------------------------------------------------------------ grounding
+
+
+class FigureIndex:
+    """The figures of a source (the facts); answers whether a draft figure comes from them."""
+
+    def __init__(self, figures: Iterable[Figure], extra_years: Iterable[int] = ()):
+        self.keys: set[tuple[str, float]] = set()
+        self.numbers: set[float] = set()
+        self.counts: dict[float, set[str]] = {}
+        for f in figures:
+            self.add(f)
+        for y in extra_years:
+            self.keys.add(("year", float(y)))
+
+    def add(self, f: Figure) -> None:
+        self.keys.add(f.key)
+        self.numbers.add(_round(f.value))
+        self.numbers.add(_round(f.base))
+        if f.dim.startswith("count:"):
+            self.counts.setdefault(_round(f.base), set()).add(f.dim)
+        if f.dim == "date":
+            y, md = divmod(int(f.base), 10000)
+            self.keys.update(
+                {
+                    ("year", float(y)),
+                    ("yearmonth", float(y * 100 + md // 100)),
+                    ("monthday", float(md)),
+                    ("month", float(md // 100)),
+                }
+            )
+        elif f.dim == "yearmonth":
+            y, mo = divmod(int(f.base), 100)
+            self.keys.update({("year", float(y)), ("month", float(mo))})
+        elif f.dim == "monthday":
+            self.keys.add(("month", float(int(f.base) // 100)))
+
+    def grounds(self, f: Figure) -> bool:
+        if f.key in self.keys:
+            return True
+        if f.dim == "number":
+            return _round(f.value) in self.numbers or _round(f.base) in self.numbers
+        if f.dim.startswith("count:"):
+            # 个 is the general measure word: 12个项目 is grounded by 12项 / 12家
+            units = self.counts.get(_round(f.base), set())
+            return bool(units) and (f.dim == "count:个" or "count:个" in units)
+        if f.approx:
+            return self._grounds_rounded(f)
+        return False
+
+    def _grounds_rounded(self, f: Figure) -> bool:
+        # "近2.5亿元" may round 2.46亿元: accept a facts figure that rounds to the draft's precision
+        digits = len(f.text.split(".")[1]) if "." in f.text else 0
+        scale = f.base / f.value if f.value else 1.0
+        for dim, base in self.keys:
+            if dim == f.dim and scale and round(base / scale, digits) == round(f.value, digits):
+                return True
+        return False

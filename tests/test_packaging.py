@@ -1,0 +1,72 @@
+"""The wheel carries prompts/, samples/ and the plan data; an installed draftbot drafts without the repo."""
+
+import subprocess
+import sys
+import venv
+import zipfile
+
+import pytest
+
+from clirun import EXAMPLE_FACTS, REPO
+
+pytest.importorskip("hatchling")
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    out = tmp_path_factory.mktemp("wheel")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(REPO),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    return next(out.glob("draftbot-*.whl"))
+
+
+def test_wheel_contains_data(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "draftbot/_bundled/samples/003.md" in names
+    assert any(n.startswith("draftbot/_bundled/prompts/") for n in names)
+    assert "draftbot/data/plans/述职报告.yaml" in names
+    assert "draftbot/data/sample_noise.yaml" in names
+
+
+def test_installed_wheel_drafts_outside_the_repo(wheel, tmp_path):
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, system_site_packages=True, with_pip=True)
+    python = env_dir / "bin" / "python"
+    install = subprocess.run(
+        [python, "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
+        capture_output=True,
+        text=True,
+    )
+    assert install.returncode == 0, install.stderr
+    work = tmp_path / "work"
+    work.mkdir()
+    facts = work / "facts.md"
+    facts.write_bytes(EXAMPLE_FACTS.read_bytes())
+    result = subprocess.run(
+        [env_dir / "bin" / "draftbot", "write", "facts.md"], cwd=work, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    draft = (work / "facts.draft.md").read_text(encoding="utf-8")
+    assert "## 四、聚焦主责主业" in draft and "56.8亿元" in draft
+    where = subprocess.run(
+        [python, "-c", "import draftbot.resources as r; print(r.samples_dir())"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+    )
+    assert "_bundled" in where.stdout and str(REPO) not in where.stdout
