@@ -68,7 +68,10 @@ def test_provider_from_higher_layer_drops_lower_model(tmp_path):
 
 
 def test_env_base_url_and_key(tmp_path):
-    cfg = resolve(tmp_path, env={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1/", "DRAFTBOT_MODEL": "m", "OPENAI_API_KEY": KEY})
+    cfg = resolve(
+        tmp_path,
+        env={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1/", "DRAFTBOT_MODEL": "m", "OPENAI_API_KEY": KEY},
+    )
     assert cfg.base_url == "http://127.0.0.1:9/v1" and cfg.provider is None
     assert cfg.api_key == KEY and cfg.sources["api_key"] == "环境变量 OPENAI_API_KEY"
     cfg.require_ready()
@@ -123,7 +126,9 @@ def test_vllm_needs_url_and_model(tmp_path):
     with pytest.raises(ConfigError) as err:
         resolve(tmp_path, flags={"provider": "vllm"}).require_ready()
     assert "--base-url" in err.value.hint
-    resolve(tmp_path, flags={"provider": "vllm", "base_url": "http://h:8000/v1", "model": "q"}).require_ready()
+    resolve(
+        tmp_path, flags={"provider": "vllm", "base_url": "http://h:8000/v1", "model": "q"}
+    ).require_ready()
 
 
 def test_mask_key_never_shows_the_key():
@@ -134,7 +139,12 @@ def test_mask_key_never_shows_the_key():
 def run_cli(args, tmp_path, env):
     full = {**os.environ, "PYTHONPATH": str(REPO / "src"), **env}
     return subprocess.run(
-        [sys.executable, "-m", "draftbot", *args], cwd=tmp_path, env=full, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "draftbot", *args],
+        cwd=tmp_path,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 

@@ -122,13 +122,17 @@ class ModelConfig:
         name = self.provider or "自定义服务"
         if not self.base_url:
             raise ConfigError(
-                f"{name} 需要指定服务地址。", hint="例如：--base-url http://127.0.0.1:8000/v1（或设置 OPENAI_BASE_URL）"
+                f"{name} 需要指定服务地址。",
+                hint="例如：--base-url http://127.0.0.1:8000/v1（或设置 OPENAI_BASE_URL）",
             )
         if not self.model:
-            raise ConfigError(f"{name} 需要指定模型名称。", hint="例如：--model 模型名（或设置 DRAFTBOT_MODEL）")
+            raise ConfigError(
+                f"{name} 需要指定模型名称。", hint="例如：--model 模型名（或设置 DRAFTBOT_MODEL）"
+            )
         if self.needs_key and not self.api_key:
             raise ConfigError(
-                f"缺少 {name} 的 API 密钥。", hint=f"请设置环境变量 {self.key_hint}，例如 export {self.key_hint.split('或')[0]}=sk-..."
+                f"缺少 {name} 的 API 密钥。",
+                hint=f"请设置环境变量 {self.key_hint}，例如 export {self.key_hint.split('或')[0]}=sk-...",
             )
 
     def describe(self) -> dict:

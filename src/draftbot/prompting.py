@@ -169,12 +169,17 @@ def rank_samples(samples: list[Sample], plan: Plan) -> list[Sample]:
     return sorted(samples, key=lambda s: (s.kind != plan.kind, -_overlap(s, plan)))
 
 
-def choose_samples(samples: list[Sample], plan: Plan, budget: int) -> tuple[list[str], list[SampleUse], list[str]]:
+def choose_samples(
+    samples: list[Sample], plan: Plan, budget: int
+) -> tuple[list[str], list[SampleUse], list[str]]:
     """Sample texts that fit `budget` tokens, their use records, and the names left out."""
     whole = [(s, sample_text(s)) for s in samples]
     costs = [count_tokens(text) + 2 for _, text in whole]
     if sum(costs) <= budget:
-        uses = [SampleUse(s.name, len(s.sections), len(s.sections), c) for (s, _), c in zip(whole, costs, strict=True)]
+        uses = [
+            SampleUse(s.name, len(s.sections), len(s.sections), c)
+            for (s, _), c in zip(whole, costs, strict=True)
+        ]
         return [t for _, t in whole], uses, []
     texts, uses, dropped = [], [], []
     left = budget

@@ -41,13 +41,23 @@ def normalise_usage(raw: dict | None) -> dict:
     raw = raw or {}
     if "input_tokens" in raw and "prompt_tokens" not in raw:  # langchain UsageMetadata
         details = raw.get("input_token_details") or {}
-        return {"input": raw["input_tokens"], "cached": details.get("cache_read") or 0, "output": raw.get("output_tokens", 0)}
+        return {
+            "input": raw["input_tokens"],
+            "cached": details.get("cache_read") or 0,
+            "output": raw.get("output_tokens", 0),
+        }
     details = raw.get("prompt_tokens_details") or {}
-    cached = details.get("cached_tokens") or raw.get("prompt_cache_hit_tokens") or raw.get("cached_tokens") or 0
+    cached = (
+        details.get("cached_tokens") or raw.get("prompt_cache_hit_tokens") or raw.get("cached_tokens") or 0
+    )
     prompt = raw.get("prompt_tokens")
     if prompt is None and "prompt_cache_miss_tokens" in raw:
         prompt = raw["prompt_cache_miss_tokens"] + cached
-    return {"input": int(prompt or 0), "cached": int(cached), "output": int(raw.get("completion_tokens") or 0)}
+    return {
+        "input": int(prompt or 0),
+        "cached": int(cached),
+        "output": int(raw.get("completion_tokens") or 0),
+    }
 
 
 @dataclass
@@ -243,7 +253,9 @@ class LLMEngine(Engine):
     def write_section(self, request: SectionRequest) -> SectionResult:
         return self.write_all([request])[0]
 
-    def write_all(self, requests: list[SectionRequest], progress: Progress | None = None) -> list[SectionResult]:
+    def write_all(
+        self, requests: list[SectionRequest], progress: Progress | None = None
+    ) -> list[SectionResult]:
         from draftbot.prompting import DEFAULT_ANSWER_TOKENS, build_prompts
 
         self.prompts = build_prompts(
@@ -358,7 +370,11 @@ class LLMEngine(Engine):
 
     def describe(self) -> dict:
         totals = self.totals()
-        usage: dict = {"input_tokens": totals.input, "cached_tokens": totals.cached, "output_tokens": totals.output}
+        usage: dict = {
+            "input_tokens": totals.input,
+            "cached_tokens": totals.cached,
+            "output_tokens": totals.output,
+        }
         cost = totals.cost(self.config.prices)
         if cost is not None:
             usage["cost"] = round(cost, 6)
@@ -382,10 +398,14 @@ class LLMEngine(Engine):
             else:
                 lines.append(f"  {s.label}：失败（{s.error or '已中断'}）")
         share = f"{totals.cached / totals.input:.0%}" if totals.input else "0%"
-        lines.append(f"  合计：{totals.input} / {totals.cached}（{share}）/ {totals.output}，用时 {self.wall_time:.1f} 秒")
+        lines.append(
+            f"  合计：{totals.input} / {totals.cached}（{share}）/ {totals.output}，用时 {self.wall_time:.1f} 秒"
+        )
         cost = totals.cost(self.config.prices)
         if cost is not None:
-            lines.append(f"估算费用：{self.config.prices.symbol}{cost:.4f}（按 {self.config.prices.describe()}）")
+            lines.append(
+                f"估算费用：{self.config.prices.symbol}{cost:.4f}（按 {self.config.prices.describe()}）"
+            )
         return lines
 
 
