@@ -62,10 +62,12 @@ APP_XML = (
 
 
 def write_docx(draft: Any, out_path: str | Path, **options: Any) -> Path:
-    """Write the .docx next to its final name and move it into place (no half-written files)."""
-    out = Path(out_path)
-    data = build_docx(draft, **options)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    """Build the .docx of a draft and write it to `out_path` (see build_docx for the options)."""
+    return write_bytes(Path(out_path), build_docx(draft, **options))
+
+
+def write_bytes(out: Path, data: bytes) -> Path:
+    """Write next to the final name, then move into place: never a half-written file."""
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
