@@ -57,7 +57,9 @@ def sample_draft():
     return parse_draft(DRAFT_TEXT, Path("述职.draft.md"))
 
 
-def finding(rule, message, *, line=1, column=1, text="", section="", section_index=None, level="error", suggestion=""):
+def finding(
+    rule, message, *, line=1, column=1, text="", section="", section_index=None, level="error", suggestion=""
+):
     return Finding(
         rule=rule,
         level=level,
@@ -80,7 +82,13 @@ def located(text: str, needle: str, rule: str, message: str, **kw) -> Finding:
 
 
 FINDINGS = [
-    located(DRAFT_TEXT, "56.8亿元", "figure-ungrounded", "数字“56.8亿元”在事实中找不到。", suggestion="核对事实文件。"),
+    located(
+        DRAFT_TEXT,
+        "56.8亿元",
+        "figure-ungrounded",
+        "数字“56.8亿元”在事实中找不到。",
+        suggestion="核对事实文件。",
+    ),
     finding(
         "formulation-missing",
         "缺少规范表述“两个维护”。",
@@ -186,7 +194,9 @@ def test_every_style_and_run_names_its_east_asian_font(exported, document):
         if style.get(qn("w:type")) == "paragraph":
             assert east_asia(style), style.get(qn("w:styleId"))
     parts = [document.element.body]
-    parts += [s.footer._element for s in document.sections] + [s.even_page_footer._element for s in document.sections]
+    parts += [s.footer._element for s in document.sections] + [
+        s.even_page_footer._element for s in document.sections
+    ]
     parts.append(document.part._comments_part.element)
     runs = [r for part in parts for r in part.iter(qn("w:r"))]
     assert len(runs) > 20
@@ -360,7 +370,9 @@ def test_font_presets_and_overrides():
     assert set(PRESETS) == {"gb2312", "windows", "noto"}
 
 
-@pytest.mark.parametrize("preset, overrides", [("wps", []), (None, ["body"]), (None, ["size=16"]), (None, ["body="])])
+@pytest.mark.parametrize(
+    "preset, overrides", [("wps", []), (None, ["body"]), (None, ["size=16"]), (None, ["body="])]
+)
 def test_bad_font_settings_are_input_errors(preset, overrides):
     from draftbot.errors import InputError
 

@@ -11,7 +11,6 @@ docx = pytest.importorskip("docx")
 
 from docx.oxml import parse_xml  # noqa: E402
 from docx.oxml.ns import nsdecls  # noqa: E402
-from test_docx_export import DRAFT_TEXT, sample_draft  # noqa: E402
 
 from draftbot.docx_reader import (  # noqa: E402
     docx_facts_text,
@@ -23,6 +22,7 @@ from draftbot.docx_reader import (  # noqa: E402
 from draftbot.draft import load_draft, make_failed_body, parse_draft  # noqa: E402
 from draftbot.errors import InputError  # noqa: E402
 from draftbot.export.docx_writer import write_docx  # noqa: E402
+from test_docx_export import DRAFT_TEXT, sample_draft  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -58,8 +58,13 @@ def test_round_trip_of_the_offline_draft_of_the_example(tmp_path):
     from draftbot.samples import load_samples
 
     facts = load_facts(REPO / "examples" / "facts.md")
-    draft, _, _ = compose_draft(facts, resolve_plan(None, facts), load_samples(), get_engine("offline"),
-                                out_path=tmp_path / "ex.draft.md")
+    draft, _, _ = compose_draft(
+        facts,
+        resolve_plan(None, facts),
+        load_samples(),
+        get_engine("offline"),
+        out_path=tmp_path / "ex.draft.md",
+    )
     text = draft.render()
     back = docx_to_draft(export(parse_draft(text), tmp_path / "ex.docx"))
     assert back.render() == text
@@ -106,8 +111,14 @@ def word_document(tmp_path: Path, name: str = "user.docx") -> Path:
     table = document.add_table(rows=1, cols=1)
     table.rows[0].cells[0].text = "建成标准厂房8.6万平方米"
     paragraph = document.add_paragraph("兑现惠企资金")
-    paragraph._p.append(parse_xml(f'<w:ins {nsdecls("w")} w:id="1" w:author="a"><w:r><w:t>2860万元</w:t></w:r></w:ins>'))
-    paragraph._p.append(parse_xml(f'<w:del {nsdecls("w")} w:id="2" w:author="a"><w:r><w:delText>3000万元</w:delText></w:r></w:del>'))
+    paragraph._p.append(
+        parse_xml(f'<w:ins {nsdecls("w")} w:id="1" w:author="a"><w:r><w:t>2860万元</w:t></w:r></w:ins>')
+    )
+    paragraph._p.append(
+        parse_xml(
+            f'<w:del {nsdecls("w")} w:id="2" w:author="a"><w:r><w:delText>3000万元</w:delText></w:r></w:del>'
+        )
+    )
     document.add_paragraph("二、存在问题")
     document.add_paragraph("项目前期手续推进偏慢。")
     document.add_paragraph("以上报告，请审议。")

@@ -90,9 +90,9 @@ class Facts:
 def load_facts(path: str | Path) -> Facts:
     path = Path(path)
     if path.suffix.lower() == ".docx":
-        from draftbot.docx_reader import read_docx_text  # Word input lives in one place
+        from draftbot.docx_reader import docx_facts_text  # Word input lives in one place
 
-        data_text = read_docx_text(path)
+        data_text = docx_facts_text(path)
         data = data_text.encode("utf-8")
     else:
         data = read_bytes(path, "事实文件")

@@ -78,8 +78,16 @@ def check_output(out: Path, *, force: bool, source: Path | None = None) -> None:
         )
 
 
-def export_docx(draft, out: Path, *, comments: bool = True, fonts=None, force: bool = False,
-                check_options: dict | None = None, min_level: str = "info") -> ExportResult:
+def export_docx(
+    draft,
+    out: Path,
+    *,
+    comments: bool = True,
+    fonts=None,
+    force: bool = False,
+    check_options: dict | None = None,
+    min_level: str = "info",
+) -> ExportResult:
     """Check the draft (unless comments are off), then write the .docx, keeping a backup of an old one."""
     from draftbot.export.docx_writer import build_docx, write_bytes
     from draftbot.textio import backup_path
@@ -89,8 +97,13 @@ def export_docx(draft, out: Path, *, comments: bool = True, fonts=None, force: b
     source_text = draft.render()  # the text the findings' line numbers refer to
     if comments:
         result.findings, result.notes = _findings(draft, check_options or {}, min_level)
-    data = build_docx(_for_output(draft, out), findings=result.findings, fonts=fonts, comments=comments,
-                      source_text=source_text)
+    data = build_docx(
+        _for_output(draft, out),
+        findings=result.findings,
+        fonts=fonts,
+        comments=comments,
+        source_text=source_text,
+    )
     if out.exists():
         result.backup = backup_path(out)
         os.replace(out, result.backup)
@@ -132,17 +145,25 @@ def resolve_font_options(preset: str | None, overrides: list[str] | None):
 @app.command("export", help=EXPORT_HELP)
 def export(
     draft: Path = typer.Argument(..., help="草稿文件（draftbot 生成的 .md，也可以是 .txt 或 .docx）。"),
-    output: Path | None = typer.Option(None, "-o", "--output", help="Word 文件路径（默认：草稿同名 .docx）。"),
+    output: Path | None = typer.Option(
+        None, "-o", "--output", help="Word 文件路径（默认：草稿同名 .docx）。"
+    ),
     no_comments: bool = typer.Option(False, "--no-comments", help="不检查、不加批注。"),
     force: bool = typer.Option(False, "--force", help="覆盖已存在的 Word 文件（旧文件保留为 .bak 备份）。"),
     fonts: str | None = typer.Option(None, "--fonts", help="字体方案：gb2312（默认）、windows 或 noto。"),
-    font: list[str] | None = typer.Option(None, "--font", help="单独指定字体，如 body=仿宋；可重复。角色：title、"
-                                          "heading1、heading2、heading3、body、page_number、comment、latin。"),
+    font: list[str] | None = typer.Option(
+        None,
+        "--font",
+        help="单独指定字体，如 body=仿宋；可重复。角色：title、"
+        "heading1、heading2、heading3、body、page_number、comment、latin。",
+    ),
     facts: Path | None = typer.Option(None, "--facts", help="检查用的事实文件；默认取草稿记录的事实文件。"),
     plan: str | None = typer.Option(None, "--plan", help="检查用的提纲；默认取草稿记录的提纲。"),
     samples: Path | None = typer.Option(None, "--samples", help="检查照抄用的范文文件夹；默认内置范文。"),
     period: int | None = typer.Option(None, "--period", help="报告年度，如 2026；默认取草稿中的年度。"),
-    min_level: str = typer.Option("info", "--min-level", help="只把不低于该级别的问题做成批注：info、warning、error。"),
+    min_level: str = typer.Option(
+        "info", "--min-level", help="只把不低于该级别的问题做成批注：info、warning、error。"
+    ),
 ) -> None:
     from draftbot.draft import load_draft
 
@@ -153,8 +174,15 @@ def export(
     check_output(out, force=force, source=draft if draft.exists() else None)
     loaded = load_draft(draft)
     options = {"facts": facts, "plan": plan, "samples": samples, "period": period}
-    result = export_docx(loaded, out, comments=not no_comments, fonts=font_set, force=force,
-                         check_options=options, min_level=min_level)
+    result = export_docx(
+        loaded,
+        out,
+        comments=not no_comments,
+        fonts=font_set,
+        force=force,
+        check_options=options,
+        min_level=min_level,
+    )
     report(result)
 
 
