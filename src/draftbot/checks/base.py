@@ -48,6 +48,7 @@ class LineIndex:
     """Offset -> (line, column), both 1-based."""
 
     def __init__(self, text: str):
+        self.text = text
         self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
     def line_col(self, offset: int) -> tuple[int, int]:

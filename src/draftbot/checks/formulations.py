@@ -124,10 +124,14 @@ def find_dated(text: str, rules: list[DatedRule], period: int) -> list[Hit]:
     for rule in rules:
         if rule.is_current(period):
             continue
-        for m in rule.pattern.finditer(text):
-            if _in_history(text, m.start(), m.end(), rule.history_context):
-                continue
-            hits.append(_dated_hit(rule, m, period))
+        spans: list[tuple[int, int]] = []
+        for pattern in rule.patterns:
+            for m in pattern.finditer(text):
+                if any(m.start() < e and s < m.end() for s, e in spans):
+                    continue  # two patterns of one rule on the same words
+                spans.append(m.span())
+                if not _in_history(text, m.start(), m.end(), rule.history_context):
+                    hits.append(_dated_hit(rule, m, period))
     return hits
 
 

@@ -79,7 +79,7 @@ class NowText:
 @dataclass
 class DatedRule:
     id: str
-    pattern: re.Pattern
+    patterns: list[re.Pattern]
     start: int | None
     until: int | None
     now: list[NowText]
@@ -116,7 +116,7 @@ class RuleSet:
     files: list[Path] = field(default_factory=list)
 
     def figure_options(self):
-        from draftbot.checks.figures_impl import FigureOptions
+        from draftbot.figures import FigureOptions
 
         return FigureOptions(tuple(self.not_figures), tuple(self.formulation_tails))
 
@@ -188,9 +188,26 @@ def _convert(node, loader) -> _Node:
         return _Node({k.value: _convert(v, loader) for k, v in node.value}, line)
     if isinstance(node, yaml.SequenceNode):
         return _Node([_convert(v, loader) for v in node.value], line)
-    if node.tag == "tag:yaml.org,2002:str":
-        return _Node(node.value, line)
-    return _Node(yaml.load(node.value, Loader=loader), line)
+    return _Node(_scalar(node), line)
+
+
+_BOOLS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
+
+
+def _scalar(node):
+    """A plain scalar's value (int, bool, null or str) without constructing a loader per value."""
+    value = node.value
+    if node.tag.endswith(":str") or node.style:
+        return value
+    if node.tag.endswith(":int") or re.fullmatch(r"[-+]?\d+", value):
+        return int(value.replace("_", ""), 0) if not value.lstrip("+-").startswith("0") else int(value)
+    if node.tag.endswith(":bool") or value.lower() in _BOOLS:
+        return _BOOLS.get(value.lower(), value)
+    if node.tag.endswith(":null") or value in ("", "~", "null", "Null", "NULL"):
+        return None
+    if node.tag.endswith(":float"):
+        return float(value)
+    return value
 
 
 class _RuleFile:
@@ -365,7 +382,7 @@ class _RuleFile:
         start, until = self.period(entry["current"])
         return DatedRule(
             id=self.str_of(entry["id"], "id"),
-            pattern=re.compile("|".join(f"(?:{p.pattern})" for p in patterns)),
+            patterns=patterns,
             start=start, until=until, now=self.now_texts(entry.get("now")),
             history_context=self.strs_of(entry["history_context"], "history_context")
             if "history_context" in entry else [],

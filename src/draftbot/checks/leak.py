@@ -1,0 +1,131 @@
+"""`sample-leak`: text copied from a sample.
+
+A copied run that carries the sample's own specifics (figures, dates, blanks, company or place
+names) the facts do not contain is an error; a verbatim run of 30+ characters found in only one
+sample is a warning; runs shared by several samples are the genre's common formulations (套话).
+
+Speed: the draft is probed by K-character grams every `stride` characters, so any common run of at
+least K + stride - 1 characters contains a probe; each sample is scanned once against the probes and
+each hit is grown to its maximal extent by slice comparison.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from draftbot.checks.base import Hit
+from draftbot.figures import FigureIndex, FigureOptions, extract_figures
+
+K = 8
+_BLANK_MARK = re.compile(r"[*＊×]|(?<![A-Za-z])[xX]+(?![A-Za-z])")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@dataclass
+class SampleIndex:
+    names: list[str]
+    texts: list[str]
+
+
+def sample_index(samples) -> SampleIndex:
+    return SampleIndex([getattr(s, "name", str(i)) for i, s in enumerate(samples)],
+                       [getattr(s, "text", s) for s in samples])
+
+
+def common_runs(text: str, index: SampleIndex, min_len: int) -> list[tuple[int, int]]:
+    """Maximal spans of `text` (at least `min_len` long) that occur verbatim in some sample.
+
+    The draft is probed every `stride` characters (any common run of `min_len` contains a probe);
+    each sample is scanned once against the probes, and each hit is grown to its full extent."""
+    stride = max(1, min_len - K + 1)
+    probes: dict[str, list[int]] = {}
+    for pos in range(0, len(text) - K + 1, stride):
+        probes.setdefault(text[pos : pos + K], []).append(pos)
+    runs: list[tuple[int, int]] = []
+    for sample in index.texts:
+        grown: set[int] = set()
+        for spos in range(len(sample) - K + 1):
+            positions = probes.get(sample[spos : spos + K])
+            if not positions:
+                continue
+            for pos in positions:
+                if pos in grown:
+                    continue
+                start, end = _grow(text, pos, sample, spos)
+                if end - start >= min_len:
+                    runs.append((start, end))
+                    grown.update(range(pos, end - K + 1, stride))
+    return _merge(runs)
+
+
+def _grow(a: str, apos: int, b: str, bpos: int) -> tuple[int, int]:
+    """Extend the common K-gram at a[apos], b[bpos] left and right as far as the texts agree."""
+    left = 0
+    while apos - left > 0 and bpos - left > 0 and a[apos - left - 1] == b[bpos - left - 1]:
+        left += 1
+    lo, hi = K, min(len(a) - apos, len(b) - bpos)
+    while lo < hi:  # binary search on slice equality: the common prefix length
+        mid = (lo + hi + 1) // 2
+        if a[apos : apos + mid] == b[bpos : bpos + mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return apos - left, apos + lo
+
+
+def _merge(runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(runs):
+        if out and start < out[-1][1]:
+            if end - start > out[-1][1] - out[-1][0]:
+                out[-1] = (start, end)
+            continue
+        out.append((start, end))
+    return out
+
+
+def find_leaks(
+    text: str,
+    samples,
+    facts_text: str,
+    facts_index: FigureIndex | None,
+    names: list[re.Pattern],
+    options: FigureOptions,
+    min_specific: int = 12,
+    min_verbatim: int = 30,
+) -> list[Hit]:
+    if not samples:
+        return []
+    index = sample_index(samples)
+    hits = []
+    for start, end in common_runs(text, index, min(min_specific, min_verbatim)):
+        run = text[start:end]
+        if len(_CJK.findall(run)) < min(min_specific, min_verbatim) // 2:
+            continue  # punctuation, numbers or Latin text, not prose
+        owners = [n for n, t in zip(index.names, index.texts, strict=True) if run in t]
+        if len(owners) != 1:
+            continue  # shared by several samples: the genre's common wording
+        specific = _specific(run, facts_text, facts_index, names, options)
+        if specific:
+            message = f"照抄了范文 {owners[0]} 的原文，并带有范文自己的具体信息“{specific}”（事实中没有）。"
+            suggestion = "删去这句，或改写为事实文件中的内容。"
+            hits.append(Hit("sample-leak", "error", start, end, message, suggestion))
+        elif len(run) >= min_verbatim:
+            message = f"与范文 {owners[0]} 连续 {len(run)} 字相同，属于照抄原文。"
+            hits.append(Hit("sample-leak", "warning", start, end, message, "用自己的话改写这段。"))
+    return hits
+
+
+def _specific(run: str, facts_text: str, facts_index, names, options) -> str:
+    for fig in extract_figures(run, options):
+        if facts_index is None or not facts_index.grounds(fig):
+            return fig.text
+    m = _BLANK_MARK.search(run)
+    if m:
+        return run[max(0, m.start() - 4) : m.end() + 4]
+    for pattern in names:
+        for m in pattern.finditer(run):
+            if m.group() not in facts_text:
+                return m.group()
+    return ""

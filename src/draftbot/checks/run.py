@@ -1,0 +1,246 @@
+"""Running every check on one draft: resolve facts, plan, samples and period; place each hit."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from draftbot.checks.base import Hit, LineIndex, blank_range, front_matter_end, mask_text
+from draftbot.checks.finding import Finding, Summary, sort_findings, summarize
+from draftbot.checks.rules import RuleSet, load_rules
+from draftbot.checks.sections import Located
+
+_YEAR = re.compile(r"((?:19|20)\d\d)")
+
+
+@dataclass
+class CheckInputs:
+    """What a check needs besides the draft text; each may be missing (then its checks are skipped)."""
+
+    facts: object | None = None
+    plan: object | None = None
+    samples: list = field(default_factory=list)
+    period: int | None = None
+    rules: RuleSet | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CheckReport:
+    path: str
+    findings: list[Finding]
+    notes: list[str]
+    sections: list[Located]
+
+    @property
+    def summary(self) -> Summary:
+        return summarize(self.findings, self.notes)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.level == "error" for f in self.findings)
+
+
+# ------------------------------------------------------------------ public entry points
+
+
+def run_checks(draft, facts=None, plan=None, samples=None, period=None, rules_dir=None) -> list[Finding]:
+    """Check a draft (a Draft, a path, or text) and return its findings, sorted.
+
+    facts / plan / samples may be objects or paths / names; None means "as the draft's front matter
+    says" (facts, plan, period) or "the built-in samples"; samples=[] skips the sample-leak check.
+    Line numbers refer to the draft file (for a Draft object: to `draft.render()`).
+    """
+    return check_draft(draft, facts=facts, plan=plan, samples=samples, period=period,
+                       rules_dir=rules_dir).findings
+
+
+def check_draft(draft, facts=None, plan=None, samples=None, period=None, rules_dir=None,
+                samples_add: bool = False) -> CheckReport:
+    text, path = _draft_text(draft)
+    from draftbot.draft import parse_draft
+
+    parsed = parse_draft(text, path)
+    inputs = resolve_inputs(parsed.meta, path, facts, plan, samples, period, rules_dir, samples_add)
+    if inputs.period is None:
+        inputs.period = _year_in(parsed.title)
+    return check_text(text, parsed, inputs, label=str(path) if path else "<草稿>")
+
+
+def _draft_text(draft) -> tuple[str, Path | None]:
+    from draftbot.draft import Draft
+    from draftbot.textio import read_text
+
+    if isinstance(draft, Draft):
+        return draft.render(), draft.path
+    if isinstance(draft, Path) or (isinstance(draft, str) and "\n" not in draft and len(draft) < 1000
+                                   and Path(draft).suffix):
+        return read_text(draft, "草稿"), Path(draft)
+    return str(draft), None
+
+
+def resolve_inputs(meta, path, facts, plan, samples, period, rules_dir, samples_add=False) -> CheckInputs:
+    inputs = CheckInputs(rules=load_rules(rules_dir))
+    inputs.facts = _resolve_facts(facts, meta, path, inputs.notes)
+    inputs.plan = _resolve_plan(plan, meta, inputs.facts, inputs.notes)
+    inputs.samples = _resolve_samples(samples, samples_add, inputs.notes)
+    inputs.period = _resolve_period(period, meta, inputs.facts)
+    if inputs.facts is None:
+        inputs.notes.append("未提供事实文件（--facts），已跳过 figure-ungrounded、fact-dropped 检查。")
+    if inputs.period is None:
+        inputs.notes.append("无法确定报告年度（--period），已跳过 formulation-dated 检查。")
+    return inputs
+
+
+def _resolve_facts(facts, meta, path, notes):
+    from draftbot.facts import Facts, load_facts
+
+    if isinstance(facts, Facts):
+        return facts
+    if facts is not None:
+        return load_facts(facts)
+    recorded = meta.get("facts")
+    if not recorded:
+        return None
+    candidate = Path(str(recorded))
+    if not candidate.is_absolute() and path is not None:
+        candidate = Path(path).parent / candidate
+    if not candidate.exists():
+        notes.append(f"草稿记录的事实文件“{recorded}”找不到（可用 --facts 指定）。")
+        return None
+    loaded = load_facts(candidate)
+    recorded_sha = meta.get("facts_sha256")
+    if recorded_sha and loaded.sha256 and recorded_sha != loaded.sha256:
+        notes.append(f"事实文件“{candidate}”在起草之后改动过，检查按改动后的内容进行。")
+    return loaded
+
+
+def _resolve_plan(plan, meta, facts, notes):
+    from draftbot.plans import Plan, load_plan
+
+    if isinstance(plan, Plan):
+        return plan
+    name = plan or meta.get("plan") or (facts.report_type if facts is not None else "")
+    if not name:
+        notes.append("未指定提纲（--plan），已跳过章节完整性和必备表述（formulation-missing）检查。")
+        return None
+    return load_plan(str(name))
+
+
+def _resolve_samples(samples, add, notes) -> list:
+    from draftbot.samples import load_samples
+
+    if samples is None:
+        return load_samples()
+    if isinstance(samples, (str, Path)):
+        return load_samples(samples, add=add)
+    if not samples:
+        notes.append("未使用范文，已跳过 sample-leak 检查。")
+    return list(samples)
+
+
+def _resolve_period(period, meta, facts) -> int | None:
+    if period:
+        return int(period)
+    year = _year_in(str(meta.get("period", "")))
+    if year is None and facts is not None:
+        year = facts.period_year
+    return year
+
+
+def _year_in(text: str) -> int | None:
+    m = _YEAR.search(text or "")
+    return int(m.group(1)) if m else None
+
+
+# ------------------------------------------------------------------ the checks
+
+
+def check_text(text: str, parsed, inputs: CheckInputs, label: str = "<草稿>") -> CheckReport:
+    rules = inputs.rules or load_rules()
+    lines = LineIndex(text)
+    sections = locate_sections(text, parsed, lines)
+    masked = _mask_failed(mask_text(text), sections)
+    markdown = label.lower().endswith(".md") or front_matter_end(text) > 0
+    hits = collect_hits(masked, sections, inputs, rules, markdown)
+    findings = [_place(h, lines, sections) for h in hits]
+    return CheckReport(label, sort_findings(findings), inputs.notes, sections)
+
+
+def collect_hits(masked: str, sections: list[Located], inputs: CheckInputs, rules: RuleSet,
+                 markdown: bool) -> list[Hit]:
+    from draftbot.checks import formulations, grounding, leak, placeholders
+    from draftbot.checks.sections import check_sections
+
+    options = rules.figure_options()
+    blanks = placeholders.find_placeholders(masked, rules.placeholders, markdown)
+    hits: list[Hit] = list(blanks)
+    hits += formulations.find_noncanonical(masked, rules.substitutions, rules.enumerations)
+    if inputs.period:
+        hits += formulations.find_dated(masked, rules.dated, inputs.period)
+    if inputs.plan is not None:
+        hits += check_sections(inputs.plan, sections, len(masked.rstrip()))
+    facts_index = None
+    facts_text = ""
+    if inputs.facts is not None:
+        facts_text = grounding.facts_text(inputs.facts)
+        facts_index = grounding.grounding_index(inputs.facts, inputs.period, rules.allowed_years, options)
+        hits += grounding.find_ungrounded(masked, facts_index, options, [(h.start, h.end) for h in blanks])
+        hits += _dropped(inputs.facts, masked, options, front_matter_end(masked))
+    if inputs.samples:
+        hits += leak.find_leaks(masked, inputs.samples, facts_text, facts_index, rules.names, options,
+                                rules.leak.min_specific_run, rules.leak.min_verbatim_run)
+    return hits
+
+
+def _dropped(facts, masked: str, options, at: int) -> list[Hit]:
+    from draftbot.checks.grounding import find_dropped
+
+    hits = []
+    for fact, message in find_dropped(facts, masked, options):
+        source = getattr(facts, "source", None)
+        where = f"（{Path(source).name} 第 {fact.line} 行）" if source else f"（事实第 {fact.line} 行）"
+        hits.append(Hit("fact-dropped", "warning", at, at, message + where, "把这条事实写进相应部分。"))
+    return hits
+
+
+def locate_sections(text: str, parsed, lines: LineIndex) -> list[Located]:
+    """The draft's top-level sections with their spans in `text`."""
+    closing = text.find("<!-- draftbot:closing -->")
+    end_of_text = closing if closing != -1 else len(text)
+    starts = [lines.line_start(s.line) for s in parsed.sections]
+    out = []
+    for i, section in enumerate(parsed.sections):
+        start = starts[i]
+        end = starts[i + 1] if i + 1 < len(starts) else max(end_of_text, start)
+        line_end = text.find("\n", start)
+        line_end = len(text) if line_end == -1 else line_end
+        at = text.find(section.heading, start, line_end) if section.heading else -1
+        heading_end = at + len(section.heading) if at != -1 else line_end
+        out.append(Located(i + 1, section.number, section.heading, section.body, start, end, heading_end,
+                           section.id, section.failed))
+    return out
+
+
+def _mask_failed(masked: str, sections: list[Located]) -> str:
+    for s in sections:
+        if s.failed:
+            masked = blank_range(masked, s.heading_end, s.end)
+    return masked
+
+
+def _place(hit: Hit, lines: LineIndex, sections: list[Located]) -> Finding:
+    line, column = lines.line_col(hit.start)
+    index = hit.section_index
+    section = None
+    if index is not None:
+        section = sections[index - 1]
+    elif hit.end > hit.start or hit.start > 0:
+        section = next((s for s in sections if s.start <= hit.start < s.end), None)
+    text = lines.text[hit.start : hit.end]
+    return Finding(
+        rule=hit.rule, level=hit.level, message=hit.message, line=line, column=column, text=text,
+        suggestion=hit.suggestion, section=section.label if section else "",
+        section_index=section.index if section else None,
+    )

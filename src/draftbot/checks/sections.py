@@ -1,0 +1,142 @@
+"""Section coverage against the plan: `section-missing`, `section-empty`, `section-failed`,
+`section-order`, `section-length` (and unplanned sections as info), plus `formulation-missing`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from draftbot.checks.base import Hit
+from draftbot.checks.formulations import missing_required, normalise
+
+_NON_TEXT = re.compile(r"\s|<!--.*?-->", re.S)
+
+
+@dataclass
+class Located:
+    """A draft section with its span in the draft text."""
+
+    index: int  # 1-based
+    number: str
+    heading: str
+    body: str
+    start: int  # offset of the heading line
+    end: int
+    heading_end: int
+    id: str | None = None
+    failed: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.number}、{self.heading}"
+
+
+def body_length(body: str) -> int:
+    return len(_NON_TEXT.sub("", body))
+
+
+def match_plan(plan, sections: list[Located]) -> dict[str, Located]:
+    """plan section id -> the draft section that covers it (a draft section may cover two when its
+    heading names both, e.g. 存在不足及下一步工作打算)."""
+    scores: dict[str, list[tuple[int, Located]]] = {}
+    for ps in plan.sections:
+        ranked = sorted(((_score(ps, plan, s), s) for s in sections), key=lambda x: -x[0])
+        scores[ps.id] = [(sc, s) for sc, s in ranked if sc > 0]
+    taken: dict[int, tuple[int, str]] = {}
+    result: dict[str, Located] = {}
+    order = sorted(plan.sections, key=lambda ps: -(scores[ps.id][0][0] if scores[ps.id] else 0))
+    for ps in order:
+        for score, section in scores[ps.id]:
+            owner = taken.get(section.index)
+            if owner is None or (score >= 300 and owner[0] >= 300):
+                taken.setdefault(section.index, (score, ps.id))
+                result[ps.id] = section
+                break
+    return result
+
+
+def _score(ps, plan, section: Located) -> int:
+    if section.id and section.id == ps.id:
+        return 1000
+    heading = normalise(section.heading)
+    best = plan.find_section(section.heading)
+    if best is not None and best.id == ps.id:
+        return 500
+    if any(len(n) >= 2 and normalise(n) in heading for n in ps.names()):
+        return 300
+    words = [w for w in (*ps.keywords, *ps.aliases) if len(w) >= 2]
+    score = sum(3 for w in words if w in heading)
+    flat = normalise(section.body[:600])
+    score += sum(1 for w in words if w in flat)
+    score += sum(2 for r in ps.required if normalise(r) in flat)
+    return score if score >= 3 else 0
+
+
+def check_sections(plan, sections: list[Located], text_end: int) -> list[Hit]:
+    matched = match_plan(plan, sections)
+    hits: list[Hit] = []
+    for position, ps in enumerate(plan.sections):
+        section = matched.get(ps.id)
+        if section is None:
+            hits.append(_missing(plan, ps, position, sections, matched, text_end))
+            continue
+        hits.extend(_section_hits(ps, section))
+    hits.extend(_order(plan, matched))
+    covered = {s.index for s in matched.values()}
+    for section in sections:
+        if section.index not in covered:
+            message = f"“{section.label}”不在提纲“{plan.name}”中（提纲之外的部分）。"
+            hits.append(Hit("section-missing", "info", section.start, section.heading_end, message,
+                            "确认是否需要这一部分，或把内容并入提纲中的相应部分。", section.index))
+    return hits
+
+
+def _missing(plan, ps, position, sections, matched, text_end) -> Hit:
+    # place the finding where the section should have been: before the next planned section found
+    later = [matched[p.id] for p in plan.sections[position + 1 :] if p.id in matched]
+    at = min((s.start for s in later), default=text_end)
+    message = f"缺少提纲“{plan.name}”要求的部分“{ps.heading}”。"
+    names = "、".join(ps.aliases[:3])
+    suggestion = f"补写“{ps.heading}”部分" + (f"（也可用“{names}”等标题）。" if names else "。")
+    return Hit("section-missing", "error", at, at, message, suggestion)
+
+
+def _section_hits(ps, section: Located) -> list[Hit]:
+    span = (section.start, section.heading_end)
+    if section.failed:
+        message = f"“{section.label}”生成失败，正文是失败标记，需要重新生成。"
+        return [Hit("section-failed", "error", *span, message, "运行下面的 draftbot regen 命令重写这一部分。",
+                    section.index)]
+    length = body_length(section.body)
+    if length == 0:
+        return [Hit("section-empty", "error", *span, f"“{section.label}”没有正文。", "补写这一部分的内容。",
+                    section.index)]
+    hits = []
+    low, high = ps.length
+    if not low <= length <= high:
+        side = "偏短" if length < low else "偏长"
+        message = f"“{section.label}”正文 {length} 字，{side}（提纲建议 {low}—{high} 字）。"
+        advice = "补充事实和做法。" if length < low else "压缩重复的表述。"
+        hits.append(Hit("section-length", "warning", *span, message, advice, section.index))
+    for formulation in missing_required(section.heading + section.body, ps.required):
+        message = f"“{section.label}”缺少规范表述“{formulation}”。"
+        hits.append(Hit("formulation-missing", "error", *span, message, f"在本部分写入“{formulation}”。",
+                        section.index))
+    return hits
+
+
+def _order(plan, matched: dict[str, Located]) -> list[Hit]:
+    hits = []
+    previous = None  # (plan section, draft section) furthest down the draft so far
+    for ps in plan.sections:
+        section = matched.get(ps.id)
+        if section is None:
+            continue
+        if previous is not None and section.index < previous[1].index:
+            message = (f"顺序与提纲“{plan.name}”不一致：“{ps.heading}”应在“{previous[0].heading}”之后，"
+                       f"草稿中的“{section.label}”却排在“{previous[1].label}”之前。")
+            hits.append(Hit("section-order", "warning", section.start, section.heading_end, message,
+                            "按提纲顺序调整各部分。", section.index))
+        if previous is None or section.index >= previous[1].index:
+            previous = (ps, section)
+    return hits
