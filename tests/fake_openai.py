@@ -81,6 +81,7 @@ class Recorded:
     reply: Reply | None = None
     id: str = ""
     usage: dict | None = None  # the usage object the server sent
+    finished: float | None = None  # when the server was done answering (monotonic)
 
     @property
     def messages(self) -> list[dict]:
@@ -341,6 +342,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             self._complete(rec)
         finally:
+            rec.finished = time.monotonic()
             self.fake._leave()
 
     def _complete(self, rec: Recorded) -> None:

@@ -329,3 +329,16 @@ def _prices(values: dict, preset: dict, sources: dict, provider: str | None) -> 
         output=float(table["output"]),
         as_of=table.get("as_of"),
     )
+
+
+def choose_engine(engine: str | None, flags: dict) -> tuple[str, ModelConfig | None, str | None]:
+    """(engine name, model config, one-line note) for `draftbot write`.
+
+    No --engine: the LLM engine when a model is configured anywhere, else offline with a note.
+    """
+    if engine == "offline":
+        return "offline", None, None
+    cfg = resolve_config(flags)
+    if engine is None and not cfg.configured:
+        return "offline", None, "未配置大模型，使用离线引擎起草（接入方法：draftbot config --help）。"
+    return engine or "llm", cfg, None

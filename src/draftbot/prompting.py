@@ -263,3 +263,38 @@ def naive_messages(request: SectionRequest, prompts: PromptSet, folder: Path | N
     task = prompts.tails[request.section.id]["content"]
     system, context, _ack = (m["content"] for m in prompts.prefix)
     return [{"role": "system", "content": f"{task}\n\n{system}"}, {"role": "user", "content": context}]
+
+
+# -- dry run -----------------------------------------------------------------------------------
+
+
+def dry_run_text(requests: list[SectionRequest], prompts: PromptSet) -> str:
+    """Every message of a draft's model calls and their token counts, for `write --dry-run`."""
+    from draftbot.tokens import UPPER_BOUND_NOTE
+
+    prefix_tokens = prompts.prefix_tokens()
+    out = [f"===== 共享前缀（每个部分的请求都以它开头，逐字节相同；约 {prefix_tokens} 词元）====="]
+    for message in prompts.prefix:
+        out += [f"----- {message['role']} -----", message["content"]]
+    sizes = []
+    for req in requests:
+        size = prompts.request_tokens(req.section.id)
+        sizes.append(size)
+        name = {"opening": "开头", "closing": "结尾"}.get(req.section.kind, f"{req.number}、{req.heading}")
+        out += [f"===== {name}：最后一条消息（本次请求共约 {size} 词元）=====", prompts.tails[req.section.id]["content"]]
+    total = sum(sizes)
+    out.append("===== 词元估算 =====")
+    out.append(f"请求数：{len(requests)}；共享前缀：{prefix_tokens}；每次请求：{min(sizes)}～{max(sizes)}")
+    out.append(f"整篇输入：{total}，其中共享前缀占 {prefix_tokens * len(requests) / total:.0%}（可被服务商缓存）")
+    out.append(_samples_line(prompts))
+    out.append(f"提示：{UPPER_BOUND_NOTE}")
+    out.append("（--dry-run 只显示提示词，未调用模型，也未写入草稿。）")
+    return "\n".join(out)
+
+
+def _samples_line(prompts: PromptSet) -> str:
+    used = [f"{u.name}{' 全文' if u.whole else f' 节选 {u.sections}/{u.total_sections} 部分'}" for u in prompts.samples]
+    line = f"范文（预算 {prompts.budget} 词元）：{'、'.join(used) or '无'}"
+    if prompts.dropped_samples:
+        line += f"；放不下未用：{'、'.join(prompts.dropped_samples)}"
+    return line

@@ -20,6 +20,10 @@ WRITE_HELP = """根据事实要点文件起草报告，生成 Markdown 草稿。
   draftbot write 要点.md -o 述职报告草稿.md --plan 述职述廉报告
 
   draftbot write 要点.md --samples 我的范文/ --add-samples --force
+
+  draftbot write 要点.md --provider deepseek      （需先设置 DEEPSEEK_API_KEY）
+
+  draftbot write 要点.md --provider qwen --dry-run    只看提示词和词元数
 """
 
 
@@ -45,11 +49,28 @@ def write(
         False, "--add-samples", help="与 --samples 一起用：在内置范文之外再加上自己的范文。"
     ),
     engine: str | None = typer.Option(
-        None, "--engine", help="起草引擎：offline（离线，默认）或 llm（大模型）。"
+        None,
+        "--engine",
+        help="起草引擎：offline（离线）或 llm（大模型）；默认：已配置模型时用 llm，否则 offline。",
     ),
     force: bool = typer.Option(False, "--force", help="覆盖已存在的草稿（旧文件保留为 .bak 备份）。"),
+    # -- model options (LLM engine; see `draftbot config`) --
+    provider: str | None = typer.Option(
+        None, "--provider", help="大模型服务：openai、deepseek、qwen、glm、kimi、ollama、vllm。"
+    ),
+    model: str | None = typer.Option(None, "--model", help="模型名称（覆盖预设）。"),
+    base_url: str | None = typer.Option(None, "--base-url", help="OpenAI 兼容接口地址（覆盖预设）。"),
+    concurrency: int | None = typer.Option(None, "--concurrency", min=1, help="同时起草的部分数（默认 4）。"),
+    timeout: float | None = typer.Option(None, "--timeout", min=1, help="每次调用的超时秒数（默认 120）。"),
+    context_tokens: int | None = typer.Option(
+        None, "--context-tokens", min=1000, help="提示词的词元预算（默认取预设的上下文长度）。"
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="只显示发给大模型的提示词和词元数，不调用模型、不写草稿。"
+    ),
 ) -> None:
     from draftbot.compose import compose_draft
+    from draftbot.config import choose_engine
     from draftbot.engines.base import get_engine
     from draftbot.facts import load_facts
     from draftbot.plans import resolve_plan
@@ -61,14 +82,23 @@ def write(
     out = output or default_output(facts)
     if out.resolve() == facts.resolve():
         raise InputError("输出文件不能与事实文件相同，否则会覆盖事实文件。")
-    if out.exists() and not force:  # fail before any work is done
+    if out.exists() and not force and not dry_run:  # fail before any work is done
         write_text_safely(out, "", force=False, what="草稿")
     facts_data = load_facts(facts)
     plan_data = resolve_plan(plan, facts_data)
     sample_set = load_samples(samples, add=add_samples)
-    chosen = get_engine(_choose_engine(engine))
-    draft, routing, _ = compose_draft(facts_data, plan_data, sample_set, chosen, out_path=out)
+    flags = {"provider": provider, "model": model, "base_url": base_url, "concurrency": concurrency,
+             "timeout": timeout, "context_tokens": context_tokens}  # fmt: skip
+    if dry_run:
+        return _dry_run(facts_data, plan_data, sample_set, flags)
+    engine_name, model_config, note = choose_engine(engine, flags)
+    if note:
+        echo(note, err=True)
+    chosen = get_engine(engine_name, config=model_config) if model_config else get_engine(engine_name)
+    draft, routing, results = compose_draft(facts_data, plan_data, sample_set, chosen, out_path=out)
     backup = write_text_safely(out, draft.render(), force=force, what="草稿")
+    for line in getattr(chosen, "report_lines", list)():
+        echo(line)
     for note in routing.notes:
         echo(f"提示：{note}", err=True)
     if backup is not None:
@@ -77,7 +107,27 @@ def write(
     echo(
         f"已生成草稿：{out}（{plan_data.name}，{len(draft.sections)} 个部分，约 {chars} 字，引擎：{chosen.name}）"
     )
+    _fail_on_failed_sections(results, chosen)
 
 
-def _choose_engine(engine: str | None) -> str:
-    return engine or "offline"
+def _fail_on_failed_sections(results, chosen) -> None:
+    failed = [r for r in results if r.failed]
+    if failed:
+        from draftbot.errors import ModelError
+
+        what = "已中断" if getattr(chosen, "interrupted", False) else f"{len(failed)} 个部分生成失败"
+        raise ModelError(
+            f"{what}；已完成的部分已写入草稿，未完成的部分已标记。",
+            hint="运行 draftbot check 草稿文件 查看，或用 draftbot regen 重新生成标记的部分。",
+        )
+
+
+def _dry_run(facts_data, plan_data, sample_set, flags) -> None:
+    from draftbot.compose import build_requests
+    from draftbot.config import resolve_config
+    from draftbot.prompting import build_prompts, dry_run_text
+
+    cfg = resolve_config(flags)
+    requests = build_requests(facts_data, plan_data, sample_set)
+    prompts = build_prompts(requests, context_tokens=cfg.context_tokens)
+    echo(dry_run_text(requests, prompts))
