@@ -62,6 +62,10 @@ def check_draft(draft, facts=None, plan=None, samples=None, period=None, rules_d
     from draftbot.draft import parse_draft
 
     parsed = parse_draft(text, path)
+    if path is not None and path.suffix.lower() == ".docx" and not parsed.meta:
+        from draftbot.docx_reader import docx_front_matter  # what `draftbot export` kept
+
+        parsed.meta = docx_front_matter(path)
     inputs = resolve_inputs(parsed.meta, path, facts, plan, samples, period, rules_dir, samples_add)
     if inputs.period is None:
         inputs.period = _year_in(parsed.title)
@@ -76,6 +80,10 @@ def _draft_text(draft) -> tuple[str, Path | None]:
         return draft.render(), draft.path
     if isinstance(draft, Path) or (isinstance(draft, str) and "\n" not in draft and len(draft) < 1000
                                    and Path(draft).suffix):
+        if Path(draft).suffix.lower() == ".docx":
+            from draftbot.docx_reader import read_docx_text  # line N = paragraph N
+
+            return read_docx_text(draft), Path(draft)
         return read_text(draft, "草稿"), Path(draft)
     return str(draft), None
 
