@@ -58,6 +58,7 @@ class PromptSet:
     samples: list[SampleUse] = field(default_factory=list)
     dropped_samples: list[str] = field(default_factory=list)
     budget: int = 0
+    samples_text: str = ""  # the sample block inside the shared prefix
 
     def messages(self, section_id: str) -> list[dict]:
         return [*self.prefix, self.tails[section_id]]
@@ -242,10 +243,11 @@ def build_prompts(
     overhead = count_tokens(system) + count_tokens(fixed) + count_tokens(ack) + longest_tail + 20
     budget = max(0, context_tokens - answer_tokens - overhead)
     texts, uses, dropped = choose_samples(first.samples, plan, budget)
+    samples_text = "\n\n".join(texts) or "（本次没有范文。）"
     context = render(
         "context",
         folder,
-        samples="\n\n".join(texts) or "（本次没有范文。）",
+        samples=samples_text,
         plan=plan_text(plan),
         facts=facts_text(facts),
     )
@@ -254,15 +256,16 @@ def build_prompts(
         {"role": "user", "content": context},
         {"role": "assistant", "content": ack},
     ]
-    return PromptSet(prefix, tails, uses, dropped, budget)
+    return PromptSet(prefix, tails, uses, dropped, budget, samples_text)
 
 
-def naive_messages(request: SectionRequest, prompts: PromptSet, folder: Path | None = None) -> list[dict]:
-    """The same content without a shared prefix, for the bench: each call opens with its own
-    section task, so no two requests share more than a few tokens and nothing is cached."""
+def naive_messages(request: SectionRequest, prompts: PromptSet) -> list[dict]:
+    """The obvious design without a shared prefix, for the bench: the rules, then this section's
+    own task and facts, then the same samples. No plan and no other sections' facts, but after
+    the rules no two sections' prompts agree, so providers cache almost nothing."""
     task = prompts.tails[request.section.id]["content"]
-    system, context, _ack = (m["content"] for m in prompts.prefix)
-    return [{"role": "system", "content": f"{task}\n\n{system}"}, {"role": "user", "content": context}]
+    user = f"{task}\n\n参考范文（只学结构和写法）：\n\n{prompts.samples_text}"
+    return [prompts.prefix[0], {"role": "user", "content": user}]
 
 
 # -- dry run -----------------------------------------------------------------------------------
@@ -281,11 +284,16 @@ def dry_run_text(requests: list[SectionRequest], prompts: PromptSet) -> str:
         size = prompts.request_tokens(req.section.id)
         sizes.append(size)
         name = {"opening": "开头", "closing": "结尾"}.get(req.section.kind, f"{req.number}、{req.heading}")
-        out += [f"===== {name}：最后一条消息（本次请求共约 {size} 词元）=====", prompts.tails[req.section.id]["content"]]
+        out += [
+            f"===== {name}：最后一条消息（本次请求共约 {size} 词元）=====",
+            prompts.tails[req.section.id]["content"],
+        ]
     total = sum(sizes)
     out.append("===== 词元估算 =====")
     out.append(f"请求数：{len(requests)}；共享前缀：{prefix_tokens}；每次请求：{min(sizes)}～{max(sizes)}")
-    out.append(f"整篇输入：{total}，其中共享前缀占 {prefix_tokens * len(requests) / total:.0%}（可被服务商缓存）")
+    out.append(
+        f"整篇输入：{total}，其中共享前缀占 {prefix_tokens * len(requests) / total:.0%}（可被服务商缓存）"
+    )
     out.append(_samples_line(prompts))
     out.append(f"提示：{UPPER_BOUND_NOTE}")
     out.append("（--dry-run 只显示提示词，未调用模型，也未写入草稿。）")
@@ -293,7 +301,10 @@ def dry_run_text(requests: list[SectionRequest], prompts: PromptSet) -> str:
 
 
 def _samples_line(prompts: PromptSet) -> str:
-    used = [f"{u.name}{' 全文' if u.whole else f' 节选 {u.sections}/{u.total_sections} 部分'}" for u in prompts.samples]
+    used = [
+        f"{u.name}{' 全文' if u.whole else f' 节选 {u.sections}/{u.total_sections} 部分'}"
+        for u in prompts.samples
+    ]
     line = f"范文（预算 {prompts.budget} 词元）：{'、'.join(used) or '无'}"
     if prompts.dropped_samples:
         line += f"；放不下未用：{'、'.join(prompts.dropped_samples)}"

@@ -279,7 +279,10 @@ class LLMEngine(Engine):
     async def _run_all(self, progress: Progress | None) -> None:
         llm = make_chat_model(self.config)
         gate = asyncio.Semaphore(self.config.concurrency)
-        tasks = [asyncio.create_task(self._run_one(llm, gate, state, progress)) for state in self.states]
+        # Longest expected answers start first, so short sections fill the other slots while the
+        # longest streams: wall time stays close to the slowest section even with few slots.
+        order = sorted(self.states, key=lambda s: -s.request.section.length[1])
+        tasks = [asyncio.create_task(self._run_one(llm, gate, state, progress)) for state in order]
         try:
             await asyncio.gather(*tasks)
         finally:

@@ -1,0 +1,197 @@
+"""The LLM engine on a 7-section draft against the loopback test server, decoding at a fixed rate.
+
+The example facts with the 述职报告 plan give 9 model calls (7 sections plus opening and
+closing). The server streams every answer at a fixed chunk rate (default 40 chunks/s of 4
+characters), each answer as long as the middle of its section's target range, so the sections
+differ in length the way real ones do. One run reports side by side:
+
+  * wall time over the slowest single section (goal <= 1.15) and over the sequential sum,
+    at the default concurrency, at full concurrency and sequentially;
+  * the share of input tokens inside the shared prefix (goal >= 90%);
+  * tokens per draft against a naive design that gives each section its own prompt
+    (rules + its task and facts + samples), with the server's simulated prefix cache and
+    the cost at the DeepSeek preset's prices.
+
+Usage: python bench/bench_llm.py [--rate 40] [--chunk-chars 4] [--scale 0.5] [--concurrency 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO / "src"), str(REPO / "tests")]
+RESULTS = REPO / "bench" / "results" / "llm.json"
+
+from draftbot.compose import build_requests, compose_draft  # noqa: E402
+from draftbot.config import presets, resolve_config  # noqa: E402
+from draftbot.engines.llm import LLMEngine, normalise_usage  # noqa: E402
+from draftbot.facts import load_facts  # noqa: E402
+from draftbot.plans import resolve_plan  # noqa: E402
+from draftbot.prompting import build_prompts, naive_messages  # noqa: E402
+from draftbot.samples import load_samples  # noqa: E402
+from draftbot.tokens import count_message_tokens  # noqa: E402
+from fake_openai import FakeOpenAI  # noqa: E402
+
+FILLER = "坚持以习近平新时代中国特色社会主义思想为指导，一是抓学习；二是抓落实；三是抓成效。"
+
+
+def answer_lengths(requests, scale: float) -> dict[str, int]:
+    """Section id -> answer length in characters (middle of the plan's target range)."""
+    return {r.section.id: max(20, int(sum(r.section.length) / 2 * scale)) for r in requests}
+
+
+def make_responder(prompts, lengths):
+    by_tail = {tail["content"]: sid for sid, tail in prompts.tails.items()}
+
+    def respond(body: dict) -> str:
+        sid = by_tail.get(body["messages"][-1]["content"], "")
+        n = lengths.get(sid, 40)
+        return (FILLER * (n // len(FILLER) + 1))[:n]
+
+    return respond
+
+
+def run_draft(inputs, prompts, lengths, args, concurrency: int) -> dict:
+    facts, plan, samples = inputs
+    with FakeOpenAI(
+        responder=make_responder(prompts, lengths),
+        chunks_per_second=args.rate,
+        chunk_chars=args.chunk_chars,
+        usage_shape="deepseek",
+        prefix_cache=True,
+    ) as srv:
+        cfg = resolve_config({"base_url": srv.base_url, "model": "bench"}, cwd=REPO / "bench", environ={})
+        cfg.concurrency = concurrency
+        engine = LLMEngine(cfg, live=False, console=_quiet_console())
+        start = time.perf_counter()
+        compose_draft(facts, plan, samples, engine)
+        wall = time.perf_counter() - start
+        assert srv.max_in_flight <= concurrency
+    durations = [s.finished - s.started for s in engine.states]
+    return {
+        "concurrency": concurrency,
+        "wall_s": wall,
+        "slowest_section_s": max(durations),
+        "sum_sections_s": sum(durations),
+        "wall_over_slowest": wall / max(durations),
+        "wall_over_sequential_sum": wall / sum(durations),
+        "max_in_flight": srv.max_in_flight,
+    }
+
+
+def _quiet_console():
+    from rich.console import Console
+
+    return Console(file=open(os.devnull, "w"))  # noqa: SIM115 - lives for the process
+
+
+def design_tokens(message_sets: list[list[dict]]) -> dict:
+    """Send each request once, in order, to a server with a simulated prefix cache."""
+    import openai
+
+    with FakeOpenAI(default="好", usage_shape="deepseek", prefix_cache=True) as srv:
+        client = openai.OpenAI(base_url=srv.base_url, api_key="bench", max_retries=0)
+        for messages in message_sets:
+            client.chat.completions.create(model="bench", messages=messages)
+        usages = [normalise_usage(r.usage) for r in srv.chat_requests]
+    prices = presets()["deepseek"]["prices"]
+    inp = sum(u["input"] for u in usages)
+    cached = sum(u["cached"] for u in usages)
+    cost = ((inp - cached) * prices["input"] + cached * prices["cached"]) / 1e6
+    return {
+        "input_tokens": inp,
+        "cached_tokens": cached,
+        "uncached_tokens": inp - cached,
+        "input_cost_cny": cost,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rate", type=float, default=40.0, help="chunks per second per stream")
+    parser.add_argument("--chunk-chars", type=int, default=4, help="characters per streamed chunk")
+    parser.add_argument(
+        "--scale", type=float, default=0.5, help="answer length as a share of the target midpoint"
+    )
+    parser.add_argument("--concurrency", type=int, default=4, help="the default concurrency to measure")
+    parser.add_argument("--context-tokens", type=int, default=128000)
+    args = parser.parse_args()
+
+    facts = load_facts(REPO / "examples" / "facts.md")
+    plan = resolve_plan(None, facts)
+    samples = load_samples()
+    requests = build_requests(facts, plan, samples)
+    prompts = build_prompts(requests, context_tokens=args.context_tokens)
+    lengths = answer_lengths(requests, args.scale)
+    import_start = time.perf_counter()
+    import langchain_openai  # noqa: F401 - paid once per process; timed apart from the runs
+
+    import_s = time.perf_counter() - import_start
+
+    runs = [
+        run_draft((facts, plan, samples), prompts, lengths, args, c)
+        for c in (args.concurrency, len(requests), 1)
+    ]
+
+    shared_sets = [prompts.messages(r.section.id) for r in requests]
+    total = sum(count_message_tokens(m) for m in shared_sets)
+    prefix_share = prompts.prefix_tokens() * len(requests) / total
+    shared = design_tokens(shared_sets)
+    naive = design_tokens([naive_messages(r, prompts) for r in requests])
+
+    body = len(plan.sections)
+    print(f"LLM bench: {len(requests)} calls ({body} sections + opening + closing), "
+          f"{args.rate:g} chunks/s x {args.chunk_chars} chars, answers {sum(lengths.values())} chars")  # fmt: skip
+    print(f"{'run':<24}{'wall s':>9}{'slowest s':>11}{'seq sum s':>11}{'wall/slowest':>14}{'wall/seq':>10}")
+    for run in runs:
+        label = "sequential" if run["concurrency"] == 1 else f"concurrency {run['concurrency']}"
+        print(
+            f"{label:<24}{run['wall_s']:>9.2f}{run['slowest_section_s']:>11.2f}{run['sum_sections_s']:>11.2f}"
+            f"{run['wall_over_slowest']:>14.2f}{run['wall_over_sequential_sum']:>10.2f}"
+        )
+    print(f"(langchain/openai import, once per process, not in the runs: {import_s:.2f} s)")
+    print(f"\nshared prefix share of input tokens (cl100k): {prefix_share:.1%}  (goal >= 90%)")
+    print(f"\n{'tokens per draft':<28}{'shared prefix':>15}{'naive':>12}")
+    for key in ("input_tokens", "cached_tokens", "uncached_tokens"):
+        print(f"{key:<28}{shared[key]:>15,}{naive[key]:>12,}")
+    print(
+        f"{'input cost, deepseek (CNY)':<28}{shared['input_cost_cny']:>15.4f}{naive['input_cost_cny']:>12.4f}"
+    )
+
+    command = (
+        f"python bench/bench_llm.py --rate {args.rate:g} --chunk-chars {args.chunk_chars} "
+        f"--scale {args.scale:g} --concurrency {args.concurrency} --context-tokens {args.context_tokens}"
+    )
+    result = {
+        "benchmark": "LLM engine, 7-section draft (9 calls) against tests/fake_openai.py at a fixed decode rate",
+        "command": command,
+        "calls": len(requests),
+        "answer_chars": lengths,
+        "runs": runs,
+        "import_langchain_s": import_s,
+        "goal_wall_over_slowest": 1.15,
+        "prefix_share_of_input_tokens": prefix_share,
+        "goal_prefix_share": 0.90,
+        "tokens_per_draft": {"shared_prefix": shared, "naive": naive},
+        "uncached_ratio_naive_over_shared": naive["uncached_tokens"] / max(1, shared["uncached_tokens"]),
+        "note": "token counts are cl100k (upper bounds for DeepSeek/Qwen); cache hits simulated by the test server",
+        "python": sys.version.split()[0],
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"\nresults written to {RESULTS.relative_to(REPO)}")
+
+
+if __name__ == "__main__":
+    main()
