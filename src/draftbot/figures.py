@@ -85,6 +85,7 @@ _CN_BIG = {"万": 1e4, "亿": 1e8}
 _NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _RANGE_SEP = r"[-—–~～至到]"
 _APPROX = r"(?:余|多)"
+_APPROX_BEFORE = ("约", "近", "超", "逾", "超过", "接近", "将近", "大约")
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -175,50 +176,22 @@ class FigureOptions:
     formulation_tails: tuple[str, ...] = ()
 
 
-_DEFAULT_OPTIONS = FigureOptions(
-    not_figures=("两个维护", "两个确立", "四个意识", "四个自信", "三个务必", "四个全面", "五位一体"),
-    formulation_tails=(
-        "意识",
-        "自信",
-        "维护",
-        "确立",
-        "务必",
-        "全面",
-        "必须",
-        "从严",
-        "坚持",
-        "带头",
-        "融合",
-        "以案",
-        "一批",
-        "结合",
-        "服务",
-        "代表",
-        "着力",
-        "聚焦",
-        "统筹",
-        "强化",
-        "提升",
-        "到位",
-        "不够",
-        "方面",
-        "层面",
-        "环节",
-        "转变",
-        "注重",
-    ),
-)
+_DEFAULT_OPTIONS: FigureOptions | None = None
 
 
-def set_default_options(options: FigureOptions) -> None:
-    """Let the rule loader install the rule files' exceptions as the extractor's defaults."""
+def default_options() -> FigureOptions:
+    """The exceptions from the built-in rule data (data/rules/figures.yaml), loaded once."""
     global _DEFAULT_OPTIONS
-    _DEFAULT_OPTIONS = options
+    if _DEFAULT_OPTIONS is None:
+        from draftbot.checks.rules import load_rules
+
+        _DEFAULT_OPTIONS = load_rules().figure_options()
+    return _DEFAULT_OPTIONS
 
 
 def extract_figures(text: str, options: FigureOptions | None = None) -> list[Figure]:
     """All figures in `text`, in order of position."""
-    options = options or _DEFAULT_OPTIONS
+    options = options or default_options()
     taken: list[tuple[int, int]] = []
     out: list[Figure] = []
 
@@ -232,7 +205,7 @@ def extract_figures(text: str, options: FigureOptions | None = None) -> list[Fig
     for m in _ARABIC.finditer(text):
         if not free(m.start(), m.end()) or _is_list_number(m, skip):
             continue
-        figs = _arabic(m)
+        figs = _arabic(m, text)
         out.extend(figs)
         taken.append((m.start(), m.end()))
     for m in _PERCENT_CN.finditer(text):
@@ -291,11 +264,11 @@ def _year_date(t: str, s: int, e: int, g: dict) -> Iterable[Figure]:
             yield Figure(t, y, "年月", s, e, "yearmonth", y * 100 + int(g["m2"]))
 
 
-def _arabic(m: re.Match) -> list[Figure]:
+def _arabic(m: re.Match, source: str) -> list[Figure]:
     text = m.group()
     unit = m["unit"] or ""
     mag = _MAGNITUDE.get(m["mag"] or "", 1.0)
-    approx = bool(m["approx"])
+    approx = bool(m["approx"]) or source[max(0, m.start() - 2) : m.start()].endswith(_APPROX_BEFORE)
     numbers = [float(m["n"].replace(",", ""))]
     if m["n2"]:
         numbers.append(float(m["n2"].replace(",", "")))
@@ -416,7 +389,8 @@ class FigureIndex:
 
     def _grounds_rounded(self, f: Figure) -> bool:
         # "近2.5亿元" may round 2.46亿元: accept a facts figure that rounds to the draft's precision
-        digits = len(f.text.split(".")[1]) if "." in f.text else 0
+        decimals = re.search(r"\.(\d+)", f.text)
+        digits = len(decimals.group(1)) if decimals else 0
         scale = f.base / f.value if f.value else 1.0
         for dim, base in self.keys:
             if dim == f.dim and scale and round(base / scale, digits) == round(f.value, digits):

@@ -91,7 +91,7 @@ def _draft_text(draft) -> tuple[str, Path | None]:
 def resolve_inputs(meta, path, facts, plan, samples, period, rules_dir, samples_add=False) -> CheckInputs:
     inputs = CheckInputs(rules=load_rules(rules_dir))
     inputs.facts = _resolve_facts(facts, meta, path, inputs.notes)
-    inputs.plan = _resolve_plan(plan, meta, inputs.facts, inputs.notes)
+    inputs.plan = _resolve_plan(plan, meta, inputs.facts, inputs.notes, path)
     inputs.samples = _resolve_samples(samples, samples_add, inputs.notes)
     inputs.period = _resolve_period(period, meta, inputs.facts)
     if inputs.facts is None:
@@ -124,16 +124,19 @@ def _resolve_facts(facts, meta, path, notes):
     return loaded
 
 
-def _resolve_plan(plan, meta, facts, notes):
+def _resolve_plan(plan, meta, facts, notes, path):
     from draftbot.plans import Plan, load_plan
 
     if isinstance(plan, Plan):
         return plan
-    name = plan or meta.get("plan") or (facts.report_type if facts is not None else "")
+    name = str(plan or meta.get("plan") or (facts.report_type if facts is not None else ""))
     if not name:
         notes.append("未指定提纲（--plan），已跳过章节完整性和必备表述（formulation-missing）检查。")
         return None
-    return load_plan(str(name))
+    beside = Path(path).parent / name if path is not None and plan is None else None
+    if beside is not None and name.endswith((".yaml", ".yml")) and beside.exists():
+        return load_plan(str(beside))  # a plan file recorded in the front matter, next to the draft
+    return load_plan(name)
 
 
 def _resolve_samples(samples, add, notes) -> list:
@@ -171,13 +174,13 @@ def check_text(text: str, parsed, inputs: CheckInputs, label: str = "<草稿>") 
     sections = locate_sections(text, parsed, lines)
     masked = _mask_failed(mask_text(text), sections)
     markdown = label.lower().endswith(".md") or front_matter_end(text) > 0
-    hits = collect_hits(masked, sections, inputs, rules, markdown)
+    hits = collect_hits(masked, sections, inputs, rules, markdown, front_matter_end(text))
     findings = [_place(h, lines, sections) for h in hits]
     return CheckReport(label, sort_findings(findings), inputs.notes, sections)
 
 
 def collect_hits(masked: str, sections: list[Located], inputs: CheckInputs, rules: RuleSet,
-                 markdown: bool) -> list[Hit]:
+                 markdown: bool, content_start: int = 0) -> list[Hit]:
     from draftbot.checks import formulations, grounding, leak, placeholders
     from draftbot.checks.sections import check_sections
 
@@ -195,7 +198,7 @@ def collect_hits(masked: str, sections: list[Located], inputs: CheckInputs, rule
         facts_text = grounding.facts_text(inputs.facts)
         facts_index = grounding.grounding_index(inputs.facts, inputs.period, rules.allowed_years, options)
         hits += grounding.find_ungrounded(masked, facts_index, options, [(h.start, h.end) for h in blanks])
-        hits += _dropped(inputs.facts, masked, options, front_matter_end(masked))
+        hits += _dropped(inputs.facts, masked, options, content_start)
     if inputs.samples:
         hits += leak.find_leaks(masked, inputs.samples, facts_text, facts_index, rules.names, options,
                                 rules.leak.min_specific_run, rules.leak.min_verbatim_run)
