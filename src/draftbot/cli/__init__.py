@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+from draftbot.cli import check as _check  # noqa: E402,F401
 from draftbot.cli import config as _config  # noqa: E402,F401
 from draftbot.cli import export as _export  # noqa: E402,F401
 from draftbot.cli import plans as _plans  # noqa: E402,F401
