@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -67,14 +66,16 @@ def write_docx(draft: Any, out_path: str | Path, **options: Any) -> Path:
 
 
 def write_bytes(out: Path, data: bytes) -> Path:
-    """Write next to the final name, then move into place: never a half-written file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    """Write next to the final name, then move into place: never a half-written file.
+
+    The file gets the usual permissions (umask), as if Word had saved it.
+    """
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        tmp.write_bytes(data)
         os.replace(tmp, out)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise InputError(f"无法写入 Word 文件：{out}（{exc.strerror or exc}）") from exc
     return out
 
