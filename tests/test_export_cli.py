@@ -179,3 +179,36 @@ def test_help_and_check_do_not_import_docx(workdir):
             timeout=60,
         )
         assert result.stderr.strip().endswith("NO-DOCX"), (args, result.stderr[-300:])
+
+
+def test_write_docx_exports_beside_the_draft(tmp_path):
+    shutil.copy(EXAMPLE_FACTS, tmp_path / "要点.md")
+    result = run_cli("write", "要点.md", "--docx", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "已导出 Word 文件：要点.docx" in result.stdout
+    document = docx.Document(str(tmp_path / "要点.docx"))
+    assert document.paragraphs[0].text == "2026年度个人述职报告"
+    before = (tmp_path / "要点.docx").read_bytes()
+    (tmp_path / "要点.draft.md").unlink()
+    result = run_cli("write", "要点.md", "--docx", cwd=tmp_path)  # the draft is gone, the .docx is not
+    assert result.returncode == 2 and "已存在" in result.stderr
+    assert not (tmp_path / "要点.draft.md").exists()  # refused before any work
+    assert (tmp_path / "要点.docx").read_bytes() == before
+
+
+def test_write_docx_from_word_facts_never_touches_them(tmp_path):
+    facts = tmp_path / "要点.docx"
+    document = docx.Document()
+    document.add_paragraph("2026年度个人述职报告", style="Title")
+    document.add_heading("履职成效", level=1)
+    document.add_paragraph("全年新签约项目18个，协议总投资56.8亿元", style="List Bullet")
+    document.add_heading("廉洁自律", level=1)
+    document.add_paragraph("严格执行中央八项规定及其实施细则精神", style="List Bullet")
+    document.save(str(facts))
+    before = facts.read_bytes()
+    result = run_cli("write", "要点.docx", "--docx", "--force", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert facts.read_bytes() == before
+    exported = docx.Document(str(tmp_path / "要点.draft.docx"))
+    text = "\n".join(p.text for p in exported.paragraphs)
+    assert "56.8亿元" in text and exported.paragraphs[0].text == "2026年度个人述职报告"

@@ -61,6 +61,14 @@ def default_docx_path(draft_path: Path) -> Path:
     return draft_path.with_name(f"{stem}.docx")
 
 
+def docx_beside(draft_path: Path, facts_path: Path) -> Path:
+    """The .docx `write --docx` makes next to the draft; never the facts file itself (要点.docx)."""
+    out = default_docx_path(draft_path)
+    if out.resolve() == facts_path.resolve():
+        out = draft_path.with_suffix(".docx")
+    return out
+
+
 def check_output(out: Path, *, force: bool, source: Path | None = None) -> None:
     """Refuse before any work: a folder, a missing folder, the draft itself, or a file without --force."""
     if out.suffix.lower() != ".docx":

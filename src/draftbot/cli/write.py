@@ -54,6 +54,9 @@ def write(
         help="起草引擎：offline（离线）或 llm（大模型）；默认：已配置模型时用 llm，否则 offline。",
     ),
     force: bool = typer.Option(False, "--force", help="覆盖已存在的草稿（旧文件保留为 .bak 备份）。"),
+    docx: bool = typer.Option(
+        False, "--docx", help="同时导出 Word 文件（GB/T 9704 公文格式，检查问题作为批注），与草稿同名 .docx。"
+    ),
     # -- model options (LLM engine; see `draftbot config`) --
     provider: str | None = typer.Option(
         None, "--provider", help="大模型服务：openai、deepseek、qwen、glm、kimi、ollama、vllm。"
@@ -84,6 +87,10 @@ def write(
         raise InputError("输出文件不能与事实文件相同，否则会覆盖事实文件。")
     if out.exists() and not force and not dry_run:  # fail before any work is done
         write_text_safely(out, "", force=False, what="草稿")
+    if docx and not dry_run:  # the Word file too: refuse before any work
+        from draftbot.cli.export import check_output, docx_beside
+
+        check_output(docx_beside(out, facts), force=force)
     facts_data = load_facts(facts)
     plan_data = resolve_plan(plan, facts_data)
     sample_set = load_samples(samples, add=add_samples)
@@ -107,6 +114,10 @@ def write(
     echo(
         f"已生成草稿：{out}（{plan_data.name}，{len(draft.sections)} 个部分，约 {chars} 字，引擎：{chosen.name}）"
     )
+    if docx:
+        from draftbot.cli.export import docx_beside, export_docx, report, resolve_font_options
+
+        report(export_docx(draft, docx_beside(out, facts), force=force, fonts=resolve_font_options(None, None)))
     _fail_on_failed_sections(results, chosen)
 
 
