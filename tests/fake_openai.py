@@ -12,7 +12,8 @@ deterministic replies. Every request is recorded (`requests`), and `max_in_fligh
 chat requests the server was answering at once.
 
 Usage is reported in the shape of a provider (`usage_shape`: openai, qwen, glm, deepseek, kimi);
-with `prefix_cache=True` the longest common prefix with any earlier request counts as cached.
+with `prefix_cache=True` the longest common prefix with any request that arrived earlier counts
+as cached.
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ class Recorded:
     id: str = ""
     usage: dict | None = None  # the usage object the server sent
     finished: float | None = None  # when the server was done answering (monotonic)
+    cached_chars: int = 0  # prompt characters shared with an earlier request (prefix cache)
 
     @property
     def messages(self) -> list[dict]:
@@ -244,19 +246,22 @@ class FakeOpenAI:
         with self._lock:
             self.in_flight -= 1
 
+    def _note_prompt(self, rec: Recorded) -> None:
+        """On arrival: how much of this prompt an earlier request already had (the cached prefix)."""
+        text = prompt_text(rec.messages)
+        with self._lock:
+            best = max((_common_prefix(text, p) for p in self._prompts), default=0)
+            self._prompts.append(text)
+        rec.cached_chars = best if self.prefix_cache else 0
+
     def _usage(self, rec: Recorded, reply: Reply) -> dict:
-        rec.usage = reply.usage if reply.usage is not None else self._compute_usage(rec.messages, reply)
+        rec.usage = reply.usage if reply.usage is not None else self._compute_usage(rec, reply)
         return rec.usage
 
-    def _compute_usage(self, messages: list[dict], reply: Reply) -> dict:
-        text = prompt_text(messages)
-        prompt = self.count_tokens(text) + 3 * len(messages) + 3
-        cached = 0
-        with self._lock:
-            if self.prefix_cache and self._prompts:
-                best = max(_common_prefix(text, p) for p in self._prompts)
-                cached = min(prompt, self.count_tokens(text[:best]))
-            self._prompts.append(text)
+    def _compute_usage(self, rec: Recorded, reply: Reply) -> dict:
+        text = prompt_text(rec.messages)
+        prompt = self.count_tokens(text) + 3 * len(rec.messages) + 3
+        cached = min(prompt, self.count_tokens(text[: rec.cached_chars])) if rec.cached_chars else 0
         completion = self.count_tokens(reply.content)
         return make_usage(reply.usage_shape or self.usage_shape, prompt, completion, cached)
 
@@ -338,6 +343,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(401, "Incorrect API key provided")
         if not isinstance(rec.body, dict) or not rec.body.get("messages"):
             return self._error(400, "messages is required")
+        self.fake._note_prompt(rec)
         self.fake._enter()
         try:
             self._complete(rec)

@@ -95,7 +95,7 @@ RETRIED = [
     ("drop", lambda: Reply.drop(after=2)),
     ("malformed", Reply.bad_json),
     ("empty", Reply.empty),
-    ("timeout", lambda: Reply(content="太慢了", delay=1.5)),
+    ("timeout", lambda: Reply(content="太慢了", delay=2.5)),
 ]
 
 
@@ -104,10 +104,11 @@ def test_fault_is_retried_then_succeeds(inputs, name, fault):
     facts, plan, samples = inputs
     with FakeOpenAI(responder=echo_section) as srv:
         srv.on("第二部分", fault(), fault())
-        engine = engine_for(srv, timeout=0.5)
+        engine = engine_for(srv, timeout=1.0 if name == "timeout" else 30)
         draft, _, results = compose_draft(facts, plan, samples, engine)
     assert len(section_requests(srv, "第二部分")) == 3  # two faults, then the answer
-    assert len(srv.chat_requests) == len(results) + 2
+    if name != "timeout":  # on a busy machine another section may also hit the short timeout
+        assert len(srv.chat_requests) == len(results) + 2
     assert not any(r.failed for r in results)
     assert draft.sections[1].body.startswith("正文：请起草第二部分")
     state = next(s for s in engine.states if s.request.number == "二")
