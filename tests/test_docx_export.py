@@ -191,8 +191,19 @@ def test_no_theme_fonts_anywhere(exported):
 
 def test_every_style_and_run_names_its_east_asian_font(exported, document):
     for style in document.styles.element.findall(qn("w:style")):
-        if style.get(qn("w:type")) == "paragraph":
+        if style.get(qn("w:type")) in ("paragraph", "character") and style.find(qn("w:rPr")) is not None:
             assert east_asia(style), style.get(qn("w:styleId"))
+    named = [s.get(qn("w:styleId")) for s in document.styles.element.findall(qn("w:style")) if east_asia(s)]
+    assert {
+        "Normal",
+        "Title",
+        "Heading1",
+        "Heading2",
+        "Heading3",
+        "Footer",
+        "CommentText",
+        "CommentReference",
+    } <= set(named)
     parts = [document.element.body]
     parts += [s.footer._element for s in document.sections] + [
         s.even_page_footer._element for s in document.sections

@@ -231,3 +231,25 @@ def test_reader_does_not_keep_stale_results(tmp_path):
     data = io.BytesIO()
     write_docx(other, path)
     assert read_docx_text(path) != first and data is not None
+
+
+def test_inline_headings_like_the_samples(tmp_path):
+    """Seeds write “一、标题。正文……” in one paragraph; the closing still splits off."""
+    document = docx.Document()
+    for text in (
+        "2026年述职报告",
+        "本人任园区管委会副主任。现将履职情况报告如下：",
+        "一、永葆忠诚之心，始终做到“一心向党”。一方面积极参与党内组织生活。",
+        "二、坚守务实之风，始终做到“一抓到底”。三年来立足职能锐意进取。",
+        "以上是我的述职报告，不妥之处，请批评指正。",
+    ):
+        document.add_paragraph(text)
+    path = tmp_path / "inline.docx"
+    document.save(str(path))
+    draft = docx_to_draft(path)
+    assert [s.heading for s in draft.sections] == [
+        "永葆忠诚之心，始终做到“一心向党”",
+        "坚守务实之风，始终做到“一抓到底”",
+    ]
+    assert draft.sections[1].body == "三年来立足职能锐意进取。"
+    assert draft.closing == "以上是我的述职报告，不妥之处，请批评指正。"

@@ -296,11 +296,12 @@ def _closing_index(paragraphs: list[DocxParagraph]) -> int | None:
     for at, paragraph in enumerate(paragraphs):
         if paragraph.closing_mark:
             return at
-    last_heading = max((at for at, p in enumerate(paragraphs) if p.level == 1), default=None)
+    headings = (at for at, p in enumerate(paragraphs) if p.level == 1 or LEVEL1_RE.match(p.text))
+    last_heading = max(headings, default=None)
     if last_heading is None:
         return None
     start = None
-    for at in range(len(paragraphs) - 1, last_heading + 1, -1):
+    for at in range(len(paragraphs) - 1, last_heading, -1):
         text = paragraphs[at].text
         if CLOSING_START_RE.match(text):
             start = at

@@ -151,8 +151,7 @@ def styles_xml(fonts: FontSet) -> str:
         '<w:style w:type="character" w:default="1" w:styleId="DefaultParagraphFont">'
         '<w:name w:val="Default Paragraph Font"/><w:uiPriority w:val="1"/><w:semiHidden/><w:unhideWhenUsed/></w:style>',
         '<w:style w:type="character" w:styleId="CommentReference"><w:name w:val="annotation reference"/>'
-        f'<w:basedOn w:val="DefaultParagraphFont"/><w:rPr><w:sz w:val="{half_points(COMMENT_PT)}"/>'
-        f'<w:szCs w:val="{half_points(COMMENT_PT)}"/></w:rPr></w:style>',
+        f'<w:basedOn w:val="DefaultParagraphFont"/>{rpr_xml(fonts.comment, COMMENT_PT, latin=latin)}</w:style>',
         '<w:style w:type="table" w:default="1" w:styleId="TableNormal"><w:name w:val="Normal Table"/>'
         '<w:semiHidden/><w:unhideWhenUsed/><w:tblPr><w:tblInd w:w="0" w:type="dxa"/><w:tblCellMar>'
         '<w:top w:w="0" w:type="dxa"/><w:left w:w="108" w:type="dxa"/><w:bottom w:w="0" w:type="dxa"/>'
