@@ -118,3 +118,10 @@ def test_cl100k_offline_and_hash_checked(tmp_path):
         tokens.load_ranks(bad)
     assert "sha256" in err.value.message
     assert tokens.is_upper_bound("deepseek") and not tokens.is_upper_bound("openai")
+
+
+def test_prefix_does_not_depend_on_which_sections_are_asked(requests_):
+    whole = build_prompts(requests_, context_tokens=16000)
+    one = build_prompts(requests_[2:3], context_tokens=16000)
+    assert one.prefix == whole.prefix
+    assert one.messages(requests_[2].section.id) == whole.messages(requests_[2].section.id)

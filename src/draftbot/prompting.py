@@ -27,6 +27,7 @@ from draftbot.samples import Sample, SampleSection
 from draftbot.tokens import count_message_tokens, count_tokens
 
 DEFAULT_ANSWER_TOKENS = 4096
+TAIL_ROOM = 2048  # tokens reserved for the per-section final message
 META_LABELS = (
     ("title", "标题"),
     ("type", "类型"),
@@ -239,8 +240,10 @@ def build_prompts(
     ack = render("ack", folder)
     tails = {r.section.id: {"role": "user", "content": section_message(r, folder)} for r in requests}
     fixed = render("context", folder, samples="", plan=plan_text(plan), facts=facts_text(facts))
-    longest_tail = max(count_tokens(t["content"]) for t in tails.values())
-    overhead = count_tokens(system) + count_tokens(fixed) + count_tokens(ack) + longest_tail + 20
+    # A fixed room for the final message keeps the prefix the same whether one section or all
+    # are requested (regenerating a section then hits the same cache).
+    tail_room = max([TAIL_ROOM, *(count_tokens(t["content"]) for t in tails.values())])
+    overhead = count_tokens(system) + count_tokens(fixed) + count_tokens(ack) + tail_room + 20
     budget = max(0, context_tokens - answer_tokens - overhead)
     texts, uses, dropped = choose_samples(first.samples, plan, budget)
     samples_text = "\n\n".join(texts) or "（本次没有范文。）"
