@@ -161,8 +161,9 @@ def _resolve_period(period, meta, facts) -> int | None:
 
 
 def _year_in(text: str) -> int | None:
-    m = _YEAR.search(text or "")
-    return int(m.group(1)) if m else None
+    """The report year named in `text`: the last year of a span (2021—2025年 -> 2025)."""
+    years = _YEAR.findall(text or "")
+    return int(years[-1]) if years else None
 
 
 # ------------------------------------------------------------------ the checks

@@ -86,7 +86,7 @@ def summary_after_write(path: Path, facts, plan, samples) -> None:
 
     report = check_draft(path, facts=facts, plan=plan, samples=samples)
     summary = report.summary
-    echo(f"检查：{summary_line(summary)}")
+    echo(summary_line(summary) if not summary.total else f"检查：{summary_line(summary)}")
     if summary.total:
         echo(f"详情：draftbot check {path}")
     for n in summary.sections_with_errors:

@@ -114,6 +114,9 @@ def write(
     echo(
         f"已生成草稿：{out}（{plan_data.name}，{len(draft.sections)} 个部分，约 {chars} 字，引擎：{chosen.name}）"
     )
+    from draftbot.cli.check import summary_after_write
+
+    summary_after_write(out, facts_data, plan_data, sample_set)
     if docx:
         from draftbot.cli.export import docx_beside, export_docx, report, resolve_font_options
 
