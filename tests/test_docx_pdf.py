@@ -113,3 +113,20 @@ def test_28_characters_per_line_and_22_lines_per_page(pdf):
         line for line in body_page.split("\n") if line.strip() and not re.fullmatch(r"—\s*\d+\s*—", line)
     ]
     assert len(body_lines) == 22
+
+
+def test_resaved_by_libreoffice_reads_back_the_same(tmp_path):
+    """A user opens the export in another word processor and saves it: the draft survives."""
+    from draftbot.draft import load_draft
+
+    original = sample_draft()
+    exported = write_docx(original, tmp_path / "report.docx")
+    profile = (tmp_path / "lo-profile").as_uri()
+    subprocess.run(
+        [SOFFICE, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "docx:MS Word 2007 XML",
+         "--outdir", str(tmp_path / "resaved"), str(exported)],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    resaved = tmp_path / "resaved" / "report.docx"
+    assert resaved.read_bytes() != exported.read_bytes()
+    assert load_draft(resaved).render() == original.render()

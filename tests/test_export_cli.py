@@ -212,3 +212,11 @@ def test_write_docx_from_word_facts_never_touches_them(tmp_path):
     exported = docx.Document(str(tmp_path / "要点.draft.docx"))
     text = "\n".join(p.text for p in exported.paragraphs)
     assert "56.8亿元" in text and exported.paragraphs[0].text == "2026年度个人述职报告"
+
+
+def test_docx_draft_needs_a_new_name(workdir):
+    assert run_cli("export", "facts.draft.md", "-o", "same.docx", "--force", cwd=workdir).returncode == 0
+    result = run_cli("export", "same.docx", cwd=workdir)
+    assert result.returncode == 2 and "同一个文件" in result.stderr
+    result = run_cli("export", "same.docx", "-o", "same-final.docx", cwd=workdir)
+    assert result.returncode == 0, result.stderr
