@@ -80,10 +80,11 @@ def test_rules_give_concurrent_requests_deterministic_replies():
 
 
 def test_max_in_flight_is_tracked():
-    with FakeOpenAI(default=Reply(content="好", delay=0.2)) as srv:
+    with FakeOpenAI(default=Reply(content="好", delay=0.5)) as srv:
+        clients = [client(srv) for _ in range(3)]  # made up front: creating one takes a while
         threads = [
-            threading.Thread(target=lambda: client(srv).chat.completions.create(model="m", messages=MSG))
-            for _ in range(3)
+            threading.Thread(target=lambda c=c: c.chat.completions.create(model="m", messages=MSG))
+            for c in clients
         ]
         for t in threads:
             t.start()
