@@ -120,7 +120,9 @@ def write(
     if docx:
         from draftbot.cli.export import docx_beside, export_docx, report, resolve_font_options
 
-        report(export_docx(draft, docx_beside(out, facts), force=force, fonts=resolve_font_options(None, None)))
+        checked = {"facts": facts_data, "plan": plan_data, "samples": sample_set}  # as the summary above
+        fonts = resolve_font_options(None, None)
+        report(export_docx(draft, docx_beside(out, facts), force=force, fonts=fonts, check_options=checked))
     _fail_on_failed_sections(results, chosen)
 
 
