@@ -90,6 +90,9 @@ def test_max_in_flight_is_tracked():
             t.start()
         for t in threads:
             t.join()
+        deadline = time.monotonic() + 2
+        while srv.in_flight and time.monotonic() < deadline:  # the server finishes after the client
+            time.sleep(0.01)
         assert srv.max_in_flight == 3 and srv.in_flight == 0
 
 
