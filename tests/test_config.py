@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from draftbot.config import mask_key, presets, resolve_config, user_config_dir
+from draftbot.config import mask_key, presets, resolve_config, safe_url, user_config_dir
 from draftbot.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -173,3 +173,11 @@ def test_config_command_bad_file_is_exit_2(tmp_path):
     (tmp_path / "draftbot.toml").write_text("provider = [\n", encoding="utf-8")
     proc = run_cli(["config"], tmp_path, {})
     assert proc.returncode == 2 and "配置文件格式有误" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_safe_url_drops_credentials():
+    assert (
+        safe_url("https://user:sk-secret@proxy.example:8443/v1?key=sk-secret")
+        == "https://proxy.example:8443/v1"
+    )
+    assert safe_url("http://localhost:11434/v1") == "http://localhost:11434/v1"

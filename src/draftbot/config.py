@@ -137,7 +137,23 @@ class ModelConfig:
 
     def describe(self) -> dict:
         """What goes into the draft's front matter (never the key)."""
-        return {"provider": self.provider or "custom", "model": self.model, "base_url": self.base_url}
+        return {
+            "provider": self.provider or "custom",
+            "model": self.model,
+            "base_url": safe_url(self.base_url),
+        }
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL without user info or query string (where proxies sometimes carry a key)."""
+    if not url:
+        return url
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = host + (f":{parts.port}" if parts.port else "") if "@" in parts.netloc else parts.netloc
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def mask_key(key: str | None) -> str:

@@ -71,6 +71,10 @@ def _value(cfg, key: str) -> str:
     if key == "prices":
         return cfg.prices.describe() if cfg.prices else "（无公开价格，不估算费用）"
     value = getattr(cfg, key)
+    if key == "base_url":
+        from draftbot.config import safe_url
+
+        value = safe_url(value)
     if isinstance(value, float):
         return f"{value:g}"
     if key == "provider" and value is None:
