@@ -64,7 +64,12 @@ def write(
     model: str | None = typer.Option(None, "--model", help="模型名称（覆盖预设）。"),
     base_url: str | None = typer.Option(None, "--base-url", help="OpenAI 兼容接口地址（覆盖预设）。"),
     concurrency: int | None = typer.Option(None, "--concurrency", min=1, help="同时起草的部分数（默认 4）。"),
-    timeout: float | None = typer.Option(None, "--timeout", min=1, help="每次调用的超时秒数（默认 120）。"),
+    timeout: float | None = typer.Option(
+        None,
+        "--timeout",
+        min=1,
+        help="超时秒数：一次调用这么久没有任何输出就重试（默认 120；整次调用最长为其 4 倍）。",
+    ),
     context_tokens: int | None = typer.Option(
         None, "--context-tokens", min=1000, help="提示词的词元预算（默认取预设的上下文长度）。"
     ),

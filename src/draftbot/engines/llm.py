@@ -27,6 +27,7 @@ from draftbot.errors import ModelError
 DEFAULT_RETRIES = 3
 DEFAULT_BACKOFF = 1.0
 MAX_BACKOFF = 60.0
+TOTAL_TIMEOUT_FACTOR = 4
 
 
 # -- usage -------------------------------------------------------------------------------------
@@ -319,7 +320,9 @@ class LLMEngine(Engine):
         parts: list[str] = []
         finish = None
         usage = None
-        async with asyncio.timeout(self.config.timeout):
+        # `timeout` bounds silence (connect, first token, gaps between chunks: set on the client);
+        # a call that keeps streaming may run up to TOTAL_TIMEOUT_FACTOR times as long.
+        async with asyncio.timeout(self.config.timeout * TOTAL_TIMEOUT_FACTOR):
             async for chunk in llm.astream(messages):
                 text = chunk.content if isinstance(chunk.content, str) else ""
                 if text:
