@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from fake_openai import FakeOpenAI
 
 # --- model access (LLM engine) ------------------------------------------------------------
-_MODEL_ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "DRAFTBOT_MODEL", "DRAFTBOT_PROVIDER", "DRAFTBOT_CONFIG")
+_MODEL_ENV = (
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "DRAFTBOT_MODEL",
+    "DRAFTBOT_PROVIDER",
+    "DEEPSEEK_API_KEY",
+    "DASHSCOPE_API_KEY",
+    "ZHIPUAI_API_KEY",
+    "MOONSHOT_API_KEY",
+)
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
 @pytest.fixture(autouse=True)
@@ -16,6 +28,19 @@ def _isolated_user_config(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("DRAFTBOT_HOME", str(tmp_path_factory.mktemp("draftbot-home")))
     for name in _MODEL_ENV:
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(monkeypatch):
+    """Tests never reach the network: a connection beyond 127.0.0.1 fails at once."""
+    real_connect = socket.socket.connect
+
+    def connect(self, address):
+        if self.family in (socket.AF_INET, socket.AF_INET6) and address[0] not in _LOOPBACK:
+            raise ConnectionRefusedError(f"network access blocked in tests: {address[0]}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
 
 
 @pytest.fixture

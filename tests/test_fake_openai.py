@@ -201,3 +201,12 @@ def test_chatopenai_invoke_and_stream(fake_openai):
     text, usage = asyncio.run(run())
     assert text == "流式回答内容" and usage["output_tokens"] > 0
     assert fake_openai.chat_requests[-1].body["stream_options"] == {"include_usage": True}
+
+
+def test_network_beyond_loopback_is_blocked():
+    import socket
+
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("192.0.2.1", 80), timeout=1)  # TEST-NET-1, never routable
+    with pytest.raises(openai.APIConnectionError):
+        openai.OpenAI(base_url="http://192.0.2.1/v1", api_key=KEY, max_retries=0, timeout=2).models.list()
