@@ -139,7 +139,7 @@ def _fail_on_failed_sections(results, chosen) -> None:
         what = "已中断" if getattr(chosen, "interrupted", False) else f"{len(failed)} 个部分生成失败"
         raise ModelError(
             f"{what}；已完成的部分已写入草稿，未完成的部分已标记。",
-            hint="运行 draftbot check 草稿文件 查看，或用 draftbot regen 重新生成标记的部分。",
+            hint="运行 draftbot check 草稿文件 可查看标记的部分；稍后加 --force 重新运行可再次起草。",
         )
 
 
