@@ -145,7 +145,7 @@ def test_bad_key_fails_fast_without_retries(inputs):
     with FakeOpenAI(api_key="sk-the-right-one-000000") as srv:
         with pytest.raises(ModelError) as err:
             compose_draft(facts, plan, samples, engine_for(srv))
-    assert len(srv.chat_requests) == len(build_requests(facts, plan, samples))
+    assert len(srv.chat_requests) <= 4  # the calls already in flight; no further ones
     assert "401" in err.value.message and "OPENAI_API_KEY" in err.value.hint
     assert KEY not in err.value.message + err.value.hint
 
@@ -243,3 +243,19 @@ def test_write_section_alone(inputs):
         result = engine_for(srv).write_section(request)
     assert not result.failed and result.body.startswith("正文：请起草第三部分")
     assert result.usage["attempts"] == 1 and len(srv.chat_requests) == 1
+
+
+def test_single_section_failure_is_a_failed_result(inputs):
+    facts, plan, samples = inputs
+    request = build_requests(facts, plan, samples)[2]
+    with FakeOpenAI(default=Reply.filtered()) as srv:
+        result = engine_for(srv).write_section(request)
+    assert result.failed and "审核" in result.error and len(srv.chat_requests) == 1
+
+
+def test_everything_failing_writes_no_draft(inputs):
+    facts, plan, samples = inputs
+    with FakeOpenAI(default=Reply.error(503)) as srv:
+        with pytest.raises(ModelError) as err:
+            compose_draft(facts, plan, samples, engine_for(srv, retries=1))
+    assert "503" in err.value.message and "未写入草稿" in err.value.message

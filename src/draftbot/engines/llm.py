@@ -249,6 +249,7 @@ class LLMEngine(Engine):
         self.interrupted = False
         self.wall_time = 0.0
         self.prompts = None
+        self._fatal: AttemptError | None = None
 
     # the one contract
     def write_section(self, request: SectionRequest) -> SectionResult:
@@ -265,6 +266,7 @@ class LLMEngine(Engine):
             answer_tokens=self.answer_tokens or self.config.max_output_tokens or DEFAULT_ANSWER_TOKENS,
         )
         self.states = [SectionState(r, section_label(r)) for r in requests]
+        self._fatal = None
         started = time.monotonic()
         try:
             with _Display(self.states, self.console, self.live):
@@ -297,6 +299,9 @@ class LLMEngine(Engine):
         async with gate:
             state.started = time.monotonic()
             for attempt in range(1, self.retries + 2):
+                if self._fatal is not None:  # e.g. a bad key: no other call can succeed
+                    state.error, state.status = self._fatal.reason, "失败"
+                    break
                 state.attempts = attempt
                 try:
                     state.body, state.usage = await self._attempt(llm, messages, state)
@@ -306,6 +311,7 @@ class LLMEngine(Engine):
                     error = classify(exc)
                     if not error.retry or attempt > self.retries:
                         state.error, state.status = error.reason, "失败"
+                        self._fatal = error if error.fatal else self._fatal
                         break
                     delay = backoff_delay(attempt, self.backoff, error.retry_after)
                     state.delays.append(delay)
@@ -355,9 +361,10 @@ class LLMEngine(Engine):
 
     def _results(self) -> list[SectionResult]:
         results = [self._result(s) for s in self.states]
-        if all(r.failed for r in results) and not self.interrupted:
-            fatal = self.states[0].error or "未知原因"
-            raise ModelError(f"大模型调用全部失败：{fatal}。", hint=self._failure_hint(fatal))
+        nothing_written = all(r.failed for r in results) and len(results) > 1 and not self.interrupted
+        if self._fatal is not None or nothing_written:
+            reason = self._fatal.reason if self._fatal else (self.states[0].error or "未知原因")
+            raise ModelError(f"大模型调用失败：{reason}，未写入草稿。", hint=self._failure_hint(reason))
         return results
 
     def _failure_hint(self, reason: str) -> str:
