@@ -71,7 +71,10 @@ def write(
         help="超时秒数：一次调用这么久没有任何输出就重试（默认 120；整次调用最长为其 4 倍）。",
     ),
     context_tokens: int | None = typer.Option(
-        None, "--context-tokens", min=1000, help="提示词的词元预算（默认取预设的上下文长度）。"
+        None,
+        "--context-tokens",
+        min=1000,
+        help="提示词的词元预算（默认取预设的上下文长度）；按 cl100k 估算，国产模型实际约为一半，是上限。",
     ),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="只显示发给大模型的提示词和词元数，不调用模型、不写草稿。"
