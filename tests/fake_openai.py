@@ -154,6 +154,7 @@ class FakeOpenAI:
         api_key: str | None = None,
         models: tuple[str, ...] = ("fake-model",),
         count_tokens: Callable[[str], int] | None = None,
+        usage_in_choice: bool = False,
     ):
         if usage_shape not in USAGE_SHAPES:
             raise ValueError(f"unknown usage shape {usage_shape}")
@@ -166,6 +167,7 @@ class FakeOpenAI:
         self.api_key = api_key
         self.models = models
         self.count_tokens = count_tokens or _default_count
+        self.usage_in_choice = usage_in_choice  # streamed usage inside the last choice (Kimi)
         self.requests: list[Recorded] = []
         self.in_flight = 0
         self.max_in_flight = 0
@@ -409,8 +411,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._event(_envelope(rec, "chat.completion.chunk", [_delta({"content": piece})]))
         if reply.drop_after is not None:
             return self._drop()
-        self._event(_envelope(rec, "chat.completion.chunk", [_delta({}, reply.finish_reason)]))
-        if (rec.body.get("stream_options") or {}).get("include_usage"):
+        last = _delta({}, reply.finish_reason)
+        if self.fake.usage_in_choice:  # Moonshot/Kimi style: usage inside the final choice
+            last["usage"] = self.fake._usage(rec, reply)
+        self._event(_envelope(rec, "chat.completion.chunk", [last]))
+        if (rec.body.get("stream_options") or {}).get("include_usage") and not self.fake.usage_in_choice:
             usage = self.fake._usage(rec, reply)
             self._event(_envelope(rec, "chat.completion.chunk", [], usage))
         self._write_chunk(b"data: [DONE]\n\n")

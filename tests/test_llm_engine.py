@@ -259,3 +259,15 @@ def test_everything_failing_writes_no_draft(inputs):
         with pytest.raises(ModelError) as err:
             compose_draft(facts, plan, samples, engine_for(srv, retries=1))
     assert "503" in err.value.message and "未写入草稿" in err.value.message
+
+
+def test_kimi_stream_usage_inside_the_final_choice(inputs):
+    facts, plan, samples = inputs
+    with FakeOpenAI(
+        responder=echo_section, usage_shape="kimi", usage_in_choice=True, prefix_cache=True
+    ) as srv:
+        engine = engine_for(srv)
+        compose_draft(facts, plan, samples, engine)
+    sent = [normalise_usage(r.usage) for r in srv.chat_requests]
+    assert engine.totals().cached == sum(u["cached"] for u in sent) > 0
+    assert engine.totals().input == sum(u["input"] for u in sent)

@@ -164,12 +164,25 @@ def _chat_class():
     class UsageKeepingChatOpenAI(ChatOpenAI):
         def _convert_chunk_to_generation_chunk(self, chunk, *args, **kwargs):
             generation = super()._convert_chunk_to_generation_chunk(chunk, *args, **kwargs)
-            usage = chunk.get("usage") if isinstance(chunk, dict) else None
+            usage = _chunk_usage(chunk)
             if generation is not None and usage:
                 generation.message.response_metadata["raw_usage"] = usage
             return generation
 
     return UsageKeepingChatOpenAI
+
+
+def _chunk_usage(chunk) -> dict | None:
+    """The usage object of a stream chunk: top level (OpenAI style), or inside the final choice
+    (Moonshot/Kimi streams put it there)."""
+    if not isinstance(chunk, dict):
+        return None
+    if chunk.get("usage"):
+        return chunk["usage"]
+    for choice in chunk.get("choices") or []:
+        if isinstance(choice, dict) and choice.get("usage"):
+            return choice["usage"]
+    return None
 
 
 def make_chat_model(cfg: ModelConfig):
