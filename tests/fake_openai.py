@@ -12,8 +12,8 @@ deterministic replies. Every request is recorded (`requests`), and `max_in_fligh
 chat requests the server was answering at once.
 
 Usage is reported in the shape of a provider (`usage_shape`: openai, qwen, glm, deepseek, kimi);
-with `prefix_cache=True` the longest common prefix with any request that arrived earlier counts
-as cached.
+with `prefix_cache=True` the longest common prefix with any earlier request whose answer had
+started when this one arrived counts as cached (a provider caches a prefix once it is prefilled).
 """
 
 from __future__ import annotations
@@ -253,12 +253,17 @@ class FakeOpenAI:
             self.in_flight -= 1
 
     def _note_prompt(self, rec: Recorded) -> None:
-        """On arrival: how much of this prompt an earlier request already had (the cached prefix)."""
+        """On arrival: how much of this prompt is cached, i.e. shared with a prompt the server has
+        already started answering (like a provider, whose cache holds a prefix once prefilled)."""
         text = prompt_text(rec.messages)
         with self._lock:
             best = max((_common_prefix(text, p) for p in self._prompts), default=0)
-            self._prompts.append(text)
         rec.cached_chars = best if self.prefix_cache else 0
+
+    def _cache_prompt(self, rec: Recorded) -> None:
+        """The answer starts: from now on this prompt's prefix is cached."""
+        with self._lock:
+            self._prompts.append(prompt_text(rec.messages))
 
     def _usage(self, rec: Recorded, reply: Reply) -> dict:
         rec.usage = reply.usage if reply.usage is not None else self._compute_usage(rec, reply)
@@ -364,6 +369,7 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.status != 200:
             headers = {"Retry-After": _fmt(reply.retry_after)} if reply.retry_after is not None else None
             return self._error(reply.status, f"scripted error {reply.status}", headers)
+        self.fake._cache_prompt(rec)
         if rec.body.get("stream"):
             return self._stream(rec, reply)
         chunks = self._chunks(reply)

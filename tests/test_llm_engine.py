@@ -75,9 +75,22 @@ def test_shared_prefix_is_byte_identical(inputs):
     assert len(prefixes) == 1
     tails = {r.last_content for r in srv.chat_requests}
     assert len(tails) == len(srv.chat_requests)  # only the final message differs
-    later = [normalise_usage(r.usage) for r in srv.chat_requests[1:]]
-    assert all(u["cached"] / u["input"] > 0.95 for u in later)  # the simulated cache agrees
+    first, *later = [normalise_usage(r.usage) for r in srv.chat_requests]
+    assert first["cached"] == 0
+    # the others wait until the first streams, so the (simulated) provider cache serves them all
+    assert all(u["cached"] / u["input"] > 0.95 for u in later)
     assert engine.totals().cached == sum(u["cached"] for u in later)
+
+
+def test_without_warm_up_the_first_wave_misses_the_cache(inputs):
+    facts, plan, samples = inputs
+    slow_prefill = lambda body: Reply(content=echo_section(body), delay=0.5)  # noqa: E731
+    with FakeOpenAI(responder=slow_prefill, prefix_cache=True) as srv:
+        engine = engine_for(srv)
+        engine.warm_prefix = False
+        compose_draft(facts, plan, samples, engine)
+    misses = [r for r in srv.chat_requests if normalise_usage(r.usage)["cached"] == 0]
+    assert len(misses) == 4  # the first wave of `concurrency` calls arrives before any is prefilled
 
 
 @pytest.mark.parametrize("limit", [2, 4])

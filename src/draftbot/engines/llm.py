@@ -28,6 +28,7 @@ DEFAULT_RETRIES = 3
 DEFAULT_BACKOFF = 1.0
 MAX_BACKOFF = 60.0
 TOTAL_TIMEOUT_FACTOR = 4
+WARM_WAIT = 10.0  # seconds the other sections wait for the first one to start streaming
 
 
 # -- usage -------------------------------------------------------------------------------------
@@ -250,6 +251,7 @@ class LLMEngine(Engine):
         answer_tokens: int | None = None,
         console=None,
         live: bool | None = None,
+        warm_prefix: bool = True,
     ):
         config.require_ready()
         self.config = config
@@ -258,6 +260,8 @@ class LLMEngine(Engine):
         self.answer_tokens = answer_tokens
         self.console = console
         self.live = live
+        self.warm_prefix = warm_prefix
+        self._warm: asyncio.Event | None = None
         self.states: list[SectionState] = []
         self.interrupted = False
         self.wall_time = 0.0
@@ -298,7 +302,15 @@ class LLMEngine(Engine):
         # Longest expected answers start first, so short sections fill the other slots while the
         # longest streams: wall time stays close to the slowest section even with few slots.
         order = sorted(self.states, key=lambda s: -s.request.section.length[1])
-        tasks = [asyncio.create_task(self._run_one(llm, gate, state, progress)) for state in order]
+        # The other calls wait until the first one streams: by then the provider has prefilled the
+        # shared prefix and serves it to them from its cache.
+        self._warm = asyncio.Event()
+        if not self.warm_prefix:
+            self._warm.set()
+        tasks = [
+            asyncio.create_task(self._run_one(llm, gate, state, progress, leader=index == 0))
+            for index, state in enumerate(order)
+        ]
         try:
             await asyncio.gather(*tasks)
         finally:
@@ -307,32 +319,47 @@ class LLMEngine(Engine):
             await asyncio.gather(*tasks, return_exceptions=True)
             await _close_client(llm)
 
-    async def _run_one(self, llm, gate: asyncio.Semaphore, state: SectionState, progress) -> None:
+    async def _run_one(
+        self, llm, gate: asyncio.Semaphore, state: SectionState, progress, leader: bool
+    ) -> None:
         messages = self.prompts.messages(state.request.section.id)
-        async with gate:
-            state.started = time.monotonic()
-            for attempt in range(1, self.retries + 2):
-                if self._fatal is not None:  # e.g. a bad key: no other call can succeed
-                    state.error, state.status = self._fatal.reason, "失败"
-                    break
-                state.attempts = attempt
-                try:
-                    state.body, state.usage = await self._attempt(llm, messages, state)
-                    state.status = "完成"
-                    break
-                except Exception as exc:  # noqa: BLE001 - every failure is classified
-                    error = classify(exc)
-                    if not error.retry or attempt > self.retries:
-                        state.error, state.status = error.reason, "失败"
-                        self._fatal = error if error.fatal else self._fatal
-                        break
-                    delay = backoff_delay(attempt, self.backoff, error.retry_after)
-                    state.delays.append(delay)
-                    state.status = f"重试 {attempt}（{error.reason}）"
-                    await asyncio.sleep(delay)
-            state.finished = time.monotonic()
+        if not leader:
+            try:
+                await asyncio.wait_for(self._warm.wait(), WARM_WAIT)
+            except TimeoutError:
+                pass  # a slow first token: waiting longer costs more than the cache saves
+        try:
+            async with gate:
+                await self._attempts(llm, messages, state)
+        finally:
+            self._warm.set()
         if progress is not None:
             progress(state.request, self._result(state))
+
+    async def _attempts(self, llm, messages: list[dict], state: SectionState) -> None:
+        """Call until an answer, a final failure, or retries run out (state records which)."""
+        state.started = time.monotonic()
+        for attempt in range(1, self.retries + 2):
+            if self._fatal is not None:  # e.g. a bad key: no other call can succeed
+                state.error, state.status = self._fatal.reason, "失败"
+                break
+            state.attempts = attempt
+            try:
+                state.body, state.usage = await self._attempt(llm, messages, state)
+                state.status = "完成"
+                break
+            except Exception as exc:  # noqa: BLE001 - every failure is classified
+                self._warm.set()  # nothing was cached: do not hold the others back
+                error = classify(exc)
+                if not error.retry or attempt > self.retries:
+                    state.error, state.status = error.reason, "失败"
+                    self._fatal = error if error.fatal else self._fatal
+                    break
+                delay = backoff_delay(attempt, self.backoff, error.retry_after)
+                state.delays.append(delay)
+                state.status = f"重试 {attempt}（{error.reason}）"
+                await asyncio.sleep(delay)
+        state.finished = time.monotonic()
 
     async def _attempt(self, llm, messages: list[dict], state: SectionState) -> tuple[str, dict]:
         state.status, state.chars, state.chunks = "生成中", 0, 0
@@ -343,6 +370,7 @@ class LLMEngine(Engine):
         # a call that keeps streaming may run up to TOTAL_TIMEOUT_FACTOR times as long.
         async with asyncio.timeout(self.config.timeout * TOTAL_TIMEOUT_FACTOR):
             async for chunk in llm.astream(messages):
+                self._warm.set()
                 text = chunk.content if isinstance(chunk.content, str) else ""
                 if text:
                     parts.append(text)
