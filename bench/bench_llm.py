@@ -1,18 +1,20 @@
 """The LLM engine on a 7-section draft against the loopback test server, decoding at a fixed rate.
 
 The example facts with the 述职报告 plan give 9 model calls (7 sections plus opening and
-closing). The server streams every answer at a fixed chunk rate (default 40 chunks/s of 4
-characters), each answer as long as the middle of its section's target range, so the sections
-differ in length the way real ones do. One run reports side by side:
+closing). The server waits `--ttft` seconds (prefill) and then streams every answer at a fixed
+chunk rate (default 40 chunks/s of 4 characters), each answer as long as the middle of its
+section's target range, so the sections differ in length the way real ones do. A prompt counts
+as cached once an earlier answer with the same prefix has started. One run reports side by side:
 
   * wall time over the slowest single section (goal <= 1.15) and over the sequential sum,
-    at the default concurrency, at full concurrency and sequentially;
+    at the default concurrency (with and without warming the prefix cache), at full concurrency
+    and sequentially, with the share of input tokens the simulated provider cache served;
   * the share of input tokens inside the shared prefix (goal >= 90%);
   * tokens per draft against a naive design that gives each section its own prompt
     (rules + its task and facts + samples), with the server's simulated prefix cache and
     the cost at the DeepSeek preset's prices.
 
-Usage: python bench/bench_llm.py [--rate 40] [--chunk-chars 4] [--scale 0.5] [--concurrency 4]
+Usage: python bench/bench_llm.py [--rate 40] [--chunk-chars 4] [--ttft 0.5] [--scale 0.5] [--concurrency 4]
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from draftbot.plans import resolve_plan  # noqa: E402
 from draftbot.prompting import build_prompts, naive_messages  # noqa: E402
 from draftbot.samples import load_samples  # noqa: E402
 from draftbot.tokens import count_message_tokens  # noqa: E402
-from fake_openai import FakeOpenAI  # noqa: E402
+from fake_openai import FakeOpenAI, Reply  # noqa: E402
 
 FILLER = "坚持以习近平新时代中国特色社会主义思想为指导，一是抓学习；二是抓落实；三是抓成效。"
 
@@ -47,21 +49,21 @@ def answer_lengths(requests, scale: float) -> dict[str, int]:
     return {r.section.id: max(20, int(sum(r.section.length) / 2 * scale)) for r in requests}
 
 
-def make_responder(prompts, lengths):
+def make_responder(prompts, lengths, ttft: float):
     by_tail = {tail["content"]: sid for sid, tail in prompts.tails.items()}
 
     def respond(body: dict) -> str:
         sid = by_tail.get(body["messages"][-1]["content"], "")
         n = lengths.get(sid, 40)
-        return (FILLER * (n // len(FILLER) + 1))[:n]
+        return Reply(content=(FILLER * (n // len(FILLER) + 1))[:n], delay=ttft)
 
     return respond
 
 
-def run_draft(inputs, prompts, lengths, args, concurrency: int) -> dict:
+def run_draft(inputs, prompts, lengths, args, concurrency: int, warm: bool = True) -> dict:
     facts, plan, samples = inputs
     with FakeOpenAI(
-        responder=make_responder(prompts, lengths),
+        responder=make_responder(prompts, lengths, args.ttft),
         chunks_per_second=args.rate,
         chunk_chars=args.chunk_chars,
         usage_shape="deepseek",
@@ -69,14 +71,19 @@ def run_draft(inputs, prompts, lengths, args, concurrency: int) -> dict:
     ) as srv:
         cfg = resolve_config({"base_url": srv.base_url, "model": "bench"}, cwd=REPO / "bench", environ={})
         cfg.concurrency = concurrency
-        engine = LLMEngine(cfg, live=False, console=_quiet_console())
+        engine = LLMEngine(cfg, live=False, console=_quiet_console(), warm_prefix=warm)
         start = time.perf_counter()
         compose_draft(facts, plan, samples, engine)
         wall = time.perf_counter() - start
         assert srv.max_in_flight <= concurrency
     durations = [s.finished - s.started for s in engine.states]
+    totals = engine.totals()
     return {
+        "label": ("sequential" if concurrency == 1 else f"concurrency {concurrency}")
+        + ("" if warm else ", no warm-up"),
         "concurrency": concurrency,
+        "warm_prefix": warm,
+        "cached_share_of_input": totals.cached / totals.input,
         "wall_s": wall,
         "slowest_section_s": max(durations),
         "sum_sections_s": sum(durations),
@@ -123,6 +130,7 @@ def main() -> None:
         "--scale", type=float, default=0.5, help="answer length as a share of the target midpoint"
     )
     parser.add_argument("--concurrency", type=int, default=4, help="the default concurrency to measure")
+    parser.add_argument("--ttft", type=float, default=0.5, help="seconds before the first chunk (prefill)")
     parser.add_argument("--context-tokens", type=int, default=128000)
     args = parser.parse_args()
 
@@ -137,10 +145,8 @@ def main() -> None:
 
     import_s = time.perf_counter() - import_start
 
-    runs = [
-        run_draft((facts, plan, samples), prompts, lengths, args, c)
-        for c in (args.concurrency, len(requests), 1)
-    ]
+    plan_runs = [(args.concurrency, True), (args.concurrency, False), (len(requests), True), (1, True)]
+    runs = [run_draft((facts, plan, samples), prompts, lengths, args, c, warm) for c, warm in plan_runs]
 
     shared_sets = [prompts.messages(r.section.id) for r in requests]
     total = sum(count_message_tokens(m) for m in shared_sets)
@@ -151,12 +157,14 @@ def main() -> None:
     body = len(plan.sections)
     print(f"LLM bench: {len(requests)} calls ({body} sections + opening + closing), "
           f"{args.rate:g} chunks/s x {args.chunk_chars} chars, answers {sum(lengths.values())} chars")  # fmt: skip
-    print(f"{'run':<24}{'wall s':>9}{'slowest s':>11}{'seq sum s':>11}{'wall/slowest':>14}{'wall/seq':>10}")
+    print(
+        f"{'run':<30}{'wall s':>8}{'slowest s':>11}{'seq sum s':>11}{'wall/slowest':>14}{'wall/seq':>10}{'cached':>8}"
+    )
     for run in runs:
-        label = "sequential" if run["concurrency"] == 1 else f"concurrency {run['concurrency']}"
         print(
-            f"{label:<24}{run['wall_s']:>9.2f}{run['slowest_section_s']:>11.2f}{run['sum_sections_s']:>11.2f}"
+            f"{run['label']:<30}{run['wall_s']:>8.2f}{run['slowest_section_s']:>11.2f}{run['sum_sections_s']:>11.2f}"
             f"{run['wall_over_slowest']:>14.2f}{run['wall_over_sequential_sum']:>10.2f}"
+            f"{run['cached_share_of_input']:>8.0%}"
         )
     print(f"(langchain/openai import, once per process, not in the runs: {import_s:.2f} s)")
     print(f"\nshared prefix share of input tokens (cl100k): {prefix_share:.1%}  (goal >= 90%)")
@@ -168,7 +176,7 @@ def main() -> None:
     )
 
     command = (
-        f"python bench/bench_llm.py --rate {args.rate:g} --chunk-chars {args.chunk_chars} "
+        f"python bench/bench_llm.py --rate {args.rate:g} --chunk-chars {args.chunk_chars} --ttft {args.ttft:g} "
         f"--scale {args.scale:g} --concurrency {args.concurrency} --context-tokens {args.context_tokens}"
     )
     result = {
