@@ -96,7 +96,7 @@ def test_without_warm_up_the_first_wave_misses_the_cache(inputs):
 @pytest.mark.parametrize("limit", [2, 4])
 def test_concurrency_bound_observed_at_server(inputs, limit):
     facts, plan, samples = inputs
-    with FakeOpenAI(responder=echo_section, chunks_per_second=200, chunk_chars=3) as srv:
+    with FakeOpenAI(responder=echo_section, chunks_per_second=50, chunk_chars=3) as srv:
         compose_draft(facts, plan, samples, engine_for(srv, concurrency=limit))
         assert srv.max_in_flight == limit
 
