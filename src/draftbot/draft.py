@@ -136,17 +136,20 @@ def parse_draft(text: str, path: Path | None = None) -> Draft:
     ids: dict = meta.get("section_ids") or {}
     before: list[str] = []
     closing: list[str] | None = None
+    bodies: list[list[str]] = []  # each section's lines, joined once at the end (linear in size)
     for index, raw in enumerate(body.split("\n")):
         line = raw.strip()
         if line == CLOSING_MARKER:
             closing = []
         elif closing is not None:
             closing.append(line)
-        elif not _section_line(draft, line, offset + index + 1, ids):
+        elif not _section_line(draft, line, offset + index + 1, ids, bodies):
             if line.startswith("# ") and not draft.title and not before:
                 draft.title = line[2:].strip()
             elif line:
                 before.append(line)
+    for section, lines in zip(draft.sections, bodies, strict=True):
+        section.body = "\n".join(lines).strip()
     if before and not draft.title and _plain_title(before[0]):
         draft.title = before.pop(0)
     draft.opening = "\n".join(before)
@@ -154,7 +157,7 @@ def parse_draft(text: str, path: Path | None = None) -> Draft:
     return draft
 
 
-def _section_line(draft: Draft, line: str, line_no: int, ids: dict) -> bool:
+def _section_line(draft: Draft, line: str, line_no: int, ids: dict, bodies: list[list[str]]) -> bool:
     """Start a section at a 一、 heading or add `line` to the current one; False before any."""
     top = _TOP.match(line)
     if top and top.group(2).strip():
@@ -162,12 +165,12 @@ def _section_line(draft: Draft, line: str, line_no: int, ids: dict) -> bool:
         if not heading:
             heading, inline = inline, ""
         draft.sections.append(DraftSection(top.group(1), heading, inline, ids.get(heading), line_no))
+        bodies.append([inline])
         return True
     if not draft.sections:
         return False
     if line:
-        current = draft.sections[-1]
-        current.body = f"{current.body}\n{line}".strip()
+        bodies[-1].append(line)
     return True
 
 
