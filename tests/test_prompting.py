@@ -125,3 +125,17 @@ def test_prefix_does_not_depend_on_which_sections_are_asked(requests_):
     one = build_prompts(requests_[2:3], context_tokens=16000)
     assert one.prefix == whole.prefix
     assert one.messages(requests_[2].section.id) == whole.messages(requests_[2].section.id)
+
+
+def test_section_without_facts_gets_plan_points_and_no_invented_figures():
+    from draftbot.facts import parse_facts
+
+    facts = parse_facts("---\ntype: 述职报告\n---\n# 廉洁自律\n- 严格执行中央八项规定及其实施细则精神\n")
+    plan = resolve_plan(None, facts)
+    requests = build_requests(facts, plan, [])
+    ps = build_prompts(requests, context_tokens=32000)
+    political = next(r for r in requests if r.section.id == "political")
+    tail = ps.tails["political"]["content"]
+    assert "没有专门的事实要点" in tail and "不得编造具体数字" in tail
+    assert political.section.default_points[0] in tail
+    assert "（本次没有范文。）" in ps.prefix[1]["content"]

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
 
+from draftbot.draft import chinese_number
 from draftbot.engines.base import SectionRequest
 from draftbot.facts import FactGroup, Facts
 from draftbot.plans import Plan, PlanSection
@@ -103,11 +104,16 @@ def facts_text(facts: Facts) -> str:
     return "\n".join(lines).strip()
 
 
-def groups_text(groups: list[FactGroup]) -> str:
+def groups_text(groups: list[FactGroup], default_points: list[str] | None = None) -> str:
     lines: list[str] = []
     for group in groups:
         lines.extend(_group_lines(group, 2))
-    return "\n".join(lines).strip() or "（本部分没有专门的事实要点，可结合全部事实概括，不得编造具体数字。）"
+    if lines:
+        return "\n".join(lines).strip()
+    text = "（本部分没有专门的事实要点，可结合全部事实概括，不得编造具体数字。"
+    if default_points:
+        text += "可参考的常见内容：" + "；".join(default_points) + "。"
+    return text + "）"
 
 
 def _group_lines(group: FactGroup, level: int) -> list[str]:
@@ -122,8 +128,6 @@ def plan_text(plan: Plan) -> str:
     lines = [f"报告类型：{plan.name}（{plan.kind}）。{plan.description}".strip()]
     lines.append(f"开头段：{plan.opening.guidance}")
     for index, section in enumerate(plan.sections, start=1):
-        from draftbot.draft import chinese_number
-
         lo, hi = section.length
         lines.append(f"{chinese_number(index)}、{section.heading}（{lo}～{hi} 字）：{section.guidance}")
     lines.append(f"结尾：{plan.closing.guidance}")
@@ -219,7 +223,7 @@ def section_message(request: SectionRequest, folder: Path | None = None) -> str:
         "min_chars": lo,
         "max_chars": hi,
         "required": "、".join(f"“{r}”" for r in section.required) or "无",
-        "facts": groups_text(request.facts),
+        "facts": groups_text(request.facts, section.default_points),
         "example": section.opening.replace("{intro}", "") or "无",
     }
     template = {"opening": "opening", "closing": "closing"}.get(section.kind, "section")
