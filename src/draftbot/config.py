@@ -85,7 +85,7 @@ class Prices:
     def describe(self) -> str:
         unit = {"CNY": "元", "USD": "美元"}.get(self.currency, self.currency)
         text = f"输入 {self.input:g} / 缓存命中 {self.cached:g} / 输出 {self.output:g} {unit}每百万词元"
-        return text + (f"（{self.as_of} 公开价）" if self.as_of else "")
+        return text + (f"，{self.as_of} 公开价" if self.as_of else "")
 
 
 @dataclass

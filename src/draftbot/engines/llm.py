@@ -458,7 +458,7 @@ class LLMEngine(Engine):
         cost = totals.cost(self.config.prices)
         if cost is not None:
             lines.append(
-                f"估算费用：{self.config.prices.symbol}{cost:.4f}（按 {self.config.prices.describe()}）"
+                f"估算费用：{self.config.prices.symbol}{cost:.4f}（{self.config.prices.describe()}）"
             )
         return lines
 
