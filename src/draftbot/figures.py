@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # ------------------------------------------------------------------ units
 # unit -> (dimension, factor to the dimension's base unit)
@@ -97,11 +97,11 @@ _UNIT_RE = _alternation(_UNIT_WORDS)
 _MAG_RE = _alternation(_MAGNITUDE)
 
 # A date or year: 2025年9月24日, 2025年9月, 2025年, 2021—2025年, 9月24日, 1-10月, 2025.9.24
-_DATE = re.compile(
-    rf"(?<![\d.])(?P<y>(?:19|20)\d\d)(?:{_RANGE_SEP}(?P<y2>(?:19|20)\d\d))?年(?:度)?"
+_DATE = re.compile(  # starts with a digit test (fast scan); "inside a longer number" is checked in _dates
+    rf"(?=[0-9])(?P<y>(?:19|20)\d\d)(?:{_RANGE_SEP}(?P<y2>(?:19|20)\d\d))?年(?:度)?"
     rf"(?:(?P<m>\d{{1,2}})(?:{_RANGE_SEP}(?P<m2>\d{{1,2}}))?月(?:(?P<d>\d{{1,2}})日)?)?"
-    rf"|(?<![\d.])(?P<om>\d{{1,2}})(?:{_RANGE_SEP}(?P<om2>\d{{1,2}}))?月(?:(?P<od>\d{{1,2}})(?:日|号))?"
-    rf"|(?<![\d.])(?P<dy>(?:19|20)\d\d)[.\-/](?P<dm>\d{{1,2}})[.\-/](?P<dd>\d{{1,2}})(?![\d.])"
+    rf"|(?P<om>\d{{1,2}})(?:{_RANGE_SEP}(?P<om2>\d{{1,2}}))?月(?:(?P<od>\d{{1,2}})(?:日|号))?"
+    rf"|(?P<dy>(?:19|20)\d\d)[.\-/](?P<dm>\d{{1,2}})[.\-/](?P<dd>\d{{1,2}})(?![\d.])"
 )
 # An Arabic number, optionally a range, with an optional magnitude and unit: 2.5亿元, 3-5个, 1.2万亩
 _ARABIC = re.compile(
@@ -116,7 +116,7 @@ _PERCENT_CN = re.compile(rf"百分之(?P<n>{_CN_NUM}|{_NUM})")
 _LIST_NUMBER = re.compile(r"(?m)^[ \t#>*-]*[（(]?\d{1,2}[.、．)）]")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Figure:
     """One figure as written (`value` and `unit` as in the text) plus its normalised form."""
 
@@ -128,7 +128,6 @@ class Figure:
     dim: str = "number"
     base: float = 0.0
     approx: bool = False
-    extra: tuple = field(default=(), compare=False)
 
     @property
     def key(self) -> tuple[str, float]:
@@ -137,7 +136,7 @@ class Figure:
 
 
 def _round(x: float) -> float:
-    return float(f"{x:.6g}")
+    return round(x, 3)
 
 
 # ------------------------------------------------------------------ Chinese numerals
@@ -192,14 +191,18 @@ def default_options() -> FigureOptions:
 def extract_figures(text: str, options: FigureOptions | None = None) -> list[Figure]:
     """All figures in `text`, in order of position."""
     options = options or default_options()
-    taken: list[tuple[int, int]] = []
+    taken = bytearray(len(text) + 1)  # 1 where an earlier (longer) figure already sits
     out: list[Figure] = []
 
     def free(start: int, end: int) -> bool:
-        return all(end <= s or start >= e for s, e in taken)
+        # spans never nest strictly inside a figure, so the two ends tell whether one overlaps
+        return not (taken[start] or taken[end - 1])
+
+    def take(start: int, end: int) -> None:
+        taken[start:end] = b"\x01" * (end - start)
 
     for fig in _dates(text):
-        taken.append((fig.start, fig.end))
+        take(fig.start, fig.end)
         out.append(fig)
     skip = {m.end() - 1 for m in _LIST_NUMBER.finditer(text)}
     for m in _ARABIC.finditer(text):
@@ -207,12 +210,12 @@ def extract_figures(text: str, options: FigureOptions | None = None) -> list[Fig
             continue
         figs = _arabic(m, text)
         out.extend(figs)
-        taken.append((m.start(), m.end()))
+        take(m.start(), m.end())
     for m in _PERCENT_CN.finditer(text):
         n = chinese_to_number(m["n"]) if not m["n"][0].isdigit() else float(m["n"].replace(",", ""))
         if n is not None and free(m.start(), m.end()):
             out.append(Figure(m.group(), n, "%", m.start(), m.end(), "percent", n))
-            taken.append((m.start(), m.end()))
+            take(m.start(), m.end())
     for m in _CHINESE.finditer(text):
         if free(m.start(), m.end()):
             fig = _chinese(text, m, options)
@@ -229,6 +232,8 @@ def _is_list_number(m: re.Match, list_ends: set[int]) -> bool:
 
 def _dates(text: str) -> Iterable[Figure]:
     for m in _DATE.finditer(text):
+        if m.start() and text[m.start() - 1] in "0123456789.":
+            continue  # inside a longer number
         g = m.groupdict()
         s, e, t = m.start(), m.end(), m.group()
         if g["dy"]:
@@ -265,44 +270,46 @@ def _year_date(t: str, s: int, e: int, g: dict) -> Iterable[Figure]:
 
 
 def _arabic(m: re.Match, source: str) -> list[Figure]:
-    text = m.group()
-    unit = m["unit"] or ""
-    mag = _MAGNITUDE.get(m["mag"] or "", 1.0)
-    approx = bool(m["approx"]) or source[max(0, m.start() - 2) : m.start()].endswith(_APPROX_BEFORE)
-    numbers = [float(m["n"].replace(",", ""))]
-    if m["n2"]:
-        numbers.append(float(m["n2"].replace(",", "")))
-    shown_unit = (m["mag"] or "") + unit
-    out = []
-    for n in numbers:
+    n1, n2, mag_text, approx_text, unit = m.group("n", "n2", "mag", "approx", "unit")
+    start, end = m.span()
+    unit = unit or ""
+    mag = _MAGNITUDE[mag_text] if mag_text else 1.0
+    approx = bool(approx_text) or source[max(0, start - 2) : start].endswith(_APPROX_BEFORE)
+    shown_unit = (mag_text or "") + unit
+    text = source[start:end]
+    n = float(n1.replace(",", "")) if "," in n1 else float(n1)
+    dim, base = classify(n * mag, unit)
+    out = [Figure(text, n, shown_unit, start, end, dim, base, approx)]
+    if n2:
+        n = float(n2.replace(",", ""))
         dim, base = classify(n * mag, unit)
-        out.append(Figure(text, n, shown_unit, m.start(), m.end(), dim, base, approx))
+        out.append(Figure(text, n, shown_unit, start, end, dim, base, approx))
     return out
 
 
 def classify(amount: float, unit: str) -> tuple[str, float]:
     """(dimension, amount in the dimension's base unit) of `amount` `unit`."""
-    if unit in _MONEY:
-        return "money", amount * _MONEY[unit]
-    if unit in _AREA:
-        return "area", amount * _AREA[unit]
-    if unit in _LENGTH:
-        return "length", amount * _LENGTH[unit]
-    if unit in ("%", "％"):
-        return "percent", amount
-    if unit == "‰":
-        return "percent", amount / 10
-    if unit in ("个百分点", "百分点"):
-        return "points", amount
-    if unit in _DURATION:
-        return "duration", amount * _DURATION[unit]
-    if unit in _COUNT:
+    info = _UNIT_INFO.get(unit)
+    if info is None:
+        return ("unit:" + unit, amount) if unit else ("number", amount)
+    return info[0], amount * info[1]
+
+
+def _unit_info() -> dict[str, tuple[str, float]]:
+    info: dict[str, tuple[str, float]] = {}
+    for table, dim in ((_MONEY, "money"), (_AREA, "area"), (_LENGTH, "length"), (_DURATION, "duration")):
+        info.update({unit: (dim, factor) for unit, factor in table.items()})
+    for unit in _COUNT:
         if unit in _COUNT_FACTOR:
-            return "count:" + unit[1:], amount * _COUNT_FACTOR[unit]
-        return "count:" + _COUNT_SYNONYMS.get(unit, unit), amount
-    if unit:
-        return "unit:" + unit, amount
-    return "number", amount
+            info[unit] = ("count:" + unit[1:], _COUNT_FACTOR[unit])
+        else:
+            info.setdefault(unit, ("count:" + _COUNT_SYNONYMS.get(unit, unit), 1.0))
+    info.update({"%": ("percent", 1.0), "％": ("percent", 1.0), "‰": ("percent", 0.1),
+                 "个百分点": ("points", 1.0), "百分点": ("points", 1.0)})
+    return info
+
+
+_UNIT_INFO = _unit_info()
 
 
 def _chinese(text: str, m: re.Match, options: FigureOptions) -> Figure | None:

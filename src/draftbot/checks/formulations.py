@@ -109,11 +109,17 @@ def _continues(text: str, start: int, end: int) -> bool:
     """True when the run is part of a longer list with items of its own (……和责任意识)."""
     before = text[max(0, start - 2) : start]
     after = text[end : end + 3]
-    return bool(_LIST_BEFORE.search(before) or _LIST_AFTER.match(after))
+    if len(before) == 2 and before[1] in _LIST_JOINERS and _is_cjk(before[0]):
+        return True
+    after = after[2:] if after.startswith("以及") else after[1:] if after[:1] in _LIST_JOINERS else ""
+    return bool(after) and _is_cjk(after[0])
 
 
-_LIST_BEFORE = re.compile(r"[\u4e00-\u9fff](?:、|和|及|与)$")
-_LIST_AFTER = re.compile(r"(?:、|和|及|与|以及)[\u4e00-\u9fff]")
+_LIST_JOINERS = "、和及与"
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
 
 
 # ------------------------------------------------------------------ dated wording

@@ -3,13 +3,12 @@ and key terms appear nowhere in the draft)."""
 
 from __future__ import annotations
 
-import re
+from bisect import bisect_right
 from collections.abc import Iterable
 
 from draftbot.checks.base import Hit
 from draftbot.figures import Figure, FigureIndex, FigureOptions, extract_figures
 
-_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{3,}")
 _DIMENSION_NAMES = {"money": "金额", "percent": "百分比", "points": "百分点", "area": "面积", "length": "长度",
                     "year": "年份", "date": "日期", "yearmonth": "年月", "month": "月份", "monthday": "日期",
                     "duration": "时长", "number": "数字"}
@@ -34,12 +33,15 @@ def grounding_index(facts, period: int | None, allowed_years: Iterable[int], opt
     return FigureIndex(extract_figures(facts_text(facts), options), years)
 
 
-def find_ungrounded(
-    text: str, index: FigureIndex, options: FigureOptions, blanks: list[tuple[int, int]]
-) -> list[Hit]:
+def find_ungrounded(figures: list[Figure], index: FigureIndex, blanks: list[tuple[int, int]]) -> list[Hit]:
+    """`figures` are the draft's (extract_figures of the checked text); `blanks` the placeholder spans."""
     hits = []
-    for fig in extract_figures(text, options):
-        if _touches(fig, blanks) or index.grounds(fig):
+    verdicts: dict[tuple, bool] = {}  # a long draft repeats its figures: judge each once
+    for fig in figures:
+        key = (fig.dim, fig.base, fig.value, fig.approx, fig.text)
+        if key not in verdicts:
+            verdicts[key] = index.grounds(fig)
+        if verdicts[key] or _touches(fig, blanks):
             continue
         kind = _DIMENSION_NAMES.get(fig.dim, "数量")
         level = "warning" if fig.dim == "number" else "error"
@@ -50,7 +52,9 @@ def find_ungrounded(
 
 
 def _touches(fig: Figure, blanks: list[tuple[int, int]]) -> bool:
-    return any(fig.start <= e and s <= fig.end for s, e in blanks)
+    """Does the figure touch a blank (the 20 of 20**年)? `blanks` is sorted by start."""
+    i = bisect_right(blanks, (fig.end, len(blanks) and 1 << 62))
+    return any(fig.start <= e and s <= fig.end for s, e in blanks[max(0, i - 2) : i])
 
 
 def _merge_same_span(hits: list[Hit]) -> list[Hit]:
@@ -67,29 +71,45 @@ def _merge_same_span(hits: list[Hit]) -> list[Hit]:
 
 
 def trigrams(text: str) -> set[str]:
+    """Three-character windows inside runs of Chinese characters."""
     out: set[str] = set()
-    for run in _CJK_RUN.findall(text):
-        out.update(run[i : i + 3] for i in range(len(run) - 2))
+    for i in range(len(text) - 2):
+        gram = text[i : i + 3]
+        if all("\u4e00" <= ch <= "\u9fff" for ch in gram):
+            out.add(gram)
     return out
 
 
-def find_dropped(facts, draft_text: str, options: FigureOptions) -> list[tuple[object, str]]:
-    """(fact, message) for each fact the draft does not carry."""
-    draft_figures = FigureIndex(extract_figures(draft_text, options))
-    draft_grams = trigrams(draft_text)
+def find_dropped(facts, draft_text: str, figures: list[Figure], options: FigureOptions) -> list[tuple[object, str]]:
+    """(fact, message) for each fact the draft does not carry; `figures` are the draft's."""
+    fact_figures = {id(fact): [f for f in extract_figures(fact.text, options) if f.dim != "number"]
+                    for fact in facts.all_facts()}
+    wanted = {f.key[1] for figs in fact_figures.values() for f in figs}
+    unique = {(f.dim, f.base, f.value): f for f in figures}.values()
+    draft_index = FigureIndex(f for f in unique if f.key[1] in wanted or f.dim.startswith(("date", "year")))
     out = []
     for fact in facts.all_facts():
-        figures = [f for f in extract_figures(fact.text, options) if f.dim != "number"]
-        if any(draft_figures.grounds(f) for f in figures):
+        figs = fact_figures[id(fact)]
+        if any(draft_index.grounds(f) for f in figs) or _terms_present(fact.text, draft_text):
             continue
-        grams = trigrams(fact.text)
-        coverage = len(grams & draft_grams) / len(grams) if grams else 1.0
-        if coverage >= 0.35:
-            continue
-        shown = "、".join(f.text for f in figures[:3])
-        detail = f"其中的数字（{shown}）和" if figures else ""
+        shown = "、".join(f.text for f in figs[:3])
+        detail = f"其中的数字（{shown}）和" if figs else ""
         out.append((fact, f"事实“{_clip(fact.text)}”{detail}关键内容在草稿中都没有出现。"))
     return out
+
+
+def _terms_present(fact_text: str, draft_text: str, share: float = 0.35) -> bool:
+    """Do at least `share` of the fact's 3-character terms occur in the draft? (stops early)"""
+    grams = trigrams(fact_text)
+    if not grams:
+        return True
+    need, found = share * len(grams), 0
+    for gram in grams:
+        if gram in draft_text:
+            found += 1
+            if found >= need:
+                return True
+    return False
 
 
 def _clip(text: str, width: int = 30) -> str:

@@ -19,7 +19,6 @@ from draftbot.figures import FigureIndex, FigureOptions, extract_figures
 
 K = 8
 _BLANK_MARK = re.compile(r"[*＊×]|(?<![A-Za-z])[xX]+(?![A-Za-z])")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass
@@ -101,7 +100,7 @@ def find_leaks(
     hits = []
     for start, end in common_runs(text, index, min(min_specific, min_verbatim)):
         run = text[start:end]
-        if len(_CJK.findall(run)) < min(min_specific, min_verbatim) // 2:
+        if sum("\u4e00" <= ch <= "\u9fff" for ch in run) < min(min_specific, min_verbatim) // 2:
             continue  # punctuation, numbers or Latin text, not prose
         owners = [n for n, t in zip(index.names, index.texts, strict=True) if run in t]
         if len(owners) != 1:

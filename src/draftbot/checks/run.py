@@ -184,6 +184,7 @@ def collect_hits(masked: str, sections: list[Located], inputs: CheckInputs, rule
                  markdown: bool, content_start: int = 0) -> list[Hit]:
     from draftbot.checks import formulations, grounding, leak, placeholders
     from draftbot.checks.sections import check_sections
+    from draftbot.figures import extract_figures
 
     options = rules.figure_options()
     blanks = placeholders.find_placeholders(masked, rules.placeholders, markdown)
@@ -198,19 +199,20 @@ def collect_hits(masked: str, sections: list[Located], inputs: CheckInputs, rule
     if inputs.facts is not None:
         facts_text = grounding.facts_text(inputs.facts)
         facts_index = grounding.grounding_index(inputs.facts, inputs.period, rules.allowed_years, options)
-        hits += grounding.find_ungrounded(masked, facts_index, options, [(h.start, h.end) for h in blanks])
-        hits += _dropped(inputs.facts, masked, options, content_start)
+        figures = extract_figures(masked, options)
+        hits += grounding.find_ungrounded(figures, facts_index, [(h.start, h.end) for h in blanks])
+        hits += _dropped(inputs.facts, masked, figures, options, content_start)
     if inputs.samples:
         hits += leak.find_leaks(masked, inputs.samples, facts_text, facts_index, rules.names, options,
                                 rules.leak.min_specific_run, rules.leak.min_verbatim_run)
     return hits
 
 
-def _dropped(facts, masked: str, options, at: int) -> list[Hit]:
+def _dropped(facts, masked: str, figures, options, at: int) -> list[Hit]:
     from draftbot.checks.grounding import find_dropped
 
     hits = []
-    for fact, message in find_dropped(facts, masked, options):
+    for fact, message in find_dropped(facts, masked, figures, options):
         source = getattr(facts, "source", None)
         where = f"（{Path(source).name} 第 {fact.line} 行）" if source else f"（事实第 {fact.line} 行）"
         hits.append(Hit("fact-dropped", "warning", at, at, message + where, "把这条事实写进相应部分。"))

@@ -39,8 +39,9 @@ def match_plan(plan, sections: list[Located]) -> dict[str, Located]:
     """plan section id -> the draft section that covers it (a draft section may cover two when its
     heading names both, e.g. 存在不足及下一步工作打算)."""
     scores: dict[str, list[tuple[int, Located]]] = {}
+    views = [_View(s, plan) for s in sections]
     for ps in plan.sections:
-        ranked = sorted(((_score(ps, plan, s), s) for s in sections), key=lambda x: -x[0])
+        ranked = sorted(((_score(ps, v), v.section) for v in views), key=lambda x: -x[0])
         scores[ps.id] = [(sc, s) for sc, s in ranked if sc > 0]
     taken: dict[int, tuple[int, str]] = {}
     result: dict[str, Located] = {}
@@ -55,20 +56,29 @@ def match_plan(plan, sections: list[Located]) -> dict[str, Located]:
     return result
 
 
-def _score(ps, plan, section: Located) -> int:
+class _View:
+    """What matching needs from a draft section, computed once."""
+
+    def __init__(self, section: Located, plan):
+        best = plan.find_section(section.heading)
+        self.section = section
+        self.best_id = best.id if best is not None else None
+        self.heading = normalise(section.heading)
+        self.flat = normalise(section.body[:600])
+
+
+def _score(ps, view: _View) -> int:
+    section = view.section
     if section.id and section.id == ps.id:
         return 1000
-    heading = normalise(section.heading)
-    best = plan.find_section(section.heading)
-    if best is not None and best.id == ps.id:
+    if view.best_id == ps.id:
         return 500
-    if any(len(n) >= 2 and normalise(n) in heading for n in ps.names()):
+    if any(len(n) >= 2 and normalise(n) in view.heading for n in ps.names()):
         return 300
     words = [w for w in (*ps.keywords, *ps.aliases) if len(w) >= 2]
-    score = sum(3 for w in words if w in heading)
-    flat = normalise(section.body[:600])
-    score += sum(1 for w in words if w in flat)
-    score += sum(2 for r in ps.required if normalise(r) in flat)
+    score = sum(3 for w in words if w in view.heading)
+    score += sum(1 for w in words if w in view.flat)
+    score += sum(2 for r in ps.required if normalise(r) in view.flat)
     return score if score >= 3 else 0
 
 

@@ -1,0 +1,129 @@
+"""`draftbot check` speed.
+
+1. Cold `draftbot check` on a 5,000-character draft against `python -c pass`, interleaved in one
+   session so machine noise hits both alike (goal: median <= 0.5 s and <= 3x the baseline).
+2. Checking 1 MB of draft text in-process with facts, plan, samples and period (goal: <= 2 s).
+
+Usage: python bench/bench_check.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+RESULTS = REPO / "bench" / "results" / "check.json"
+CLEAN = REPO / "tests" / "fixtures" / "check_clean" / "述职报告.md"
+FACTS = REPO / "examples" / "facts.md"
+GOALS = {"cold_median_s": 0.5, "cold_ratio": 3.0, "mb_in_process_s": 2.0}
+
+
+def sized_draft(target_chars: int) -> str:
+    """The clean example draft, its fourth section's paragraphs repeated until the text is long enough."""
+    text = CLEAN.read_text(encoding="utf-8")
+    head, rest = text.split("五、", 1)
+    paragraphs = [p for p in head.split("四、", 1)[1].split("\n") if p.startswith("（")]
+    extra, i = [], 0
+    while len(text) + sum(len(p) + 2 for p in extra) < target_chars:
+        extra.append(paragraphs[i % len(paragraphs)])
+        i += 1
+    return head + "\n\n".join(extra) + "\n\n五、" + rest
+
+
+def timed(cmd: list[str], env: dict[str, str], cwd: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def cold(runs: int) -> tuple[dict[str, list[float]], int]:
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        draft = sized_draft(5000)
+        (work / "draft.md").write_text(draft, encoding="utf-8")
+        commands = {
+            "python -c pass": [sys.executable, "-c", "pass"],
+            "draftbot check (5,000 chars)": [sys.executable, "-m", "draftbot", "check", "draft.md", "--facts",
+                                             str(FACTS), "--plan", "述职报告", "--format", "line"],
+        }
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        for cmd in commands.values():  # warm the file cache once
+            timed(cmd, env, work)
+        for _ in range(runs):
+            for name, cmd in commands.items():
+                times[name].append(timed(cmd, env, work))
+    return times, len(draft)
+
+
+def in_process(target: int = 1_000_000) -> dict:
+    sys.path.insert(0, str(REPO / "src"))
+    from draftbot.checks.run import check_draft
+
+    text = sized_draft(target)
+    start = time.perf_counter()
+    first = check_draft(text, facts=FACTS, plan="述职报告", period=2026)
+    first_s = time.perf_counter() - start
+    start = time.perf_counter()
+    again = check_draft(text, facts=FACTS, plan="述职报告", period=2026)
+    again_s = time.perf_counter() - start
+    assert len(first.findings) == len(again.findings)
+    return {"chars": len(text), "bytes_utf8": len(text.encode("utf-8")), "first_call_s": first_s,
+            "second_call_s": again_s, "findings": len(first.findings),
+            "cjk_chars": len(re.findall(r"[\u4e00-\u9fff]", text))}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    times, draft_chars = cold(args.runs)
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    baseline = medians["python -c pass"]
+    check_name = "draftbot check (5,000 chars)"
+    ratio = medians[check_name] / baseline
+    print(f"{'command':<32}{'median s':>10}{'min s':>10}{'× baseline':>12}")
+    for name, values in times.items():
+        print(f"{name:<32}{medians[name]:>10.3f}{min(values):>10.3f}{medians[name] / baseline:>12.1f}")
+    big = in_process()
+    print(f"\nin-process check of {big['bytes_utf8'] / 1e6:.2f} MB ({big['chars']:,} chars): "
+          f"first call {big['first_call_s']:.2f} s, second call {big['second_call_s']:.2f} s, "
+          f"{big['findings']} findings")
+    met = {
+        "cold_median": medians[check_name] <= GOALS["cold_median_s"],
+        "cold_ratio": ratio <= GOALS["cold_ratio"],
+        "mb_in_process": big["first_call_s"] <= GOALS["mb_in_process_s"],
+    }
+    print("goals:", ", ".join(f"{k} {'met' if v else 'NOT met'}" for k, v in met.items()))
+    result = {
+        "benchmark": "cold draftbot check on a 5,000-char draft vs python -c pass; 1 MB checked in-process",
+        "command": f"python bench/bench_check.py --runs {args.runs}",
+        "runs": args.runs,
+        "draft_chars": draft_chars,
+        "median_seconds": medians,
+        "min_seconds": {name: min(values) for name, values in times.items()},
+        "ratio_check_over_baseline": ratio,
+        "in_process_1mb": big,
+        "goals": GOALS,
+        "goals_met": met,
+        "python": sys.version.split()[0],
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"\nresults written to {RESULTS.relative_to(REPO)}")
+
+
+if __name__ == "__main__":
+    main()
