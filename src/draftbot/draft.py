@@ -190,7 +190,7 @@ def _front_matter(text: str, path: Path | None) -> tuple[dict, str, int]:
     import yaml
 
     try:
-        meta = yaml.safe_load("\n".join(lines[1:end])) or {}
+        meta = yaml.load("\n".join(lines[1:end]), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     except yaml.YAMLError as exc:
         raise DraftFormatError(f"草稿“{path or ''}”开头的 YAML 信息格式错误：{exc}") from exc
     if not isinstance(meta, dict):

@@ -132,7 +132,7 @@ def _parse_meta(raw: str, label: str) -> dict[str, str]:
     import yaml
 
     try:
-        data = yaml.safe_load(raw) if raw.strip() else {}
+        data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) if raw.strip() else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 2} 行" if mark is not None else ""

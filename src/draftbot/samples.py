@@ -159,7 +159,7 @@ def _split_header(text: str) -> tuple[dict[str, str], str]:
     import yaml
 
     try:
-        meta = yaml.safe_load(text[4:end]) or {}
+        meta = yaml.load(text[4:end], Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     except yaml.YAMLError:
         return {}, text
     if not isinstance(meta, dict):
