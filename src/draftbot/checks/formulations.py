@@ -32,11 +32,16 @@ def _substitutions(text: str, subs: list[Substitution]) -> Iterable[Hit]:
             start = text.find(wrong)
             while start != -1:
                 end = start + len(wrong)
-                message = sub.message or f"“{wrong}”不是规范表述，应为“{sub.right}”。"
+                message = sub.message or f"{quoted(wrong)}不是规范表述，应为{quoted(sub.right)}。"
                 if sub.source:
                     message += f"（依据：{sub.source}）"
-                yield Hit("formulation-noncanonical", sub.level, start, end, message, f"改为“{sub.right}”。")
+                yield Hit("formulation-noncanonical", sub.level, start, end, message, f"改为{quoted(sub.right)}。")
                 start = text.find(wrong, end)
+
+
+def quoted(text: str) -> str:
+    """“text”, unless the text already carries its own quotation marks."""
+    return text if text.startswith("“") and text.endswith("”") else f"“{text}”"
 
 
 def _enumerations(text: str, enums: list[Enumeration]) -> Iterable[Hit]:
