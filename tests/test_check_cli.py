@@ -159,3 +159,29 @@ def test_check_imports_no_langchain_openai_or_docx():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=cli_env(),
                             encoding="utf-8", cwd=REPO)
     assert "HEAVY: []" in result.stdout, result.stdout + result.stderr
+
+
+def test_text_without_top_headings_splits_at_sub_headings(tmp_path: Path):
+    draft = tmp_path / "sub.md"
+    draft.write_text("# 总结\n\n## （一）招商引资\n全年签约项目x个。\n（二）安全生产\n未发生事故，投资**亿元。\n",
+                     encoding="utf-8")
+    findings = run_checks(draft, samples=[])
+    assert [(f.section, f.section_index, f.line) for f in findings] == [
+        ("（一）招商引资", 1, 4), ("（二）安全生产", 2, 6)]
+    numbered = tmp_path / "num.txt"
+    numbered.write_text("1.招商引资\n签约x个。\n2. 安全生产\n无事故。\n", encoding="utf-8")
+    (finding,) = run_checks(numbered, samples=[])
+    assert (finding.section, finding.line, finding.column) == ("1. 招商引资", 2, 3)
+
+
+def test_own_samples_folder_for_leaks(tmp_path: Path):
+    own = tmp_path / "范文"
+    own.mkdir()
+    copied = "今年以来我们坚持把青溪湖生态治理作为头号工程，先后投入整治资金并完成岸线修复工程的全部建设任务"
+    (own / "a.txt").write_text(f"一、生态治理\n{copied}。\n", encoding="utf-8")
+    draft = tmp_path / "d.md"
+    draft.write_text(f"一、工作成效\n{copied}，群众满意度明显提升。\n", encoding="utf-8")
+    result = run_cli("check", draft, "--samples", own, "--format", "line")
+    assert "sample-leak:与范文 a 连续" in result.stdout
+    builtin = run_cli("check", draft, "--format", "line")
+    assert "sample-leak" not in builtin.stdout

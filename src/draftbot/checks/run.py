@@ -220,12 +220,14 @@ def _dropped(facts, masked: str, figures, options, at: int) -> list[Hit]:
 
 
 def locate_sections(text: str, parsed, lines: LineIndex) -> list[Located]:
-    """The draft's top-level sections with their spans in `text`."""
+    """The draft's top-level sections with their spans in `text`. A text without 一、 headings is
+    split at its highest heading level present instead: （一） or 1. (with or without #)."""
     closing = text.find("<!-- draftbot:closing -->")
     end_of_text = closing if closing != -1 else len(text)
-    starts = [lines.line_start(s.line) for s in parsed.sections]
+    sections = parsed.sections or _lower_level_sections(text, front_matter_end(text))
+    starts = [lines.line_start(s.line) for s in sections]
     out = []
-    for i, section in enumerate(parsed.sections):
+    for i, section in enumerate(sections):
         start = starts[i]
         end = starts[i + 1] if i + 1 < len(starts) else max(end_of_text, start)
         line_end = text.find("\n", start)
@@ -233,8 +235,26 @@ def locate_sections(text: str, parsed, lines: LineIndex) -> list[Located]:
         at = text.find(section.heading, start, line_end) if section.heading else -1
         heading_end = at + len(section.heading) if at != -1 else line_end
         out.append(Located(i + 1, section.number, section.heading, section.body, start, end, heading_end,
-                           section.id, section.failed))
+                           section.id, section.failed, prefix="" if parsed.sections else section.number))
     return out
+
+
+def _lower_level_sections(text: str, content_start: int) -> list:
+    from draftbot.draft import DraftSection
+    from draftbot.samples import match_heading
+
+    offset = text.count("\n", 0, content_start)
+    found: dict[int, list] = {2: [], 3: []}
+    for number, raw in enumerate(text[content_start:].split("\n"), start=offset + 1):
+        heading = match_heading(raw)
+        if heading and heading[0] in found:
+            level, label, title, inline = heading
+            shown = f"（{label}）" if level == 2 else f"{label}. "
+            found[level].append(DraftSection(shown, title, inline, None, number))
+        for sections in found.values():
+            if sections and not heading:
+                sections[-1].body = f"{sections[-1].body}\n{raw.strip()}".strip()
+    return found[2] or found[3]
 
 
 def _mask_failed(masked: str, sections: list[Located]) -> str:

@@ -25,10 +25,11 @@ class Located:
     heading_end: int
     id: str | None = None
     failed: bool = False
+    prefix: str = ""  # "（一）" or "1. " when the text has no 一、 headings
 
     @property
     def label(self) -> str:
-        return f"{self.number}、{self.heading}"
+        return f"{self.prefix}{self.heading}" if self.prefix else f"{self.number}、{self.heading}"
 
 
 def body_length(body: str) -> int:
