@@ -35,27 +35,58 @@ def sample_index(samples) -> SampleIndex:
 def common_runs(text: str, index: SampleIndex, min_len: int) -> list[tuple[int, int]]:
     """Maximal spans of `text` (at least `min_len` long) that occur verbatim in some sample.
 
-    The draft is probed every `stride` characters (any common run of `min_len` contains a probe);
-    each sample is scanned once against the probes, and each hit is grown to its full extent."""
+    One side is probed every `stride` characters (any common run of `min_len` contains a probe),
+    the other is scanned at every position; the shorter side is probed. Each hit is grown to its
+    full extent by slice comparison."""
     stride = max(1, min_len - K + 1)
+    if len(text) <= sum(len(t) for t in index.texts):
+        runs = _scan_draft(text, index, stride, min_len)
+    else:
+        runs = _scan_samples(text, index, stride, min_len)
+    return _merge(runs)
+
+
+def _scan_draft(text: str, index: SampleIndex, stride: int, min_len: int) -> list[tuple[int, int]]:
+    probes: dict[str, list[tuple[int, int]]] = {}
+    for si, sample in enumerate(index.texts):
+        for spos in range(0, len(sample) - K + 1, stride):
+            probes.setdefault(sample[spos : spos + K], []).append((si, spos))
+    found = _Diagonals(min_len)
+    for pos in range(len(text) - K + 1):
+        for si, spos in probes.get(text[pos : pos + K], ())[:50]:
+            found.hit(text, pos, index.texts[si], si, spos)
+    return found.runs
+
+
+def _scan_samples(text: str, index: SampleIndex, stride: int, min_len: int) -> list[tuple[int, int]]:
     probes: dict[str, list[int]] = {}
     for pos in range(0, len(text) - K + 1, stride):
         probes.setdefault(text[pos : pos + K], []).append(pos)
-    runs: list[tuple[int, int]] = []
-    for sample in index.texts:
-        grown: set[int] = set()
+    found = _Diagonals(min_len)
+    for si, sample in enumerate(index.texts):
         for spos in range(len(sample) - K + 1):
-            positions = probes.get(sample[spos : spos + K])
-            if not positions:
-                continue
-            for pos in positions:
-                if pos in grown:
-                    continue
-                start, end = _grow(text, pos, sample, spos)
-                if end - start >= min_len:
-                    runs.append((start, end))
-                    grown.update(range(pos, end - K + 1, stride))
-    return _merge(runs)
+            for pos in probes.get(sample[spos : spos + K], ())[:50]:
+                found.hit(text, pos, sample, si, spos)
+    return found.runs
+
+
+class _Diagonals:
+    """Grows each hit once per alignment (sample, offset): hits inside a run already grown on the
+    same alignment are skipped, so long copies cost linear time."""
+
+    def __init__(self, min_len: int):
+        self.min_len = min_len
+        self.reach: dict[tuple[int, int], int] = {}
+        self.runs: list[tuple[int, int]] = []
+
+    def hit(self, text: str, pos: int, sample: str, si: int, spos: int) -> None:
+        key = (si, spos - pos)
+        if self.reach.get(key, -1) > pos:
+            return
+        start, end = _grow(text, pos, sample, spos)
+        self.reach[key] = end
+        if end - start >= self.min_len:
+            self.runs.append((start, end))
 
 
 def _grow(a: str, apos: int, b: str, bpos: int) -> tuple[int, int]:
@@ -74,13 +105,13 @@ def _grow(a: str, apos: int, b: str, bpos: int) -> tuple[int, int]:
 
 
 def _merge(runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Distinct runs, without those lying inside a longer one."""
     out: list[tuple[int, int]] = []
-    for start, end in sorted(runs):
-        if out and start < out[-1][1]:
-            if end - start > out[-1][1] - out[-1][0]:
-                out[-1] = (start, end)
-            continue
-        out.append((start, end))
+    reach = -1
+    for start, end in sorted(set(runs), key=lambda r: (r[0], -r[1])):
+        if end > reach:
+            out.append((start, end))
+            reach = end
     return out
 
 
