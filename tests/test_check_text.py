@@ -148,3 +148,33 @@ def test_text_format_groups_by_section_and_prints_regen():
     assert "共 3 处问题：错误 2，警告 1，提示 0；待填空白 1 处。" in out
     assert "draftbot regen 'my draft.md' --section 1" in out
     assert "--section 2" not in out
+
+
+class _Sample:
+    def __init__(self, name: str, text: str):
+        self.name, self.text = name, text
+
+
+SHARED = "始终坚持以习近平新时代中国特色社会主义思想为指导，全面贯彻落实各项决策部署，推动工作取得新成效"
+ONLY_A = "坚持把招商引资作为经济工作的生命线，建立健全领导带头招商和全员招商工作机制，持续优化营商服务"
+NAMED = "引进金晟兰新材料有限公司再生资源项目并推动项目尽快开工建设"
+
+
+def leaks(draft: str, facts: str = "") -> list[tuple[str, str]]:
+    from draftbot.checks.leak import find_leaks
+    from draftbot.figures import FigureIndex, extract_figures
+
+    samples = [_Sample("a", f"一、{SHARED}。{ONLY_A}。{NAMED}。"), _Sample("b", f"一、{SHARED}。另外的内容。")]
+    index = FigureIndex(extract_figures(facts))
+    return [(h.level, h.message) for h in find_leaks(draft, samples, facts, index, RULES.names,
+                                                         RULES.figure_options())]
+
+
+def test_sample_leak_levels():
+    assert leaks(f"我们{SHARED}。") == []  # shared by two samples: common wording
+    ((level, message),) = leaks(f"我们{ONLY_A}。")
+    assert level == "warning" and "范文 a" in message and "连续" in message
+    ((level, message),) = leaks(f"今年{NAMED}。")
+    assert level == "error" and "金晟兰新材料有限公司" in message
+    # the name is in the facts: no longer an error, only the 30-character verbatim copy remains
+    assert [level for level, _ in leaks(f"今年{NAMED}。", facts="引进金晟兰新材料有限公司再生资源项目")] == ["warning"]
