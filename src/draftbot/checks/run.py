@@ -201,22 +201,43 @@ def collect_hits(masked: str, sections: list[Located], inputs: CheckInputs, rule
         facts_index = grounding.grounding_index(inputs.facts, inputs.period, rules.allowed_years, options)
         figures = extract_figures(masked, options)
         hits += grounding.find_ungrounded(figures, facts_index, [(h.start, h.end) for h in blanks])
-        hits += _dropped(inputs.facts, masked, figures, options, content_start)
+        homes = _fact_homes(inputs.facts, inputs.plan, sections)
+        hits += _dropped(inputs.facts, masked, figures, options, content_start, homes)
     if inputs.samples:
         hits += leak.find_leaks(masked, inputs.samples, facts_text, facts_index, rules.names, options,
                                 rules.leak.min_specific_run, rules.leak.min_verbatim_run)
     return hits
 
 
-def _dropped(facts, masked: str, figures, options, at: int) -> list[Hit]:
+def _dropped(facts, masked: str, figures, options, at: int, homes: dict[int, Located]) -> list[Hit]:
+    """A dropped fact is placed at the heading of the section it belongs to (by the plan's
+    routing), or at the top of the draft when that is unknown."""
     from draftbot.checks.grounding import find_dropped
 
     hits = []
     for fact, message in find_dropped(facts, masked, figures, options):
         source = getattr(facts, "source", None)
         where = f"（{Path(source).name} 第 {fact.line} 行）" if source else f"（事实第 {fact.line} 行）"
-        hits.append(Hit("fact-dropped", "warning", at, at, message + where, "把这条事实写进相应部分。"))
+        home = homes.get(id(fact))
+        start, end, index = (home.start, home.heading_end, home.index) if home else (at, at, None)
+        hits.append(Hit("fact-dropped", "warning", start, end, message + where, "把这条事实写进相应部分。", index))
     return hits
+
+
+def _fact_homes(facts, plan, sections: list[Located]) -> dict[int, Located]:
+    """id(fact) -> the draft section where the plan routes it."""
+    if plan is None or not sections:
+        return {}
+    from draftbot.checks.sections import match_plan
+    from draftbot.plans import route_facts
+
+    matched = match_plan(plan, sections)
+    homes: dict[int, Located] = {}
+    for section_id, groups in route_facts(facts, plan).by_section.items():
+        if section_id in matched:
+            for group in groups:
+                homes.update((id(fact), matched[section_id]) for fact in group.all_facts())
+    return homes
 
 
 def locate_sections(text: str, parsed, lines: LineIndex) -> list[Located]:
