@@ -4,9 +4,9 @@ A copied run that carries the sample's own specifics (figures, dates, blanks, co
 names) the facts do not contain is an error; a verbatim run of 30+ characters found in only one
 sample is a warning; runs shared by several samples are the genre's common formulations (套话).
 
-Speed: the draft is probed by K-character grams every `stride` characters, so any common run of at
-least K + stride - 1 characters contains a probe; each sample is scanned once against the probes and
-each hit is grown to its maximal extent by slice comparison.
+Speed: K-character grams of one side (draft or samples) are indexed every `stride` characters, so
+any common run of at least K + stride - 1 characters contains an indexed gram; the other side is
+scanned once against them, and each hit is grown to its maximal extent by slice comparison.
 """
 
 from __future__ import annotations
@@ -35,9 +35,8 @@ def sample_index(samples) -> SampleIndex:
 def common_runs(text: str, index: SampleIndex, min_len: int) -> list[tuple[int, int]]:
     """Maximal spans of `text` (at least `min_len` long) that occur verbatim in some sample.
 
-    One side is probed every `stride` characters (any common run of `min_len` contains a probe),
-    the other is scanned at every position; the shorter side is probed. Each hit is grown to its
-    full extent by slice comparison."""
+    The longer side is indexed every `stride` characters (any common run of `min_len` contains an
+    indexed gram) and the shorter side is scanned at every position."""
     stride = max(1, min_len - K + 1)
     if len(text) <= sum(len(t) for t in index.texts):
         runs = _scan_draft(text, index, stride, min_len)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 from draftbot.checks.base import Hit
 from draftbot.checks.rules import PlaceholderRule
@@ -102,7 +101,3 @@ def _position_kind(text: str, start: int, end: int) -> str:
     if after.startswith(_UNITS_AFTER) or before.endswith(("增长", "增速", "完成", "达到", "占比", "下降")):
         return "数字"
     return "名称或内容"
-
-
-def count_placeholders(hits: Iterable[Hit]) -> int:
-    return sum(1 for h in hits if h.rule == "placeholder")
