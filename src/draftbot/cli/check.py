@@ -34,7 +34,7 @@ LEVELS = ("info", "warning", "error")
 
 @app.command("check", help=CHECK_HELP)
 def check(
-    draft: Path = typer.Argument(..., help="要检查的草稿（.md/.txt）。"),
+    draft: Path = typer.Argument(..., help="要检查的草稿（.md/.txt，或导出后在 Word 中修改过的 .docx）。"),
     facts: Path | None = typer.Option(None, "--facts", help="事实要点文件；默认取草稿开头记录的事实文件。"),
     plan: str | None = typer.Option(None, "--plan", help="提纲名称或 .yaml 文件；默认取草稿记录的提纲。"),
     samples: Path | None = typer.Option(None, "--samples", help="自己的范文文件夹，代替内置范文检查照抄。"),
