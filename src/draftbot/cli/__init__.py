@@ -10,6 +10,7 @@ from draftbot.cli import check as _check  # noqa: E402,F401
 from draftbot.cli import config as _config  # noqa: E402,F401
 from draftbot.cli import export as _export  # noqa: E402,F401
 from draftbot.cli import plans as _plans  # noqa: E402,F401
+from draftbot.cli import regen as _regen  # noqa: E402,F401
 
 # Command modules register themselves on import (one line each).
 from draftbot.cli import write as _write  # noqa: E402,F401

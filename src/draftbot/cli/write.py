@@ -6,12 +6,14 @@ from pathlib import Path
 
 import typer
 
+from draftbot.cli import options as opt
 from draftbot.cli.app import app, echo
 from draftbot.errors import InputError
 
 WRITE_HELP = """根据事实要点文件起草报告，生成 Markdown 草稿。
 
-默认使用内置的离线引擎（不需要大模型），草稿保存在事实文件旁边，名为“文件名.draft.md”。
+已配置大模型时用大模型起草，否则用内置的离线引擎（不需要大模型）。草稿保存在事实文件旁边，
+名为“文件名.draft.md”；写完后自动检查并显示问题摘要。
 
 示例：
 
@@ -20,6 +22,8 @@ WRITE_HELP = """根据事实要点文件起草报告，生成 Markdown 草稿。
   draftbot write 要点.md -o 述职报告草稿.md --plan 述职述廉报告
 
   draftbot write 要点.md --samples 我的范文/ --add-samples --force
+
+  draftbot write 要点.md --docx                     同时导出 Word 公文
 
   draftbot write 要点.md --provider deepseek      （需先设置 DEEPSEEK_API_KEY）
 
@@ -33,87 +37,45 @@ def default_output(facts_path: Path) -> Path:
 
 @app.command("write", help=WRITE_HELP)
 def write(
-    facts: Path = typer.Argument(..., help="事实要点文件（.md 或 .txt，UTF-8 或 GBK 编码）。"),
+    facts: Path = typer.Argument(..., help="事实要点文件（.md、.txt 或 .docx；UTF-8 或 GBK 编码）。"),
     output: Path | None = typer.Option(
         None, "-o", "--output", help="草稿输出路径（默认：事实文件名.draft.md）。"
     ),
-    plan: str | None = typer.Option(
-        None,
-        "--plan",
-        help="提纲名称（述职报告、述职述廉报告、年度工作总结）或 .yaml 提纲文件；默认取事实文件的 type。",
-    ),
-    samples: Path | None = typer.Option(
-        None, "--samples", help="自己的范文文件夹（.txt/.md），默认代替内置范文。"
-    ),
+    plan: str | None = opt.PLAN,
+    samples: Path | None = opt.SAMPLES,
     add_samples: bool = typer.Option(
         False, "--add-samples", help="与 --samples 一起用：在内置范文之外再加上自己的范文。"
     ),
-    engine: str | None = typer.Option(
-        None,
-        "--engine",
-        help="起草引擎：offline（离线）或 llm（大模型）；默认：已配置模型时用 llm，否则 offline。",
-    ),
+    engine: str | None = opt.ENGINE,
     force: bool = typer.Option(False, "--force", help="覆盖已存在的草稿（旧文件保留为 .bak 备份）。"),
     docx: bool = typer.Option(
         False, "--docx", help="同时导出 Word 文件（GB/T 9704 公文格式，检查问题作为批注），与草稿同名 .docx。"
     ),
-    # -- model options (LLM engine; see `draftbot config`) --
-    provider: str | None = typer.Option(
-        None, "--provider", help="大模型服务：openai、deepseek、qwen、glm、kimi、ollama、vllm。"
-    ),
-    model: str | None = typer.Option(None, "--model", help="模型名称（覆盖预设）。"),
-    base_url: str | None = typer.Option(None, "--base-url", help="OpenAI 兼容接口地址（覆盖预设）。"),
-    concurrency: int | None = typer.Option(None, "--concurrency", min=1, help="同时起草的部分数（默认 4）。"),
-    timeout: float | None = typer.Option(
-        None,
-        "--timeout",
-        min=1,
-        help="超时秒数：一次调用这么久没有任何输出就重试（默认 120；整次调用最长为其 4 倍）。",
-    ),
-    context_tokens: int | None = typer.Option(
-        None,
-        "--context-tokens",
-        min=1000,
-        help="提示词的词元预算（默认取预设的上下文长度）；按 cl100k 估算，国产模型实际约为一半，是上限。",
-    ),
+    provider: str | None = opt.PROVIDER,
+    model: str | None = opt.MODEL,
+    base_url: str | None = opt.BASE_URL,
+    concurrency: int | None = opt.CONCURRENCY,
+    timeout: float | None = opt.TIMEOUT,
+    context_tokens: int | None = opt.CONTEXT_TOKENS,
     dry_run: bool = typer.Option(
         False, "--dry-run", help="只显示发给大模型的提示词和词元数，不调用模型、不写草稿。"
     ),
 ) -> None:
     from draftbot.compose import compose_draft
-    from draftbot.config import choose_engine
-    from draftbot.engines.base import get_engine
-    from draftbot.facts import load_facts
-    from draftbot.plans import resolve_plan
-    from draftbot.samples import load_samples
     from draftbot.textio import write_text_safely
 
     if add_samples and samples is None:
         raise InputError("--add-samples 需要和 --samples 目录一起使用。")
     out = output or default_output(facts)
-    if out.resolve() == facts.resolve():
-        raise InputError("输出文件不能与事实文件相同，否则会覆盖事实文件。")
-    if out.exists() and not force and not dry_run:  # fail before any work is done
-        write_text_safely(out, "", force=False, what="草稿")
-    if docx and not dry_run:  # the Word file too: refuse before any work
-        from draftbot.cli.export import check_output, docx_beside
-
-        check_output(docx_beside(out, facts), force=force)
-    facts_data = load_facts(facts)
-    plan_data = resolve_plan(plan, facts_data)
-    sample_set = load_samples(samples, add=add_samples)
-    flags = {"provider": provider, "model": model, "base_url": base_url, "concurrency": concurrency,
-             "timeout": timeout, "context_tokens": context_tokens}  # fmt: skip
+    _refuse_before_work(facts, out, force=force, docx=docx and not dry_run, dry_run=dry_run)
+    facts_data, plan_data, sample_set = _load_inputs(facts, plan, samples, add_samples)
+    flags = opt.model_flags(provider, model, base_url, concurrency, timeout, context_tokens)
     if dry_run:
         return _dry_run(facts_data, plan_data, sample_set, flags)
-    engine_name, model_config, note = choose_engine(engine, flags)
-    if note:
-        echo(note, err=True)
-    chosen = get_engine(engine_name, config=model_config) if model_config else get_engine(engine_name)
+    chosen = opt.make_engine(engine, flags)
     draft, routing, results = compose_draft(facts_data, plan_data, sample_set, chosen, out_path=out)
     backup = write_text_safely(out, draft.render(), force=force, what="草稿")
-    for line in getattr(chosen, "report_lines", list)():
-        echo(line)
+    opt.report_engine(chosen)
     for note in routing.notes:
         echo(f"提示：{note}", err=True)
     if backup is not None:
@@ -126,24 +88,44 @@ def write(
 
     summary_after_write(out, facts_data, plan_data, sample_set)
     if docx:
-        from draftbot.cli.export import docx_beside, export_docx, report, resolve_font_options
+        _export_beside(draft, out, facts, force, facts_data, plan_data, sample_set)
+    opt.fail_on_failed_sections(
+        results,
+        chosen,
+        "已完成的部分已写入草稿，未完成的部分已标记。",
+        hint=f"稍后运行 draftbot regen {out} --failed 重新生成标记的部分。",
+    )
 
-        checked = {"facts": facts_data, "plan": plan_data, "samples": sample_set}  # as the summary above
-        fonts = resolve_font_options(None, None)
-        report(export_docx(draft, docx_beside(out, facts), force=force, fonts=fonts, check_options=checked))
-    _fail_on_failed_sections(results, chosen)
+
+def _refuse_before_work(facts: Path, out: Path, *, force: bool, docx: bool, dry_run: bool) -> None:
+    """Every refusal that needs no drafting happens before any work is done."""
+    from draftbot.textio import write_text_safely
+
+    if out.resolve() == facts.resolve():
+        raise InputError("输出文件不能与事实文件相同，否则会覆盖事实文件。")
+    if out.exists() and not force and not dry_run:
+        write_text_safely(out, "", force=False, what="草稿")
+    if docx:
+        from draftbot.cli.export import check_output, docx_beside
+
+        check_output(docx_beside(out, facts), force=force)
 
 
-def _fail_on_failed_sections(results, chosen) -> None:
-    failed = [r for r in results if r.failed]
-    if failed:
-        from draftbot.errors import ModelError
+def _load_inputs(facts: Path, plan: str | None, samples: Path | None, add_samples: bool):
+    from draftbot.facts import load_facts
+    from draftbot.plans import resolve_plan
+    from draftbot.samples import load_samples
 
-        what = "已中断" if getattr(chosen, "interrupted", False) else f"{len(failed)} 个部分生成失败"
-        raise ModelError(
-            f"{what}；已完成的部分已写入草稿，未完成的部分已标记。",
-            hint="运行 draftbot check 草稿文件 可查看标记的部分；稍后加 --force 重新运行可再次起草。",
-        )
+    facts_data = load_facts(facts)
+    return facts_data, resolve_plan(plan, facts_data), load_samples(samples, add=add_samples)
+
+
+def _export_beside(draft, out, facts, force, facts_data, plan_data, sample_set) -> None:
+    from draftbot.cli.export import docx_beside, export_docx, report, resolve_font_options
+
+    checked = {"facts": facts_data, "plan": plan_data, "samples": sample_set}  # as the summary above
+    fonts = resolve_font_options(None, None)
+    report(export_docx(draft, docx_beside(out, facts), force=force, fonts=fonts, check_options=checked))
 
 
 def _dry_run(facts_data, plan_data, sample_set, flags) -> None:
