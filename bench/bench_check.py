@@ -11,19 +11,15 @@ Usage: python bench/bench_check.py [--runs N]
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import re
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-RESULTS = REPO / "bench" / "results" / "check.json"
+from benchlib import BASELINE, REPO, draftbot, print_table, side_by_side, write_results
+
+CHECK = "draftbot check (5,000 chars)"
 CLEAN = REPO / "tests" / "fixtures" / "check_clean" / "述职报告.md"
 FACTS = REPO / "examples" / "facts.md"
 GOALS = {"cold_median_s": 0.5, "cold_ratio": 3.0, "mb_in_process_s": 2.0}
@@ -41,29 +37,13 @@ def sized_draft(target_chars: int) -> str:
     return head + "\n\n".join(extra) + "\n\n五、" + rest
 
 
-def timed(cmd: list[str], env: dict[str, str], cwd: Path) -> float:
-    start = time.perf_counter()
-    subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
-
-
 def cold(runs: int) -> tuple[dict[str, list[float]], int]:
-    env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         draft = sized_draft(5000)
         (work / "draft.md").write_text(draft, encoding="utf-8")
-        commands = {
-            "python -c pass": [sys.executable, "-c", "pass"],
-            "draftbot check (5,000 chars)": [sys.executable, "-m", "draftbot", "check", "draft.md", "--facts",
-                                             str(FACTS), "--plan", "述职报告", "--format", "line"],
-        }
-        times: dict[str, list[float]] = {name: [] for name in commands}
-        for cmd in commands.values():  # warm the file cache once
-            timed(cmd, env, work)
-        for _ in range(runs):
-            for name, cmd in commands.items():
-                times[name].append(timed(cmd, env, work))
+        check = draftbot("check", "draft.md", "--facts", str(FACTS), "--plan", "述职报告", "--format", "line")
+        times = side_by_side({CHECK: check}, runs, work)
     return times, len(draft)
 
 
@@ -81,9 +61,14 @@ def in_process(target: int = 1_000_000, unit: str = "bytes") -> dict:
     again = check_draft(text, facts=FACTS, plan="述职报告", period=2026)
     again_s = time.perf_counter() - start
     assert len(first.findings) == len(again.findings)
-    return {"chars": len(text), "bytes_utf8": len(text.encode("utf-8")), "first_call_s": first_s,
-            "second_call_s": again_s, "findings": len(first.findings),
-            "cjk_chars": len(re.findall(r"[\u4e00-\u9fff]", text))}
+    return {
+        "chars": len(text),
+        "bytes_utf8": len(text.encode("utf-8")),
+        "first_call_s": first_s,
+        "second_call_s": again_s,
+        "findings": len(first.findings),
+        "cjk_chars": len(re.findall(r"[\u4e00-\u9fff]", text)),
+    }
 
 
 def main() -> None:
@@ -91,20 +76,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
     times, draft_chars = cold(args.runs)
-    medians = {name: statistics.median(values) for name, values in times.items()}
-    baseline = medians["python -c pass"]
-    check_name = "draftbot check (5,000 chars)"
-    ratio = medians[check_name] / baseline
-    print(f"{'command':<32}{'median s':>10}{'min s':>10}{'× baseline':>12}")
-    for name, values in times.items():
-        print(f"{name:<32}{medians[name]:>10.3f}{min(values):>10.3f}{medians[name] / baseline:>12.1f}")
+    medians = print_table(times)
+    check_name = CHECK
+    ratio = medians[check_name] / medians[BASELINE]
     big = in_process(1_000_000, "bytes")
     chars = in_process(1_000_000, "chars")
     print()
     for label, r in (("1 MB file", big), ("1M chars", chars)):
-        print(f"in-process check, {label}: {r['bytes_utf8'] / 1e6:.2f} MB, {r['chars']:,} chars: "
-              f"first call {r['first_call_s']:.2f} s, second call {r['second_call_s']:.2f} s, "
-              f"{r['findings']} findings")
+        print(
+            f"in-process check, {label}: {r['bytes_utf8'] / 1e6:.2f} MB, {r['chars']:,} chars: "
+            f"first call {r['first_call_s']:.2f} s, second call {r['second_call_s']:.2f} s, "
+            f"{r['findings']} findings"
+        )
     met = {
         "cold_median": medians[check_name] <= GOALS["cold_median_s"],
         "cold_ratio": ratio <= GOALS["cold_ratio"],
@@ -123,13 +106,8 @@ def main() -> None:
         "in_process_1m_chars": chars,
         "goals": GOALS,
         "goals_met": met,
-        "python": sys.version.split()[0],
-        "machine": platform.machine(),
-        "cpus": os.cpu_count(),
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(f"\nresults written to {RESULTS.relative_to(REPO)}")
+    write_results("check", result)
 
 
 if __name__ == "__main__":

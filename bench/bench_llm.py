@@ -20,16 +20,13 @@ Usage: python bench/bench_llm.py [--rate 40] [--chunk-chars 4] [--ttft 0.5] [--s
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import sys
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from benchlib import REPO, write_results
+
 sys.path[:0] = [str(REPO / "src"), str(REPO / "tests")]
-RESULTS = REPO / "bench" / "results" / "llm.json"
 
 from draftbot.compose import build_requests, compose_draft  # noqa: E402
 from draftbot.config import presets, resolve_config  # noqa: E402
@@ -192,13 +189,8 @@ def main() -> None:
         "tokens_per_draft": {"shared_prefix": shared, "naive": naive},
         "uncached_ratio_naive_over_shared": naive["uncached_tokens"] / max(1, shared["uncached_tokens"]),
         "note": "token counts are cl100k (upper bounds for DeepSeek/Qwen); cache hits simulated by the test server",
-        "python": sys.version.split()[0],
-        "machine": platform.machine(),
-        "cpus": os.cpu_count(),
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(f"\nresults written to {RESULTS.relative_to(REPO)}")
+    write_results("llm", result)
 
 
 if __name__ == "__main__":

@@ -57,7 +57,10 @@ def test_placeholder_message_says_what_to_fill():
 
 
 def nc(text: str) -> list[tuple[str, str]]:
-    return [(text[h.start : h.end], h.message) for h in find_noncanonical(text, RULES.substitutions, RULES.enumerations)]
+    return [
+        (text[h.start : h.end], h.message)
+        for h in find_noncanonical(text, RULES.substitutions, RULES.enumerations)
+    ]
 
 
 def test_wrong_to_right_pairs():
@@ -68,12 +71,12 @@ def test_wrong_to_right_pairs():
 
 def test_enumeration_incomplete_or_out_of_order():
     assert nc("增强政治意识、大局意识、核心意识、看齐意识") == []
-    (text, message), = nc("增强政治意识、大局意识、核心意识，坚定信心")
+    ((text, message),) = nc("增强政治意识、大局意识、核心意识，坚定信心")
     assert text == "政治意识、大局意识、核心意识" and "缺少“看齐意识”" in message
-    (text, message), = nc("坚定道路自信、制度自信、理论自信、文化自信")
+    ((text, message),) = nc("坚定道路自信、制度自信、理论自信、文化自信")
     assert "顺序" in message
     assert nc("坚定道路、理论、制度、文化自信") == []
-    (text, message), = nc("坚定道路、制度、理论、文化自信")
+    ((text, message),) = nc("坚定道路、制度、理论、文化自信")
     assert "顺序" in message
     assert nc("提高政治判断力、政治领悟力、政治执行力") == []
     assert nc("提高政治判断力、领悟力、执行力") == []
@@ -164,10 +167,15 @@ def leaks(draft: str, facts: str = "") -> list[tuple[str, str]]:
     from draftbot.checks.leak import find_leaks
     from draftbot.figures import FigureIndex, extract_figures
 
-    samples = [_Sample("a", f"一、{SHARED}。{ONLY_A}。{NAMED}。"), _Sample("b", f"一、{SHARED}。另外的内容。")]
+    samples = [
+        _Sample("a", f"一、{SHARED}。{ONLY_A}。{NAMED}。"),
+        _Sample("b", f"一、{SHARED}。另外的内容。"),
+    ]
     index = FigureIndex(extract_figures(facts))
-    return [(h.level, h.message) for h in find_leaks(draft, samples, facts, index, RULES.names,
-                                                         RULES.figure_options())]
+    return [
+        (h.level, h.message)
+        for h in find_leaks(draft, samples, facts, index, RULES.names, RULES.figure_options())
+    ]
 
 
 def test_sample_leak_levels():
@@ -177,4 +185,17 @@ def test_sample_leak_levels():
     ((level, message),) = leaks(f"今年{NAMED}。")
     assert level == "error" and "金晟兰新材料有限公司" in message
     # the name is in the facts: no longer an error, only the 30-character verbatim copy remains
-    assert [level for level, _ in leaks(f"今年{NAMED}。", facts="引进金晟兰新材料有限公司再生资源项目")] == ["warning"]
+    assert [level for level, _ in leaks(f"今年{NAMED}。", facts="引进金晟兰新材料有限公司再生资源项目")] == [
+        "warning"
+    ]
+
+
+def test_text_format_plain_when_piped_matches_the_rich_rendering(capsys):
+    from rich.console import Console
+
+    buf = io.StringIO()
+    render_text(FINDINGS, "my draft.md", Console(file=buf, width=200, color_system=None))
+    render_text(FINDINGS, "my draft.md", None)
+    plain = capsys.readouterr().out
+    assert plain == buf.getvalue()
+    assert "错误" in plain and "\x1b[" not in plain

@@ -94,8 +94,7 @@ def summary_line(summary: Summary) -> str:
         text = "检查通过：未发现问题。"
     else:
         text = (
-            f"共 {summary.total} 处问题：错误 {summary.errors}，警告 {summary.warnings}，"
-            f"提示 {summary.infos}"
+            f"共 {summary.total} 处问题：错误 {summary.errors}，警告 {summary.warnings}，提示 {summary.infos}"
         )
         if summary.placeholders:
             text += f"；待填空白 {summary.placeholders} 处"
@@ -137,35 +136,53 @@ def regen_command(path: str, section_index: int) -> str:
     return f"draftbot regen {_quote(path)} --section {section_index}"
 
 
-def render_text(findings: list[Finding], path: str, console, skipped: list[str] | None = None) -> None:
-    """Print findings grouped by section on a rich console, then the summary and regen commands."""
-    from rich.markup import escape
+Segment = tuple[str, str]  # (text, rich style or "")
 
+
+def text_lines(findings: list[Finding], path: str, skipped: list[str] | None = None) -> list[list[Segment]]:
+    """The `text` format: findings grouped by section, then the summary and regen commands."""
     ordered = sort_findings(findings)
     summary = summarize(ordered, skipped)
     style = {"error": "bold red", "warning": "yellow", "info": "cyan"}
     groups: dict[tuple[int, str], list[Finding]] = {}
     for f in ordered:
         groups.setdefault((f.section_index or 0, f.section), []).append(f)
-    console.print(f"[bold]检查 {escape(path)}[/bold]")
+    lines: list[list[Segment]] = [[(f"检查 {path}", "bold")]]
     for (_, section), items in sorted(groups.items(), key=lambda kv: (kv[0][0], min(f.line for f in kv[1]))):
-        console.print(f"\n[bold]{escape(section or '全文')}[/bold]")
+        lines += [[], [(section or "全文", "bold")]]
         for f in items:
-            where = f"{f.line}:{f.column}"
-            quoted = f" “{escape(_clip(f.text))}”" if f.text else ""
-            console.print(
-                f"  {where:>8}  [{style[f.level]}]{LEVEL_NAMES[f.level]}[/]  {f.rule}{quoted}  {escape(f.message)}"
+            quoted = f" “{_clip(f.text)}”" if f.text else ""
+            lines.append(
+                [
+                    (f"  {f.line}:{f.column}".ljust(10) + "  ", ""),
+                    (LEVEL_NAMES[f.level], style[f.level]),
+                    (f"  {f.rule}{quoted}  {f.message}", ""),
+                ]
             )
             if f.suggestion:
-                console.print(f"            [dim]建议：{escape(f.suggestion)}[/dim]")
+                lines.append([(f"            建议：{f.suggestion}", "dim")])
     for note in summary.skipped:
-        console.print(f"\n[dim]{escape(note)}[/dim]")
+        lines += [[], [(note, "dim")]]
     colour = "red" if summary.errors else ("yellow" if summary.warnings else "green")
-    console.print(f"\n[bold {colour}]{summary_line(summary)}[/]")
+    lines += [[], [(summary_line(summary), f"bold {colour}")]]
     if summary.sections_with_errors:
-        console.print("以下部分有错误，可以重新生成：")
-        for n in summary.sections_with_errors:
-            console.print(f"  {escape(regen_command(path, n))}")
+        lines.append([("以下部分有错误，可以重新生成：", "")])
+        lines += [[(f"  {regen_command(path, n)}", "")] for n in summary.sections_with_errors]
+    return lines
+
+
+def render_text(findings: list[Finding], path: str, console=None, skipped: list[str] | None = None) -> None:
+    """Print the `text` format: on a rich Console in colour, or as plain text when console is None."""
+    lines = text_lines(findings, path, skipped)
+    if console is None:
+        import sys
+
+        sys.stdout.write("".join("".join(text for text, _ in line) + "\n" for line in lines))
+        return
+    from rich.text import Text
+
+    for line in lines:
+        console.print(Text.assemble(*line) if line else "")
 
 
 def _one_line(text: str) -> str:

@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import typer
 
-from draftbot.cli import check as _check  # noqa: E402,F401
-from draftbot.cli import config as _config  # noqa: E402,F401
-from draftbot.cli import export as _export  # noqa: E402,F401
-from draftbot.cli import plans as _plans  # noqa: E402,F401
-from draftbot.cli import regen as _regen  # noqa: E402,F401
-
-# Command modules register themselves on import (one line each).
-from draftbot.cli import write as _write  # noqa: E402,F401
 from draftbot.cli.app import app, state
 from draftbot.errors import EXIT_INTERNAL, DraftbotError
+
+# Each command lives in draftbot/cli/<module>.py and registers itself on `app` when imported.
+# Order here is the order of `draftbot --help`.
+COMMANDS = {
+    "write": "write",
+    "check": "check",
+    "regen": "regen",
+    "export": "export",
+    "plans": "plans",
+    "config": "config",
+}
+
+
+def register_commands(args: list[str] | None = None) -> None:
+    """Import the command being run, or every command (for --help and unknown names).
+
+    Importing only the command at hand keeps `draftbot check` from paying for the others.
+    """
+    name = next((a for a in args or [] if not a.startswith("-")), None)
+    modules = [COMMANDS[name]] if name in COMMANDS else list(COMMANDS.values())
+    for module in modules:
+        importlib.import_module(f"draftbot.cli.{module}")
+
 
 __all__ = ["app", "main"]
 
@@ -23,6 +39,7 @@ __all__ = ["app", "main"]
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     state["debug"] = "--debug" in args
+    register_commands(args)
     try:
         # Typer/click handle --help and usage errors themselves (exit 2); our errors come out here.
         app(args=args, prog_name="draftbot")

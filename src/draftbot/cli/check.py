@@ -38,9 +38,13 @@ def check(
     facts: Path | None = typer.Option(None, "--facts", help="事实要点文件；默认取草稿开头记录的事实文件。"),
     plan: str | None = typer.Option(None, "--plan", help="提纲名称或 .yaml 文件；默认取草稿记录的提纲。"),
     samples: Path | None = typer.Option(None, "--samples", help="自己的范文文件夹，代替内置范文检查照抄。"),
-    period: int | None = typer.Option(None, "--period", help="报告年度，如 2026；默认取草稿或事实文件中的年度。"),
+    period: int | None = typer.Option(
+        None, "--period", help="报告年度，如 2026；默认取草稿或事实文件中的年度。"
+    ),
     output_format: str = typer.Option("text", "--format", help="输出格式：text（默认）、line 或 json。"),
-    min_level: str = typer.Option("info", "--min-level", help="只显示不低于该级别的问题：info、warning、error。"),
+    min_level: str = typer.Option(
+        "info", "--min-level", help="只显示不低于该级别的问题：info、warning、error。"
+    ),
     rules: Path | None = typer.Option(None, "--rules", help="追加的规则文件夹（.yaml），扩展内置规则。"),
 ) -> None:
     from draftbot.checks.finding import filter_level
@@ -72,11 +76,18 @@ def _print(findings, report, output_format: str) -> None:
     elif output_format == "json":
         sys.stdout.write(format_json(findings, report.path, report.notes))
     else:
-        from rich.console import Console
-
         from draftbot.checks.finding import render_text
 
-        render_text(findings, report.path, Console(highlight=False, soft_wrap=True), report.notes)
+        render_text(findings, report.path, _terminal_console(), report.notes)
+
+
+def _terminal_console():
+    """Colour (rich) for a person at a terminal; plain text, without importing rich, when piped."""
+    if not sys.stdout.isatty():
+        return None
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
 
 
 def summary_after_write(path: Path, facts, plan, samples) -> None:
