@@ -13,7 +13,8 @@ from draftbot.errors import EXIT_CHECK_ERRORS, InputError
 CHECK_HELP = """检查草稿：编造的数字、遗漏的事实、照抄范文、未填的空白、过时或不规范的提法、缺少的部分。
 
 DRAFT 可以是 draftbot 生成的草稿（事实文件、提纲、年度从草稿开头的信息中读取），也可以是任何
-.md/.txt 文本：以“一、”“（一）”“1.”开头的行（可带 Markdown 的 #）被识别为标题。
+.md/.txt 文本：以“一、”“（一）”“1.”开头的行（可带 Markdown 的 #）被识别为标题；还可以是在 Word、WPS
+中修改过的 .docx（问题位置按段落给出）。
 
 退出码：0 没有错误；1 有错误级别的问题；2 输入有误。
 
@@ -26,6 +27,8 @@ DRAFT 可以是 draftbot 生成的草稿（事实文件、提纲、年度从草�
   draftbot check 草稿.md --format line --min-level error
 
   draftbot check 草稿.md --rules 本单位规则/
+
+  draftbot check 我改过的报告.docx
 """
 
 FORMATS = ("text", "line", "json")
