@@ -91,7 +91,7 @@ def _best_match(heading: str, sections: list[PlanSection]) -> PlanSection | None
 
 
 def list_plans() -> list[Plan]:
-    return [load_plan_file(p) for p in sorted(plans_dir().glob("*.yaml"))]
+    return [load_plan_file(p, builtin=True) for p in sorted(plans_dir().glob("*.yaml"))]
 
 
 def plan_names() -> list[str]:
@@ -104,7 +104,7 @@ def load_plan(name_or_path: str) -> Plan:
         return load_plan_file(candidate)
     builtin = plans_dir() / f"{name_or_path}.yaml"
     if builtin.exists():
-        return load_plan_file(builtin)
+        return load_plan_file(builtin, builtin=True)
     for plan in list_plans():
         if name_or_path in (plan.name, plan.kind):
             return plan
@@ -126,19 +126,28 @@ def resolve_plan(arg: str | None, facts: Facts | None) -> Plan:
         ) from exc
 
 
-def load_plan_file(path: Path) -> Plan:
-    import yaml
-
+def load_plan_file(path: Path, builtin: bool = False) -> Plan:
     from draftbot.textio import read_text
 
     text = read_text(path, "提纲文件")
+    if builtin:  # a built-in plan's parsed YAML is cached between runs (see draftbot.datacache)
+        from draftbot.datacache import parsed
+
+        data = parsed("yaml-1", str(path), text, lambda t: _parse_yaml(path, t))
+    else:
+        data = _parse_yaml(path, text)
+    return _PlanValidator(path).plan(data)
+
+
+def _parse_yaml(path: Path, text: str):
+    import yaml
+
     try:
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行" if mark is not None else ""
         raise PlanError(f"提纲文件“{path}”{where}不是合法的 YAML：{getattr(exc, 'problem', exc)}") from exc
-    return _PlanValidator(path).plan(data)
 
 
 class _PlanValidator:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from draftbot.datacache import parsed
 from draftbot.errors import SampleError
 from draftbot.resources import DATA_DIR, samples_dir
 from draftbot.textio import read_text
@@ -55,9 +56,8 @@ class Sample:
 
 @cache
 def _noise_rules() -> tuple[int, re.Pattern[str] | None, list[re.Pattern[str]]]:
-    import yaml
-
-    data = yaml.safe_load((DATA_DIR / "sample_noise.yaml").read_text(encoding="utf-8"))
+    path = DATA_DIR / "sample_noise.yaml"
+    data = parsed("yaml-1", str(path), path.read_text(encoding="utf-8"), _yaml)
     line = data.get("line") or []
     line_re = re.compile("|".join(re.escape(p) for p in line)) if line else None
     inline = [re.compile(p) for p in data.get("inline") or []]
@@ -150,19 +150,33 @@ def _looks_like_title(line: str) -> bool:
 # ---------------------------------------------------------------- loading
 
 
-def _split_header(text: str) -> tuple[dict[str, str], str]:
+def _yaml(text: str):
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def _header_yaml(text: str) -> tuple[bool, object]:
+    """(True, the header's value), or (False, None) when it is not valid YAML."""
+    import yaml
+
+    try:
+        return True, _yaml(text)
+    except yaml.YAMLError:
+        return False, None
+
+
+def _split_header(text: str, source: Path | None = None, builtin: bool = False) -> tuple[dict[str, str], str]:
     if not text.startswith("---\n"):
         return {}, text
     end = text.find("\n---\n", 4)
     if end < 0:
         return {}, text
-    import yaml
-
-    try:
-        meta = yaml.load(text[4:end], Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
-    except yaml.YAMLError:
-        return {}, text
-    if not isinstance(meta, dict):
+    header = text[4:end]
+    # a built-in sample's parsed header is cached between runs (see draftbot.datacache)
+    ok, meta = parsed("header-1", str(source), header, _header_yaml) if builtin else _header_yaml(header)
+    meta = meta or {}
+    if not ok or not isinstance(meta, dict):
         return {}, text
     return {str(k): str(v) for k, v in meta.items()}, text[end + 5 :]
 
@@ -172,22 +186,22 @@ def _guess_kind(text: str) -> str:
     return "单位总结" if "总结" in head and "述职" not in head else "个人述职"
 
 
-def parse_sample(raw: str, name: str, source: Path | None = None) -> Sample:
-    meta, body = _split_header(raw)
+def parse_sample(raw: str, name: str, source: Path | None = None, builtin: bool = False) -> Sample:
+    meta, body = _split_header(raw, source, builtin)
     cleaned = clean_text(body)
     title, opening, sections = split_sections(cleaned)
     meta.setdefault("kind", _guess_kind(cleaned))
     return Sample(name, meta, cleaned, title or meta.get("title", ""), opening, sections, source)
 
 
-def load_sample_file(path: Path) -> Sample:
+def load_sample_file(path: Path, builtin: bool = False) -> Sample:
     if path.suffix.lower() == ".docx":
         from draftbot.docx_reader import read_docx_text
 
         raw = read_docx_text(path)
     else:
         raw = read_text(path, "范文")
-    sample = parse_sample(raw, path.stem, path)
+    sample = parse_sample(raw, path.stem, path, builtin)
     if not sample.text.strip():
         raise SampleError(f"范文“{path}”清理后没有正文内容。")
     return sample
@@ -198,7 +212,7 @@ def _sample_files(folder: Path) -> list[Path]:
 
 
 def builtin_samples() -> list[Sample]:
-    return [load_sample_file(p) for p in _sample_files(samples_dir()) if p.name.lower() != "readme.md"]
+    return [load_sample_file(p, builtin=True) for p in _sample_files(samples_dir()) if p.name.lower() != "readme.md"]
 
 
 def load_samples(user_dir: str | Path | None = None, add: bool = False) -> list[Sample]:

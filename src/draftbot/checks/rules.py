@@ -132,13 +132,14 @@ def load_rules(extra_dir: str | Path | None = None) -> RuleSet:
     from draftbot.resources import rules_dir
 
     files = _rule_files(rules_dir(), builtin=True)
+    builtin = len(files)
     if extra_dir is not None:
         files += _rule_files(Path(extra_dir), builtin=False)
     key = tuple((str(p), p.stat().st_mtime_ns) for p in files)
     if key not in _CACHE:
         rules = RuleSet(files=files)
-        for path in files:
-            _RuleFile(path).load_into(rules)
+        for i, path in enumerate(files):
+            _RuleFile(path, builtin=i < builtin).load_into(rules)
         _CACHE[key] = rules
     return _CACHE[key]
 
@@ -164,7 +165,18 @@ class _Node:
         self.line = line
 
 
-def _parse_yaml(path: Path, text: str) -> _Node:
+def _parse_yaml(path: Path, text: str, builtin: bool = False) -> _Node:
+    if builtin:  # the parsed tree of a built-in file is cached between runs (see draftbot.datacache)
+        from draftbot.datacache import parsed
+
+        tree = parsed("rules-tree-1", str(path), text, lambda t: _compose(path, t))
+    else:
+        tree = _compose(path, text)
+    return _Node({}, 1) if tree is None else _convert(tree)
+
+
+def _compose(path: Path, text: str):
+    """The YAML text as a plain tree (see `_plain`), or None for an empty file."""
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -175,44 +187,51 @@ def _parse_yaml(path: Path, text: str) -> _Node:
         where = f"第 {mark.line + 1} 行：" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise RuleError(f"规则文件“{path}”{where}不是合法的 YAML（{problem}）。") from exc
-    if node is None:
-        return _Node({}, 1)
-    return _convert(node, loader)
+    return None if node is None else _plain(node, yaml)
 
 
-def _convert(node, loader) -> _Node:
-    import yaml
-
+def _plain(node, yaml) -> tuple:
+    """A YAML node as plain data: ("map", line, [(key, node), ...]), ("seq", line, [node, ...]) or
+    ("str", line, tag, style, value)."""
     line = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
-        return _Node({k.value: _convert(v, loader) for k, v in node.value}, line)
+        return "map", line, [(k.value, _plain(v, yaml)) for k, v in node.value]
     if isinstance(node, yaml.SequenceNode):
-        return _Node([_convert(v, loader) for v in node.value], line)
-    return _Node(_scalar(node), line)
+        return "seq", line, [_plain(v, yaml) for v in node.value]
+    return "str", line, node.tag, node.style, node.value
+
+
+def _convert(tree: tuple) -> _Node:
+    kind, line, *rest = tree
+    if kind == "map":
+        return _Node({k: _convert(v) for k, v in rest[0]}, line)
+    if kind == "seq":
+        return _Node([_convert(v) for v in rest[0]], line)
+    return _Node(_scalar(*rest), line)
 
 
 _BOOLS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
 
 
-def _scalar(node):
+def _scalar(tag: str, style: str | None, value: str):
     """A plain scalar's value (int, bool, null or str) without constructing a loader per value."""
-    value = node.value
-    if node.tag.endswith(":str") or node.style:
+    if tag.endswith(":str") or style:
         return value
-    if node.tag.endswith(":int") or re.fullmatch(r"[-+]?\d+", value):
+    if tag.endswith(":int") or re.fullmatch(r"[-+]?\d+", value):
         return int(value.replace("_", ""), 0) if not value.lstrip("+-").startswith("0") else int(value)
-    if node.tag.endswith(":bool") or value.lower() in _BOOLS:
+    if tag.endswith(":bool") or value.lower() in _BOOLS:
         return _BOOLS.get(value.lower(), value)
-    if node.tag.endswith(":null") or value in ("", "~", "null", "Null", "NULL"):
+    if tag.endswith(":null") or value in ("", "~", "null", "Null", "NULL"):
         return None
-    if node.tag.endswith(":float"):
+    if tag.endswith(":float"):
         return float(value)
     return value
 
 
 class _RuleFile:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, builtin: bool = False):
         self.path = path
+        self.builtin = builtin
 
     def fail(self, line: int, problem: str) -> RuleError:
         return RuleError(f"规则文件“{self.path}”第 {line} 行：{problem}")
@@ -224,7 +243,7 @@ class _RuleFile:
             text = read_text(self.path, "规则文件")
         except InputError as exc:
             raise RuleError(exc.message) from exc
-        root = _parse_yaml(self.path, text)
+        root = _parse_yaml(self.path, text, self.builtin)
         if not isinstance(root.value, dict):
             raise self.fail(root.line, "文件内容应是键值对（如 placeholders:、substitutions:、dated:）。")
         for key, node in root.value.items():

@@ -1,0 +1,78 @@
+"""Parsed built-in data files (rule, plan, sample YAML), kept between runs.
+
+Why: a cold `draftbot check` spent more time importing PyYAML (~25 ms) and parsing the built-in
+files (~15 ms) than checking the draft. The built-in files do not change between runs, so their
+parsed form is kept in one marshal file in the user's cache folder.
+
+Never stale: each entry stores the exact text it was parsed from and is used only when the file's
+text is identical, so an edited or upgraded file is parsed again. `kind` names the parser (callers
+bump it when their parse output changes); the file name carries the Python version (marshal's
+format). Values are plain data (dict, list, str, int, ...); a value marshal cannot store is simply
+not cached. Any problem with the cache file (missing, corrupt, read-only folder) means parsing as
+before. Users' own files (facts, --rules, --samples, plan files) are never cached.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+_entries: dict[str, tuple[str, bytes]] | None = None
+
+
+def cache_file() -> Path:
+    home = os.environ.get("DRAFTBOT_HOME")  # tests point it at a temporary folder
+    if home:
+        folder = Path(home) / "cache"
+    elif sys.platform == "win32":
+        folder = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local") / "draftbot" / "cache"
+    else:
+        folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "draftbot"
+    return folder / f"data-{sys.implementation.cache_tag}.marshal"
+
+
+def parsed(kind: str, name: str, text: str, parse: Callable[[str], object]):
+    """`parse(text)`, or a fresh copy of the value cached for the same kind, name and text."""
+    entries = _load()
+    key = f"{kind}:{name}"
+    try:
+        entry = entries[key]
+        if entry[0] == text:
+            return marshal.loads(entry[1])
+    except (KeyError, TypeError, IndexError, ValueError, EOFError):  # not cached, or a damaged entry
+        pass
+    value = parse(text)
+    try:
+        entries[key] = (text, marshal.dumps(value))
+    except ValueError:  # e.g. a date: not cached
+        return value
+    _save(entries)
+    return value
+
+
+def _load() -> dict[str, tuple[str, bytes]]:
+    global _entries
+    if _entries is None:
+        try:
+            loaded = marshal.loads(cache_file().read_bytes())
+            _entries = loaded if isinstance(loaded, dict) else {}
+        except (OSError, ValueError, EOFError, TypeError):
+            _entries = {}
+    return _entries
+
+
+def _save(entries: dict[str, tuple[str, bytes]]) -> None:
+    path = cache_file()
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(marshal.dumps(entries))
+        os.replace(tmp, path)  # atomic: a concurrent run reads the old or the new file
+    except OSError:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
