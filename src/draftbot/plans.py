@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from draftbot.errors import PlanError
@@ -62,6 +63,7 @@ class Plan:
         return next((s for s in self.sections if s.fallback), self.sections[0])
 
 
+@lru_cache(maxsize=4096)  # every heading is compared with every plan name
 def normalise_heading(text: str) -> str:
     return _PUNCT.sub("", _NUMBERING.sub("", text))
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
@@ -112,6 +111,8 @@ def format_line(findings: list[Finding], path: str) -> str:
 
 
 def format_json(findings: list[Finding], path: str, skipped: list[str] | None = None) -> str:
+    import json  # only this format needs it (3 ms at start-up)
+
     ordered = sort_findings(findings)
     summary = summarize(ordered, skipped)
     data = {

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from draftbot.checks.base import Hit
 from draftbot.checks.rules import DatedRule, Enumeration, Substitution
 
 _SEPARATORS = re.compile(r"[、，,和及与\s“”\"'‘’]*|以及")
 _QUOTES = str.maketrans("", "", "“”\"'‘’「」")
+_SPACES = re.compile(r"\s+")
 
 
 # ------------------------------------------------------------------ canonical forms
@@ -170,9 +172,10 @@ def _dated_hit(rule: DatedRule, m: re.Match, period: int) -> Hit:
 # ------------------------------------------------------------------ required formulations
 
 
+@lru_cache(maxsize=4096)  # plan names and required formulations are normalised again and again
 def normalise(text: str) -> str:
     """Text for presence tests: quotes and whitespace removed."""
-    return re.sub(r"\s+", "", text.translate(_QUOTES))
+    return _SPACES.sub("", text.translate(_QUOTES))
 
 
 def missing_required(body: str, required: list[str]) -> list[str]:

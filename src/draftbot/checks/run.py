@@ -183,7 +183,7 @@ def check_text(text: str, parsed, inputs: CheckInputs, label: str = "<草稿>") 
 def collect_hits(masked: str, sections: list[Located], inputs: CheckInputs, rules: RuleSet,
                  markdown: bool, content_start: int = 0) -> list[Hit]:
     from draftbot.checks import formulations, grounding, leak, placeholders
-    from draftbot.checks.sections import check_sections
+    from draftbot.checks.sections import check_sections, match_plan
     from draftbot.figures import extract_figures
 
     options = rules.figure_options()
@@ -192,8 +192,9 @@ def collect_hits(masked: str, sections: list[Located], inputs: CheckInputs, rule
     hits += formulations.find_noncanonical(masked, rules.substitutions, rules.enumerations)
     if inputs.period:
         hits += formulations.find_dated(masked, rules.dated, inputs.period)
+    matched = match_plan(inputs.plan, sections) if inputs.plan is not None and sections else {}
     if inputs.plan is not None:
-        hits += check_sections(inputs.plan, sections, len(masked.rstrip()))
+        hits += check_sections(inputs.plan, sections, len(masked.rstrip()), matched)
     facts_index = None
     facts_text = ""
     if inputs.facts is not None:
@@ -201,7 +202,7 @@ def collect_hits(masked: str, sections: list[Located], inputs: CheckInputs, rule
         facts_index = grounding.grounding_index(inputs.facts, inputs.period, rules.allowed_years, options)
         figures = extract_figures(masked, options)
         hits += grounding.find_ungrounded(figures, facts_index, [(h.start, h.end) for h in blanks])
-        homes = _fact_homes(inputs.facts, inputs.plan, sections)
+        homes = _fact_homes(inputs.facts, inputs.plan, matched)
         hits += _dropped(inputs.facts, masked, figures, options, content_start, homes)
     if inputs.samples:
         hits += leak.find_leaks(masked, inputs.samples, facts_text, facts_index, rules.names, options,
@@ -224,14 +225,12 @@ def _dropped(facts, masked: str, figures, options, at: int, homes: dict[int, Loc
     return hits
 
 
-def _fact_homes(facts, plan, sections: list[Located]) -> dict[int, Located]:
-    """id(fact) -> the draft section where the plan routes it."""
-    if plan is None or not sections:
+def _fact_homes(facts, plan, matched: dict[str, Located]) -> dict[int, Located]:
+    """id(fact) -> the draft section where the plan routes it (`matched`: match_plan's result)."""
+    if plan is None or not matched:
         return {}
-    from draftbot.checks.sections import match_plan
     from draftbot.plans import route_facts
 
-    matched = match_plan(plan, sections)
     homes: dict[int, Located] = {}
     for section_id, groups in route_facts(facts, plan).by_section.items():
         if section_id in matched:

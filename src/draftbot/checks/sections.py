@@ -83,8 +83,10 @@ def _score(ps, view: _View) -> int:
     return score if score >= 3 else 0
 
 
-def check_sections(plan, sections: list[Located], text_end: int) -> list[Hit]:
-    matched = match_plan(plan, sections)
+def check_sections(plan, sections: list[Located], text_end: int,
+                   matched: dict[str, Located] | None = None) -> list[Hit]:
+    """`matched`: match_plan(plan, sections), when the caller has it already."""
+    matched = match_plan(plan, sections) if matched is None else matched
     hits: list[Hit] = []
     for position, ps in enumerate(plan.sections):
         section = matched.get(ps.id)
