@@ -43,6 +43,8 @@ def make_failed_body(reason: str, number: str = "") -> str:
 
 @dataclass
 class DraftSection:
+    """A 一、 section of a draft: number, heading, body."""
+
     number: str
     heading: str
     body: str
@@ -68,6 +70,8 @@ class DraftSection:
 
 @dataclass
 class Draft:
+    """A parsed draft file: front matter, title, opening, sections, closing."""
+
     meta: dict = field(default_factory=dict)
     title: str = ""
     opening: str = ""

@@ -31,6 +31,8 @@ _YEAR = re.compile(r"(20\d{2}|19\d{2})")
 
 @dataclass
 class Fact:
+    """One bullet of the facts file, with its line and the headings above it."""
+
     text: str
     line: int
     path: tuple[str, ...] = ()
@@ -38,6 +40,8 @@ class Fact:
 
 @dataclass
 class FactGroup:
+    """The facts under one heading, and the groups under its sub-headings."""
+
     heading: str
     line: int
     facts: list[Fact] = field(default_factory=list)
@@ -52,6 +56,8 @@ class FactGroup:
 
 @dataclass
 class Facts:
+    """A parsed facts file: front matter and grouped bullets."""
+
     meta: dict[str, str]
     groups: list[FactGroup]
     source: Path | None = None

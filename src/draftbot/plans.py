@@ -21,6 +21,8 @@ _PUNCT = re.compile(r"[\s，,。.、；;：:“”\"'‘’（）()《》!！?�
 
 @dataclass
 class PlanSection:
+    """One section of a plan: heading, aliases, keywords, required formulations, length."""
+
     id: str
     heading: str
     kind: str = "body"  # opening | body | closing
@@ -40,6 +42,8 @@ class PlanSection:
 
 @dataclass
 class Plan:
+    """A section plan: the report's opening, body sections in order, and closing."""
+
     name: str
     kind: str
     description: str

@@ -24,6 +24,8 @@ MAX_INLINE_HEADING = 40
 
 @dataclass
 class SampleSection:
+    """A numbered section of a sample, with its sub-sections."""
+
     level: int
     number: str
     heading: str
@@ -38,6 +40,8 @@ class SampleSection:
 
 @dataclass
 class Sample:
+    """One sample report: front matter, cleaned text, and its sections."""
+
     name: str
     meta: dict[str, str]
     text: str

@@ -52,6 +52,8 @@ class Finding:
 
 @dataclass
 class Summary:
+    """Counts of a list of findings, for the summary line and --format json."""
+
     errors: int = 0
     warnings: int = 0
     infos: int = 0

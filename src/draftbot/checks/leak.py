@@ -23,6 +23,8 @@ _BLANK_MARK = re.compile(r"[*＊×]|(?<![A-Za-z])[xX]+(?![A-Za-z])")
 
 @dataclass
 class SampleIndex:
+    """The samples' names and texts, side by side."""
+
     names: list[str]
     texts: list[str]
 

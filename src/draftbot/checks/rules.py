@@ -36,6 +36,8 @@ class RuleError(InputError):
 
 @dataclass
 class PlaceholderRule:
+    """A kind of blank left in a draft (placeholders:), with its compiled pattern."""
+
     id: str
     name: str
     pattern: re.Pattern
@@ -48,6 +50,8 @@ class PlaceholderRule:
 
 @dataclass
 class Substitution:
+    """Wrong wordings of a formulation and the canonical one (substitutions:)."""
+
     wrong: list[str]
     right: str
     level: str = "error"
@@ -58,6 +62,8 @@ class Substitution:
 
 @dataclass
 class Enumeration:
+    """A fixed list of items that must be written complete and in order (enumerations:)."""
+
     name: str
     items: list[str]
     suffix: str = ""
@@ -71,6 +77,8 @@ class Enumeration:
 
 @dataclass
 class NowText:
+    """What is current in the years start..until (a dated rule's `now`)."""
+
     start: int
     until: int
     text: str
@@ -78,6 +86,8 @@ class NowText:
 
 @dataclass
 class DatedRule:
+    """Wording that is current only in some years (dated:)."""
+
     id: str
     patterns: list[re.Pattern]
     start: int | None
@@ -98,12 +108,16 @@ class DatedRule:
 
 @dataclass
 class LeakSettings:
+    """Run lengths for the sample-leak check (leak:)."""
+
     min_specific_run: int = 12
     min_verbatim_run: int = 30
 
 
 @dataclass
 class RuleSet:
+    """All rules of the built-in files and a user's --rules folder, merged."""
+
     placeholders: list[PlaceholderRule] = field(default_factory=list)
     substitutions: list[Substitution] = field(default_factory=list)
     enumerations: list[Enumeration] = field(default_factory=list)

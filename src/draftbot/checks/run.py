@@ -28,6 +28,8 @@ class CheckInputs:
 
 @dataclass
 class CheckReport:
+    """The result of checking one draft: findings, notes on skipped checks, sections."""
+
     path: str
     findings: list[Finding]
     notes: list[str]
