@@ -48,13 +48,17 @@ def common_runs(text: str, index: SampleIndex, min_len: int) -> list[tuple[int, 
 
 
 def _scan_draft(text: str, index: SampleIndex, stride: int, min_len: int) -> list[tuple[int, int]]:
-    probes: dict[str, list[tuple[int, int]]] = {}
+    starts = range(len(text) - K + 1)
+    grams = [text[pos : pos + K] for pos in starts]
+    present = set(grams)
+    probes: dict[str, list[tuple[int, int]]] = {}  # only the sample grams the draft has (most have none)
     for si, sample in enumerate(index.texts):
-        for spos in range(0, len(sample) - K + 1, stride):
-            probes.setdefault(sample[spos : spos + K], []).append((si, spos))
+        indexed = range(0, len(sample) - K + 1, stride)
+        for spos, gram in [(p, g) for p in indexed if (g := sample[p : p + K]) in present]:
+            probes.setdefault(gram, []).append((si, spos))
     found = _Diagonals(min_len)
-    for pos in range(len(text) - K + 1):
-        for si, spos in probes.get(text[pos : pos + K], ())[:50]:
+    for pos in [p for p, gram in zip(starts, grams, strict=True) if gram in probes]:
+        for si, spos in probes[grams[pos]][:50]:
             found.hit(text, pos, index.texts[si], si, spos)
     return found.runs
 
