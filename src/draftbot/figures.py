@@ -112,7 +112,7 @@ _CN_NUM = r"[零〇一二两三四五六七八九十百千万亿]+"
 _CHINESE = re.compile(
     rf"(?P<n>{_CN_NUM})(?P<approx>{_APPROX})?(?P<unit>{_alternation([*_MONEY, *_AREA, *_LENGTH, *_COUNT])})"
 )
-_PERCENT_CN = re.compile(rf"百分之(?P<n>{_CN_NUM}|{_NUM})")
+_PERCENT_CN = rf"百分之(?P<n>{_CN_NUM}|{_NUM})"  # compiled (by re's cache) only for texts with 百分之
 _LIST_NUMBER = re.compile(r"(?m)^[ \t#>*-]*[（(]?\d{1,2}[.、．)）]")
 
 
@@ -211,7 +211,7 @@ def extract_figures(text: str, options: FigureOptions | None = None) -> list[Fig
         figs = _arabic(m, text)
         out.extend(figs)
         take(m.start(), m.end())
-    for m in _PERCENT_CN.finditer(text):
+    for m in re.finditer(_PERCENT_CN, text) if "百分之" in text else ():
         n = chinese_to_number(m["n"]) if not m["n"][0].isdigit() else float(m["n"].replace(",", ""))
         if n is not None and free(m.start(), m.end()):
             out.append(Figure(m.group(), n, "%", m.start(), m.end(), "percent", n))

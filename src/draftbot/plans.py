@@ -16,7 +16,7 @@ KINDS = ("个人述职", "单位总结")
 _NUMBERING = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．])\s*"
 )
-_PUNCT = re.compile(r"[\s，,。.、；;：:“”\"'‘’（）()《》!！?？—-]")
+_PUNCT = str.maketrans("", "", "，,。.、；;：:“”\"'‘’（）()《》!！?？—-")  # and whitespace
 
 
 @dataclass
@@ -69,7 +69,7 @@ class Plan:
 
 @lru_cache(maxsize=4096)  # every heading is compared with every plan name
 def normalise_heading(text: str) -> str:
-    return _PUNCT.sub("", _NUMBERING.sub("", text))
+    return "".join(_NUMBERING.sub("", text).translate(_PUNCT).split())
 
 
 def _best_match(heading: str, sections: list[PlanSection]) -> PlanSection | None:

@@ -11,7 +11,7 @@ from functools import lru_cache
 from draftbot.checks.base import Hit
 from draftbot.checks.rules import DatedRule, Enumeration, Substitution
 
-_SEPARATORS = re.compile(r"[、，,和及与\s“”\"'‘’]*|以及")
+_SEPARATOR_CHARS = frozenset("、，,和及与“”\"'‘’")  # and whitespace; or the word 以及
 _QUOTES = str.maketrans("", "", "“”\"'‘’「」")
 _SPACES = re.compile(r"\s+")
 
@@ -54,14 +54,33 @@ def _enumerations(text: str, enums: list[Enumeration]) -> Iterable[Hit]:
                 yield hit
 
 
-def _token_pattern(enum: Enumeration) -> re.Pattern:
+def _words(enum: Enumeration) -> set[str]:
     words = list(enum.items)
     if enum.suffix:
         words += [i[: -len(enum.suffix)] for i in enum.items]
     if enum.prefix:
         words += [i[len(enum.prefix) :] for i in enum.items]
-    words = [w for w in words if w]
-    return re.compile("|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)))
+    return {w for w in words if w}
+
+
+def _tokens(text: str, enum: Enumeration) -> list[tuple[int, int, str]]:
+    """(start, end, word) for the enumeration's words in `text`: leftmost first, the longest where
+    several start at one place, never overlapping — what a regex alternation of the words (longest
+    first) finds, without compiling a regex per enumeration (costly for Chinese words)."""
+    longest: dict[int, str] = {}
+    for word in _words(enum):
+        at = text.find(word)
+        while at != -1:
+            if len(word) > len(longest.get(at, "")):
+                longest[at] = word
+            at = text.find(word, at + 1)
+    tokens: list[tuple[int, int, str]] = []
+    reach = 0
+    for at in sorted(longest):
+        if at >= reach:
+            reach = at + len(longest[at])
+            tokens.append((at, reach, longest[at]))
+    return tokens
 
 
 def _item_index(enum: Enumeration, token: str) -> int:
@@ -73,33 +92,37 @@ def _item_index(enum: Enumeration, token: str) -> int:
     return -1
 
 
-def _groups(text: str, enum: Enumeration) -> Iterable[list[re.Match]]:
+def _groups(text: str, enum: Enumeration) -> Iterable[list[tuple[int, int, str]]]:
     """Runs of the enumeration's items separated only by list separators (、，和)."""
-    group: list[re.Match] = []
-    for m in _token_pattern(enum).finditer(text):
-        if group and _SEPARATORS.fullmatch(text[group[-1].end() : m.start()]) and m.start() - group[-1].end() <= 3:
-            group.append(m)
+    group: list[tuple[int, int, str]] = []
+    for token in _tokens(text, enum):
+        if group and token[0] - group[-1][1] <= 3 and _is_separator(text[group[-1][1] : token[0]]):
+            group.append(token)
             continue
         if group:
             yield group
-        group = [m]
+        group = [token]
     if group:
         yield group
 
 
-def _judge(text: str, enum: Enumeration, group: list[re.Match]) -> Hit | None:
-    tokens = [m.group() for m in group]
+def _is_separator(gap: str) -> bool:
+    return gap == "以及" or all(ch in _SEPARATOR_CHARS or ch.isspace() for ch in gap)
+
+
+def _judge(text: str, enum: Enumeration, group: list[tuple[int, int, str]]) -> Hit | None:
+    tokens = [token for _, _, token in group]
     full = [t in enum.items for t in tokens]
     if len(tokens) < 2 or not any(full):
         return None
     if enum.suffix and not full[-1] or enum.prefix and not full[0]:
         return None  # 理论、制度 alone are ordinary words
-    if _continues(text, group[0].start(), group[-1].end()):
+    if _continues(text, group[0][0], group[-1][1]):
         return None  # a longer free list: 政治意识、大局意识和责任意识
     indices = [_item_index(enum, t) for t in tokens]
     if len(set(indices)) != len(indices):
         return None
-    start, end = group[0].start(), group[-1].end()
+    start, end = group[0][0], group[-1][1]
     canonical = "、".join(enum.items)
     source = f"（依据：{enum.source}）" if enum.source else ""
     missing = [enum.items[i] for i in range(len(enum.items)) if i not in indices]
