@@ -7,7 +7,7 @@ from pathlib import Path
 
 from draftbot.errors import InputError
 
-_ENCODINGS = ("utf-8-sig", "gb18030")
+_ENCODINGS = ("utf-8", "gb18030")  # a UTF-8 BOM is stripped by _normalise (no utf-8-sig codec import)
 
 
 def decode_bytes(data: bytes, label: str) -> str:

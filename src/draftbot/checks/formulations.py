@@ -12,8 +12,7 @@ from draftbot.checks.base import Hit
 from draftbot.checks.rules import DatedRule, Enumeration, Substitution
 
 _SEPARATOR_CHARS = frozenset("、，,和及与“”\"'‘’")  # and whitespace; or the word 以及
-_QUOTES = str.maketrans("", "", "“”\"'‘’「」")
-_SPACES = re.compile(r"\s+")
+_QUOTES = "“”\"'‘’「」"
 
 
 # ------------------------------------------------------------------ canonical forms
@@ -198,7 +197,9 @@ def _dated_hit(rule: DatedRule, m: re.Match, period: int) -> Hit:
 @lru_cache(maxsize=4096)  # plan names and required formulations are normalised again and again
 def normalise(text: str) -> str:
     """Text for presence tests: quotes and whitespace removed."""
-    return _SPACES.sub("", text.translate(_QUOTES))
+    for quote in _QUOTES:
+        text = text.replace(quote, "")  # much faster than str.translate on Chinese text
+    return "".join(text.split())
 
 
 def missing_required(body: str, required: list[str]) -> list[str]:
