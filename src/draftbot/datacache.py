@@ -23,15 +23,17 @@ from pathlib import Path
 _entries: dict[str, tuple[str, bytes]] | None = None
 
 
-def cache_file() -> Path:
+def cache_dir() -> Path:
     home = os.environ.get("DRAFTBOT_HOME")  # tests point it at a temporary folder
     if home:
-        folder = Path(home) / "cache"
-    elif sys.platform == "win32":
-        folder = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local") / "draftbot" / "cache"
-    else:
-        folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "draftbot"
-    return folder / f"data-{sys.implementation.cache_tag}.marshal"
+        return Path(home) / "cache"
+    if sys.platform == "win32":
+        return Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local") / "draftbot" / "cache"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "draftbot"
+
+
+def cache_file() -> Path:
+    return cache_dir() / f"data-{sys.implementation.cache_tag}.marshal"
 
 
 def parsed(kind: str, name: str, text: str, parse: Callable[[str], object]):
@@ -65,12 +67,17 @@ def _load() -> dict[str, tuple[str, bytes]]:
 
 
 def _save(entries: dict[str, tuple[str, bytes]]) -> None:
-    path = cache_file()
+    write_atomically(cache_file(), marshal.dumps(entries))
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write `path` (creating its folder) so a concurrent run reads the old or the new file; a failure
+    (read-only folder, full disk) only means no cache."""
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(marshal.dumps(entries))
-        os.replace(tmp, path)  # atomic: a concurrent run reads the old or the new file
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
     except OSError:
         try:
             tmp.unlink(missing_ok=True)

@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from draftbot import regexes
+
 # ------------------------------------------------------------------ units
 # unit -> (dimension, factor to the dimension's base unit)
 _MONEY = {"元": 1.0, "万元": 1e4, "亿元": 1e8, "千元": 1e3, "百万元": 1e6, "千万元": 1e7, "万亿元": 1e12}
@@ -89,7 +91,8 @@ _APPROX_BEFORE = ("约", "近", "超", "逾", "超过", "接近", "将近", "大
 
 
 def _alternation(words: Iterable[str]) -> str:
-    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+    """Longest first (the regex takes the first that matches); the same text every run."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
 
 
 _UNIT_WORDS = [*_MONEY, *_AREA, *_LENGTH, *_COUNT, *_DURATION, *_OTHER, "%", "％", "‰", "个百分点", "百分点"]
@@ -97,23 +100,23 @@ _UNIT_RE = _alternation(_UNIT_WORDS)
 _MAG_RE = _alternation(_MAGNITUDE)
 
 # A date or year: 2025年9月24日, 2025年9月, 2025年, 2021—2025年, 9月24日, 1-10月, 2025.9.24
-_DATE = re.compile(  # starts with a digit test (fast scan); "inside a longer number" is checked in _dates
+_DATE = regexes.compile(  # starts with a digit test (fast scan); "inside a longer number" is checked in _dates
     rf"(?=[0-9])(?P<y>(?:19|20)\d\d)(?:{_RANGE_SEP}(?P<y2>(?:19|20)\d\d))?年(?:度)?"
     rf"(?:(?P<m>\d{{1,2}})(?:{_RANGE_SEP}(?P<m2>\d{{1,2}}))?月(?:(?P<d>\d{{1,2}})日)?)?"
     rf"|(?P<om>\d{{1,2}})(?:{_RANGE_SEP}(?P<om2>\d{{1,2}}))?月(?:(?P<od>\d{{1,2}})(?:日|号))?"
     rf"|(?P<dy>(?:19|20)\d\d)[.\-/](?P<dm>\d{{1,2}})[.\-/](?P<dd>\d{{1,2}})(?![\d.])"
 )
 # An Arabic number, optionally a range, with an optional magnitude and unit: 2.5亿元, 3-5个, 1.2万亩
-_ARABIC = re.compile(
+_ARABIC = regexes.compile(
     rf"(?<![\d.A-Za-z])(?P<n>{_NUM})(?:{_RANGE_SEP}(?P<n2>{_NUM}))?"
     rf"(?:(?P<mag>{_MAG_RE})(?![伏瓦米克]))?(?P<approx>{_APPROX})?(?P<unit>{_UNIT_RE})?(?![A-Za-z\d])"
 )
 _CN_NUM = r"[零〇一二两三四五六七八九十百千万亿]+"
-_CHINESE = re.compile(
+_CHINESE = regexes.compile(
     rf"(?P<n>{_CN_NUM})(?P<approx>{_APPROX})?(?P<unit>{_alternation([*_MONEY, *_AREA, *_LENGTH, *_COUNT])})"
 )
 _PERCENT_CN = rf"百分之(?P<n>{_CN_NUM}|{_NUM})"  # compiled (by re's cache) only for texts with 百分之
-_LIST_NUMBER = re.compile(r"(?m)^[ \t#>*-]*[（(]?\d{1,2}[.、．)）]")
+_LIST_NUMBER = regexes.compile(r"(?m)^[ \t#>*-]*[（(]?\d{1,2}[.、．)）]")
 
 
 @dataclass(slots=True)

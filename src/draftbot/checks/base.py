@@ -6,6 +6,8 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from draftbot import regexes
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -20,8 +22,8 @@ class Hit:
     section_index: int | None = None  # set by checks that know the section without an offset
 
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_FRONT_MATTER = regexes.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+_COMMENT = regexes.compile(r"<!--.*?-->", re.S)
 
 
 def front_matter_end(text: str) -> int:

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from draftbot import regexes
 from draftbot.errors import InputError
 
 LEVELS = ("info", "warning", "error")
@@ -246,6 +247,8 @@ class _RuleFile:
     def __init__(self, path: Path, builtin: bool = False):
         self.path = path
         self.builtin = builtin
+        # built-in patterns keep their compiled form between runs (see draftbot.regexes)
+        self.compile = regexes.compile if builtin else re.compile
 
     def fail(self, line: int, problem: str) -> RuleError:
         return RuleError(f"规则文件“{self.path}”第 {line} 行：{problem}")
@@ -323,7 +326,7 @@ class _RuleFile:
     def regex(self, node: _Node, key: str) -> re.Pattern:
         text = self.str_of(node, key)
         try:
-            return re.compile(text)
+            return self.compile(text)
         except re.error as exc:
             raise self.fail(node.line, f"“{key}”不是合法的正则表达式：{exc}") from exc
 
@@ -361,9 +364,9 @@ class _RuleFile:
         kind = kinds[0]
         text = self.str_of(entry[kind], kind)
         if kind == "chars":
-            pattern = re.compile("[" + re.escape(text) + "]+")
+            pattern = self.compile("[" + re.escape(text) + "]+")
         elif kind == "literal":
-            pattern = re.compile(re.escape(text))
+            pattern = self.compile(re.escape(text))
         else:
             pattern = self.regex(entry[kind], kind)
             if pattern.match(""):

@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from draftbot import regexes
 from draftbot.checks.base import Hit
 from draftbot.checks.formulations import missing_required, normalise
 
-_NON_TEXT = re.compile(r"\s|<!--.*?-->", re.S)
+_NON_TEXT = regexes.compile(r"\s|<!--.*?-->", re.S)
 
 
 @dataclass
