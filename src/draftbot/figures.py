@@ -101,14 +101,14 @@ _MAG_RE = _alternation(_MAGNITUDE)
 
 # A date or year: 2025年9月24日, 2025年9月, 2025年, 2021—2025年, 9月24日, 1-10月, 2025.9.24
 _DATE = regexes.compile(  # starts with a digit test (fast scan); "inside a longer number" is checked in _dates
-    rf"(?=[0-9])(?P<y>(?:19|20)\d\d)(?:{_RANGE_SEP}(?P<y2>(?:19|20)\d\d))?年(?:度)?"
+    rf"(?=\d)(?:(?=[0-9])(?P<y>(?:19|20)\d\d)(?:{_RANGE_SEP}(?P<y2>(?:19|20)\d\d))?年(?:度)?"
     rf"(?:(?P<m>\d{{1,2}})(?:{_RANGE_SEP}(?P<m2>\d{{1,2}}))?月(?:(?P<d>\d{{1,2}})日)?)?"
     rf"|(?P<om>\d{{1,2}})(?:{_RANGE_SEP}(?P<om2>\d{{1,2}}))?月(?:(?P<od>\d{{1,2}})(?:日|号))?"
-    rf"|(?P<dy>(?:19|20)\d\d)[.\-/](?P<dm>\d{{1,2}})[.\-/](?P<dd>\d{{1,2}})(?![\d.])"
+    rf"|(?P<dy>(?:19|20)\d\d)[.\-/](?P<dm>\d{{1,2}})[.\-/](?P<dd>\d{{1,2}})(?![\d.]))"
 )
 # An Arabic number, optionally a range, with an optional magnitude and unit: 2.5亿元, 3-5个, 1.2万亩
 _ARABIC = regexes.compile(
-    rf"(?<![\d.A-Za-z])(?P<n>{_NUM})(?:{_RANGE_SEP}(?P<n2>{_NUM}))?"
+    rf"(?=\d)(?<![\d.A-Za-z])(?P<n>{_NUM})(?:{_RANGE_SEP}(?P<n2>{_NUM}))?"  # (?=\d): fast scan
     rf"(?:(?P<mag>{_MAG_RE})(?![伏瓦米克]))?(?P<approx>{_APPROX})?(?P<unit>{_UNIT_RE})?(?![A-Za-z\d])"
 )
 _CN_NUM = r"[零〇一二两三四五六七八九十百千万亿]+"
