@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from draftbot import regexes
 
@@ -170,8 +171,7 @@ def chinese_to_number(text: str) -> float | None:
 # ------------------------------------------------------------------ extraction
 
 
-@dataclass
-class FigureOptions:
+class FigureOptions(NamedTuple):
     """Data-driven exceptions (from the rule files): phrases that are formulations, not figures."""
 
     not_figures: tuple[str, ...] = ()

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from draftbot import regexes
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):  # a NamedTuple: immutable like a frozen dataclass, and ~1 ms cheaper to define
     """A finding before it is placed: offsets into the draft text instead of line/column."""
 
     rule: str

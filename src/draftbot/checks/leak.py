@@ -12,7 +12,7 @@ scanned once against them, and each hit is grown to its maximal extent by slice 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from draftbot import regexes
 from draftbot.checks.base import Hit
@@ -22,8 +22,7 @@ K = 8
 _BLANK_MARK = regexes.compile(r"[*＊×]|(?<![A-Za-z])[xX]+(?![A-Za-z])")
 
 
-@dataclass
-class SampleIndex:
+class SampleIndex(NamedTuple):
     """The samples' names and texts, side by side."""
 
     names: list[str]

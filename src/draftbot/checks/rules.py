@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from draftbot import regexes
 from draftbot.errors import InputError
@@ -76,8 +77,7 @@ class Enumeration:
     origin: str = ""
 
 
-@dataclass
-class NowText:
+class NowText(NamedTuple):
     """What is current in the years start..until (a dated rule's `now`)."""
 
     start: int
