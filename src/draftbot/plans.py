@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from draftbot import regexes
 from draftbot.errors import PlanError
@@ -266,8 +267,7 @@ class _PlanValidator:
 # ---------------------------------------------------------------- routing
 
 
-@dataclass
-class Routing:
+class Routing(NamedTuple):
     """Facts assigned to plan sections; `notes` say what was routed by keyword."""
 
     by_section: dict[str, list[FactGroup]]

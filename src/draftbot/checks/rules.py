@@ -36,8 +36,8 @@ class RuleError(InputError):
     """A rule file is missing, not YAML, or breaks the rule schema."""
 
 
-@dataclass
-class PlaceholderRule:
+# The rule records are NamedTuples: immutable, and much cheaper to define at start-up than dataclasses.
+class PlaceholderRule(NamedTuple):
     """A kind of blank left in a draft (placeholders:), with its compiled pattern."""
 
     id: str
@@ -50,8 +50,7 @@ class PlaceholderRule:
     origin: str = ""
 
 
-@dataclass
-class Substitution:
+class Substitution(NamedTuple):
     """Wrong wordings of a formulation and the canonical one (substitutions:)."""
 
     wrong: list[str]
@@ -62,8 +61,7 @@ class Substitution:
     origin: str = ""
 
 
-@dataclass
-class Enumeration:
+class Enumeration(NamedTuple):
     """A fixed list of items that must be written complete and in order (enumerations:)."""
 
     name: str
@@ -85,8 +83,7 @@ class NowText(NamedTuple):
     text: str
 
 
-@dataclass
-class DatedRule:
+class DatedRule(NamedTuple):
     """Wording that is current only in some years (dated:)."""
 
     id: str
@@ -94,7 +91,7 @@ class DatedRule:
     start: int | None
     until: int | None
     now: list[NowText]
-    history_context: list[str] = field(default_factory=list)
+    history_context: list[str] | tuple[str, ...] = ()
     level: str = "error"
     label: str = ""
     source: str = ""

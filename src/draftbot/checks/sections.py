@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from draftbot import regexes
 from draftbot.checks.base import Hit
@@ -13,8 +13,7 @@ from draftbot.checks.formulations import missing_required, normalise
 _NON_TEXT = regexes.compile(r"\s|<!--.*?-->", re.S)
 
 
-@dataclass
-class Located:
+class Located(NamedTuple):
     """A draft section with its span in the draft text."""
 
     index: int  # 1-based
