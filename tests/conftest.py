@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import tempfile
 
 import pytest
+
+# Before any draftbot module compiles patterns or caches data: never the real user folders.
+os.environ["DRAFTBOT_HOME"] = tempfile.mkdtemp(prefix="draftbot-tests-")
 
 from fake_openai import FakeOpenAI
 
