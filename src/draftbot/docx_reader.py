@@ -20,6 +20,7 @@ from typing import Any
 
 from draftbot.errors import InputError
 from draftbot.export.layout import CLOSING_BOOKMARK, LEVEL1_RE, META_PROPERTY, STANDALONE_MAX, heading_level
+from draftbot.yamlio import YamlSyntaxError, dump_yaml, load_yaml
 
 FAILED_TEXT_RE = re.compile(
     r"^【本部分生成失败：(.*)。请运行 draftbot regen 草稿文件(?: --section (\S+))? 重新生成。】$"
@@ -201,7 +202,6 @@ def _paragraph(p: Any, index: int, styles: dict[str, tuple[str, int, bool]]) -> 
 
 
 def _front_matter(document: Any) -> dict:
-    import yaml
     from docx.opc.constants import RELATIONSHIP_TYPE as RT
     from lxml import etree
 
@@ -215,8 +215,8 @@ def _front_matter(document: Any) -> dict:
         for prop in root:
             if prop.get("name") == META_PROPERTY and len(prop):
                 try:
-                    meta = yaml.safe_load(prop[0].text or "")
-                except yaml.YAMLError:
+                    meta = load_yaml(prop[0].text or "")
+                except YamlSyntaxError:
                     return {}
                 return meta if isinstance(meta, dict) else {}
     return {}
@@ -255,11 +255,9 @@ def draft_markdown(paragraphs: list[DocxParagraph], meta: dict) -> str:
     """A draft file's text for the paragraphs of a Word document."""
     lines: list[str] = []
     if meta:
-        import yaml
-
         lines += [
             "---",
-            yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000).rstrip("\n"),
+            dump_yaml(meta).rstrip("\n"),
             "---",
             "",
         ]

@@ -81,11 +81,11 @@ class Draft:
     body_start_line: int = 1
 
     def render(self) -> str:
-        import yaml
+        from draftbot.yamlio import dump_yaml
 
         out: list[str] = []
         if self.meta:
-            dumped = yaml.safe_dump(self.meta, allow_unicode=True, sort_keys=False, width=1000)
+            dumped = dump_yaml(self.meta)
             out += ["---", dumped.rstrip("\n"), "---", ""]
         if self.title:
             out += [f"# {self.title}", ""]
@@ -191,12 +191,14 @@ def _front_matter(text: str, path: Path | None) -> tuple[dict, str, int]:
             break
     else:
         return {}, text, 0
-    import yaml
+    from draftbot.yamlio import YamlSyntaxError, load_yaml
 
     try:
-        meta = yaml.load("\n".join(lines[1:end]), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
-    except yaml.YAMLError as exc:
-        raise DraftFormatError(f"草稿“{path or ''}”开头的 YAML 信息格式错误：{exc}") from exc
+        meta = load_yaml("\n".join(lines[1:end])) or {}
+    except YamlSyntaxError as exc:  # line 1 of the file is the opening ---
+        raise DraftFormatError(
+            f"草稿“{path or ''}”开头的 YAML 信息{exc.where(1)}格式错误：{exc.problem}"
+        ) from exc
     if not isinstance(meta, dict):
         raise DraftFormatError(f"草稿“{path or ''}”开头的 YAML 信息应为“键: 值”形式。")
     return meta, "\n".join(lines[end + 1 :]), end + 1

@@ -173,22 +173,27 @@ def _plain_meta(raw: str) -> dict[str, str] | None:
             continue
         key, _, value = line.partition(": ")
         value = value.strip(" ")
-        if (key not in META_KEYS or not value or value[0] in _NOT_PLAIN_START or "#" in value or ":" in value
-                or value.isascii() or not value.isprintable()):
+        if (
+            key not in META_KEYS
+            or not value
+            or value[0] in _NOT_PLAIN_START
+            or "#" in value
+            or ":" in value
+            or value.isascii()
+            or not value.isprintable()
+        ):
             return None
         meta[key] = value
     return meta
 
 
 def _yaml_meta(raw: str, label: str):
-    import yaml
+    from draftbot.yamlio import YamlSyntaxError, load_yaml
 
     try:
-        return yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) if raw.strip() else {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"第 {mark.line + 2} 行" if mark is not None else ""
-        raise FactsError(f"{label}的开头信息（YAML）{where}格式错误：请使用“键: 值”的形式。") from exc
+        return load_yaml(raw) if raw.strip() else {}
+    except YamlSyntaxError as exc:  # line 1 of the file is the opening ---
+        raise FactsError(f"{label}的开头信息（YAML）{exc.where(1)}格式错误：请使用“键: 值”的形式。") from exc
 
 
 class _BodyParser:

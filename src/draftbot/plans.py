@@ -148,14 +148,12 @@ def load_plan_file(path: Path, builtin: bool = False) -> Plan:
 
 
 def _parse_yaml(path: Path, text: str):
-    import yaml
+    from draftbot.yamlio import YamlSyntaxError, load_yaml
 
     try:
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"第 {mark.line + 1} 行" if mark is not None else ""
-        raise PlanError(f"提纲文件“{path}”{where}不是合法的 YAML：{getattr(exc, 'problem', exc)}") from exc
+        return load_yaml(text)
+    except YamlSyntaxError as exc:
+        raise PlanError(f"提纲文件“{path}”{exc.where()}不是合法的 YAML：{exc.problem}") from exc
 
 
 class _PlanValidator:

@@ -12,6 +12,7 @@ from draftbot.datacache import parsed
 from draftbot.errors import SampleError
 from draftbot.resources import DATA_DIR, samples_dir
 from draftbot.textio import read_text
+from draftbot.yamlio import YamlSyntaxError, load_yaml
 
 SAMPLE_SUFFIXES = (".txt", ".md", ".docx")
 _CN = "一二三四五六七八九十"
@@ -62,7 +63,7 @@ class Sample:
 @cache
 def _noise_rules() -> tuple[int, re.Pattern[str] | None, list[re.Pattern[str]]]:
     path = DATA_DIR / "sample_noise.yaml"
-    data = parsed("yaml-1", str(path), path.read_text(encoding="utf-8"), _yaml)
+    data = parsed("yaml-1", str(path), path.read_text(encoding="utf-8"), load_yaml)
     line = data.get("line") or []
     line_re = regexes.compile("|".join(re.escape(p) for p in line)) if line else None
     inline = [regexes.compile(p) for p in data.get("inline") or []]
@@ -155,19 +156,11 @@ def _looks_like_title(line: str) -> bool:
 # ---------------------------------------------------------------- loading
 
 
-def _yaml(text: str):
-    import yaml
-
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-
-
 def _header_yaml(text: str) -> tuple[bool, object]:
     """(True, the header's value), or (False, None) when it is not valid YAML."""
-    import yaml
-
     try:
-        return True, _yaml(text)
-    except yaml.YAMLError:
+        return True, load_yaml(text)
+    except YamlSyntaxError:
         return False, None
 
 
@@ -217,7 +210,11 @@ def _sample_files(folder: Path) -> list[Path]:
 
 
 def builtin_samples() -> list[Sample]:
-    return [load_sample_file(p, builtin=True) for p in _sample_files(samples_dir()) if p.name.lower() != "readme.md"]
+    return [
+        load_sample_file(p, builtin=True)
+        for p in _sample_files(samples_dir())
+        if p.name.lower() != "readme.md"
+    ]
 
 
 def load_samples(user_dir: str | Path | None = None, add: bool = False) -> list[Sample]:

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-import yaml
 from docx import Document
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -39,6 +38,7 @@ from draftbot.export.layout import (
     layout_draft,
     segments,
 )
+from draftbot.yamlio import dump_yaml
 
 AUTHOR = "draftbot"
 INITIALS = "DB"
@@ -343,7 +343,7 @@ def _set_properties(document: Any, draft: Any, when: dt.datetime) -> None:
 
 
 def front_matter_text(meta: dict) -> str:
-    return yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000)
+    return dump_yaml(meta)
 
 
 def _add_custom_property(document: Any, name: str, value: str) -> None:
