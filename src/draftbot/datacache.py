@@ -28,7 +28,9 @@ def cache_dir() -> Path:
     if home:
         return Path(home) / "cache"
     if sys.platform == "win32":
-        return Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local") / "draftbot" / "cache"
+        return (
+            Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local") / "draftbot" / "cache"
+        )
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "draftbot"
 
 
@@ -58,12 +60,17 @@ def parsed(kind: str, name: str, text: str, parse: Callable[[str], object]):
 def _load() -> dict[str, tuple[str, bytes]]:
     global _entries
     if _entries is None:
-        try:
-            loaded = marshal.loads(cache_file().read_bytes())
-            _entries = loaded if isinstance(loaded, dict) else {}
-        except (OSError, ValueError, EOFError, TypeError):
-            _entries = {}
+        _entries = read_marshal_dict(cache_file())
     return _entries
+
+
+def read_marshal_dict(path: Path) -> dict:
+    """The dict a cache file holds, or {} when it is missing, damaged or not a dict."""
+    try:
+        loaded = marshal.loads(path.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
 
 
 def _save(entries: dict[str, tuple[str, bytes]]) -> None:

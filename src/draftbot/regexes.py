@@ -72,11 +72,9 @@ def _cache_file():
 def _load() -> dict[tuple[str, int], tuple]:
     global _programs
     if _programs is None:
-        try:
-            loaded = marshal.loads(_cache_file().read_bytes())
-            _programs = loaded if isinstance(loaded, dict) else {}
-        except (OSError, ValueError, EOFError, TypeError):
-            _programs = {}
+        from draftbot.datacache import read_marshal_dict
+
+        _programs = read_marshal_dict(_cache_file())
     return _programs
 
 

@@ -93,8 +93,8 @@ def _terminal_console():
     return Console(highlight=False, soft_wrap=True)
 
 
-def summary_after_write(path: Path, facts, plan, samples) -> None:
-    """`draftbot write` ends by checking the new draft and printing the summary line."""
+def summary_after_write(path: Path, facts, plan, samples):
+    """`draftbot write` ends by checking the new draft and printing the summary line; returns the report."""
     from draftbot.checks.finding import regen_command, summary_line
     from draftbot.checks.run import check_draft
 
@@ -105,3 +105,4 @@ def summary_after_write(path: Path, facts, plan, samples) -> None:
         echo(f"详情：draftbot check {path}")
     for n in summary.sections_with_errors:
         echo(f"  {regen_command(str(path), n)}")
+    return report

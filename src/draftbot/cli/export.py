@@ -95,8 +95,12 @@ def export_docx(
     force: bool = False,
     check_options: dict | None = None,
     min_level: str = "info",
+    report=None,
 ) -> ExportResult:
-    """Check the draft (unless comments are off), then write the .docx, keeping a backup of an old one."""
+    """Check the draft (unless comments are off), then write the .docx, keeping a backup of an old one.
+
+    `report`: a check report of this very draft's text, when the caller has one already.
+    """
     from draftbot.export.docx_writer import build_docx, write_bytes
     from draftbot.textio import backup_path
 
@@ -104,7 +108,7 @@ def export_docx(
     result = ExportResult(out, comments=comments)
     source_text = draft.render()  # the text the findings' line numbers refer to
     if comments:
-        result.findings, result.notes = _findings(draft, check_options or {}, min_level)
+        result.findings, result.notes = _findings(draft, check_options or {}, min_level, report)
     data = build_docx(
         _for_output(draft, out),
         findings=result.findings,
@@ -119,11 +123,11 @@ def export_docx(
     return result
 
 
-def _findings(draft, options: dict, min_level: str) -> tuple[list, list[str]]:
+def _findings(draft, options: dict, min_level: str, report=None) -> tuple[list, list[str]]:
     from draftbot.checks.finding import filter_level
     from draftbot.checks.run import check_draft
 
-    report = check_draft(draft, **options)
+    report = report or check_draft(draft, **options)
     return filter_level(report.findings, min_level), list(report.notes)
 
 

@@ -86,9 +86,9 @@ def write(
     )
     from draftbot.cli.check import summary_after_write
 
-    summary_after_write(out, facts_data, plan_data, sample_set)
+    report = summary_after_write(out, facts_data, plan_data, sample_set)
     if docx:
-        _export_beside(draft, out, facts, force, facts_data, plan_data, sample_set)
+        _export_beside(draft, out, facts, force, report)
     opt.fail_on_failed_sections(
         results,
         chosen,
@@ -120,12 +120,14 @@ def _load_inputs(facts: Path, plan: str | None, samples: Path | None, add_sample
     return facts_data, resolve_plan(plan, facts_data), load_samples(samples, add=add_samples)
 
 
-def _export_beside(draft, out, facts, force, facts_data, plan_data, sample_set) -> None:
-    from draftbot.cli.export import docx_beside, export_docx, report, resolve_font_options
+def _export_beside(draft, out, facts, force, checked) -> None:
+    """The Word file next to the draft; its comments are the findings of the summary just printed."""
+    from draftbot.cli import export
 
-    checked = {"facts": facts_data, "plan": plan_data, "samples": sample_set}  # as the summary above
-    fonts = resolve_font_options(None, None)
-    report(export_docx(draft, docx_beside(out, facts), force=force, fonts=fonts, check_options=checked))
+    fonts = export.resolve_font_options(None, None)
+    export.report(
+        export.export_docx(draft, export.docx_beside(out, facts), force=force, fonts=fonts, report=checked)
+    )
 
 
 def _dry_run(facts_data, plan_data, sample_set, flags) -> None:
