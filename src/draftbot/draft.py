@@ -6,16 +6,16 @@ lines that start with 一、 (with or without a Markdown '#').
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from draftbot import regexes
 from draftbot.errors import DraftFormatError
 from draftbot.samples import LEVEL_PATTERNS, split_inline_heading
 from draftbot.textio import read_text
 
 CLOSING_MARKER = "<!-- draftbot:closing -->"
-FAILED_MARKER_RE = regexes.compile(r"<!--\s*draftbot:failed(?:\s+reason=\"([^\"]*)\")?\s*-->")
+FAILED_MARKER_RE = re.compile(r"<!--\s*draftbot:failed(?:\s+reason=\"([^\"]*)\")?\s*-->")
 _CN_DIGITS = "零一二三四五六七八九"
 _TOP = LEVEL_PATTERNS[0][1]
 

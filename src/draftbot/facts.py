@@ -5,10 +5,10 @@ Headings group bullets into sections; deeper headings group them inside a sectio
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from draftbot import regexes
 from draftbot.errors import FactsError, InputError
 from draftbot.textio import decode_bytes, read_bytes, sha256_bytes
 
@@ -22,11 +22,11 @@ META_LABELS = {
     "author": "姓名",
 }
 
-_HEADING = regexes.compile(r"^(#{1,6})\s*(.*?)\s*#*\s*$")
-_BULLET = regexes.compile(
+_HEADING = re.compile(r"^(#{1,6})\s*(.*?)\s*#*\s*$")
+_BULLET = re.compile(
     r"^(\s*)(?:-(?!-)|[*+](?=\s)|[•·]|\d{1,3}(?:[.](?!\d)|[、)）])|[（(]\d{1,3}[)）])\s*(.*)$"
 )
-_YEAR = regexes.compile(r"(20\d{2}|19\d{2})")
+_YEAR = re.compile(r"(20\d{2}|19\d{2})")
 
 
 @dataclass

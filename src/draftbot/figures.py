@@ -13,8 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from draftbot import regexes
-
 # ------------------------------------------------------------------ units
 # unit -> (dimension, factor to the dimension's base unit)
 _MONEY = {"元": 1.0, "万元": 1e4, "亿元": 1e8, "千元": 1e3, "百万元": 1e6, "千万元": 1e7, "万亿元": 1e12}
@@ -101,23 +99,23 @@ _UNIT_RE = _alternation(_UNIT_WORDS)
 _MAG_RE = _alternation(_MAGNITUDE)
 
 # A date or year: 2025年9月24日, 2025年9月, 2025年, 2021—2025年, 9月24日, 1-10月, 2025.9.24
-_DATE = regexes.compile(  # starts with a digit test (fast scan); "inside a longer number" is checked in _dates
+_DATE = re.compile(  # starts with a digit test (fast scan); "inside a longer number" is checked in _dates
     rf"(?=\d)(?:(?=[0-9])(?P<y>(?:19|20)\d\d)(?:{_RANGE_SEP}(?P<y2>(?:19|20)\d\d))?年(?:度)?"
     rf"(?:(?P<m>\d{{1,2}})(?:{_RANGE_SEP}(?P<m2>\d{{1,2}}))?月(?:(?P<d>\d{{1,2}})日)?)?"
     rf"|(?P<om>\d{{1,2}})(?:{_RANGE_SEP}(?P<om2>\d{{1,2}}))?月(?:(?P<od>\d{{1,2}})(?:日|号))?"
     rf"|(?P<dy>(?:19|20)\d\d)[.\-/](?P<dm>\d{{1,2}})[.\-/](?P<dd>\d{{1,2}})(?![\d.]))"
 )
 # An Arabic number, optionally a range, with an optional magnitude and unit: 2.5亿元, 3-5个, 1.2万亩
-_ARABIC = regexes.compile(
+_ARABIC = re.compile(
     rf"(?=\d)(?<![\d.A-Za-z])(?P<n>{_NUM})(?:{_RANGE_SEP}(?P<n2>{_NUM}))?"  # (?=\d): fast scan
     rf"(?:(?P<mag>{_MAG_RE})(?![伏瓦米克]))?(?P<approx>{_APPROX})?(?P<unit>{_UNIT_RE})?(?![A-Za-z\d])"
 )
 _CN_NUM = r"[零〇一二两三四五六七八九十百千万亿]+"
-_CHINESE = regexes.compile(
+_CHINESE = re.compile(
     rf"(?P<n>{_CN_NUM})(?P<approx>{_APPROX})?(?P<unit>{_alternation([*_MONEY, *_AREA, *_LENGTH, *_COUNT])})"
 )
 _PERCENT_CN = rf"百分之(?P<n>{_CN_NUM}|{_NUM})"  # compiled (by re's cache) only for texts with 百分之
-_LIST_NUMBER = regexes.compile(r"(?m)^[ \t#>*-]*[（(]?\d{1,2}[.、．)）]")
+_LIST_NUMBER = re.compile(r"(?m)^[ \t#>*-]*[（(]?\d{1,2}[.、．)）]")
 
 
 @dataclass(slots=True)
@@ -182,12 +180,21 @@ _DEFAULT_OPTIONS: FigureOptions | None = None
 
 
 def default_options() -> FigureOptions:
-    """The exceptions from the built-in rule data (data/rules/figures.yaml), loaded once."""
+    """The exceptions in the built-in data file data/rules/figures.yaml, loaded once.
+
+    The check passes its own options (built-in plus --rules files); this default serves callers
+    outside a check (the offline engine's tests, a library user)."""
     global _DEFAULT_OPTIONS
     if _DEFAULT_OPTIONS is None:
-        from draftbot.checks.rules import load_rules
+        from draftbot.datacache import parsed
+        from draftbot.resources import rules_dir
+        from draftbot.yamlio import load_yaml
 
-        _DEFAULT_OPTIONS = load_rules().figure_options()
+        path = rules_dir() / "figures.yaml"
+        data = parsed("figure-options-1", str(path), path.read_text(encoding="utf-8"), load_yaml) or {}
+        _DEFAULT_OPTIONS = FigureOptions(
+            tuple(data.get("not_figures") or ()), tuple(data.get("formulation_tails") or ())
+        )
     return _DEFAULT_OPTIONS
 
 

@@ -8,14 +8,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-from draftbot import regexes
 from draftbot.errors import PlanError
 from draftbot.facts import Fact, FactGroup, Facts
 from draftbot.resources import plans_dir
 
 DEFAULT_PLAN = "述职报告"
 KINDS = ("个人述职", "单位总结")
-_NUMBERING = regexes.compile(
+_NUMBERING = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．])\s*"
 )
 _PUNCT = str.maketrans("", "", "，,。.、；;：:“”\"'‘’（）()《》!！?？—-")  # and whitespace

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from draftbot import regexes
 from draftbot.datacache import parsed
 from draftbot.errors import SampleError
 from draftbot.resources import DATA_DIR, samples_dir
@@ -17,9 +16,9 @@ from draftbot.yamlio import YamlSyntaxError, load_yaml
 SAMPLE_SUFFIXES = (".txt", ".md", ".docx")
 _CN = "一二三四五六七八九十"
 LEVEL_PATTERNS = (
-    (1, regexes.compile(rf"^(?:#+\s*)?([{_CN}]{{1,3}})、\s*(.*)$")),
-    (2, regexes.compile(rf"^(?:#+\s*)?[（(]([{_CN}]{{1,3}})[)）]\s*(.*)$")),
-    (3, regexes.compile(r"^(?:#+\s*)?(\d{1,2})[.．、](?!\d)\s*(.*)$")),
+    (1, re.compile(rf"^(?:#+\s*)?([{_CN}]{{1,3}})、\s*(.*)$")),
+    (2, re.compile(rf"^(?:#+\s*)?[（(]([{_CN}]{{1,3}})[)）]\s*(.*)$")),
+    (3, re.compile(r"^(?:#+\s*)?(\d{1,2})[.．、](?!\d)\s*(.*)$")),
 )
 MAX_INLINE_HEADING = 40
 
@@ -65,8 +64,8 @@ def _noise_rules() -> tuple[int, re.Pattern[str] | None, list[re.Pattern[str]]]:
     path = DATA_DIR / "sample_noise.yaml"
     data = parsed("yaml-1", str(path), path.read_text(encoding="utf-8"), load_yaml)
     line = data.get("line") or []
-    line_re = regexes.compile("|".join(re.escape(p) for p in line)) if line else None
-    inline = [regexes.compile(p) for p in data.get("inline") or []]
+    line_re = re.compile("|".join(re.escape(p) for p in line)) if line else None
+    inline = [re.compile(p) for p in data.get("inline") or []]
     return int(data.get("max_line_chars", 60)), line_re, inline
 
 

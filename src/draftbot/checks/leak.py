@@ -14,12 +14,11 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from draftbot import regexes
 from draftbot.checks.base import Hit
 from draftbot.figures import FigureIndex, FigureOptions, extract_figures
 
 K = 8
-_BLANK_MARK = regexes.compile(r"[*＊×]|(?<![A-Za-z])[xX]+(?![A-Za-z])")
+_BLANK_MARK = re.compile(r"[*＊×]|(?<![A-Za-z])[xX]+(?![A-Za-z])")
 
 
 class SampleIndex(NamedTuple):

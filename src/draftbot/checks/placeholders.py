@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from draftbot import regexes
+import re
+
 from draftbot.checks.base import Hit
 from draftbot.checks.rules import PlaceholderRule
 
-_ASCII_LETTER = regexes.compile(r"[A-Za-z]")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
 _PUNCT_OR_SPACE = set(" \t\n\r，。、；：！？“”‘’（）《》【】—…,.;:!?\"'()[]<>")
-_LINE_HEAD = regexes.compile(r"[ \t]*(?:#{1,6}[ \t]+|[-+>][ \t]+|\d+[.、][ \t]*)?")
+_LINE_HEAD = re.compile(r"[ \t]*(?:#{1,6}[ \t]+|[-+>][ \t]+|\d+[.、][ \t]*)?")
 _UNITS_AFTER = ("亿", "万", "元", "%", "％", "个", "家", "项", "次", "人", "件", "户", "亩", "平方", "公里",
                 "宗", "批", "名", "余", "多", "倍", "千", "百", "米", "吨", "小时", "天", "周")
 

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from draftbot import regexes
 from draftbot.errors import InputError
 
 LEVELS = ("info", "warning", "error")
@@ -244,8 +243,7 @@ class _RuleFile:
     def __init__(self, path: Path, builtin: bool = False):
         self.path = path
         self.builtin = builtin
-        # built-in patterns keep their compiled form between runs (see draftbot.regexes)
-        self.compile = regexes.compile if builtin else re.compile
+        self.compile = re.compile
 
     def fail(self, line: int, problem: str) -> RuleError:
         return RuleError(f"规则文件“{self.path}”第 {line} 行：{problem}")

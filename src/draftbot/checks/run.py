@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from draftbot import regexes
 from draftbot.checks.base import Hit, LineIndex, blank_range, front_matter_end, mask_text
 from draftbot.checks.finding import Finding, Summary, sort_findings, summarize
 from draftbot.checks.rules import RuleSet, load_rules
 from draftbot.checks.sections import Located
 
-_YEAR = regexes.compile(r"((?:19|20)\d\d)")
+_YEAR = re.compile(r"((?:19|20)\d\d)")
 
 
 @dataclass

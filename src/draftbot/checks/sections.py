@@ -6,11 +6,10 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from draftbot import regexes
 from draftbot.checks.base import Hit
 from draftbot.checks.formulations import missing_required, normalise
 
-_NON_TEXT = regexes.compile(r"\s|<!--.*?-->", re.S)
+_NON_TEXT = re.compile(r"\s|<!--.*?-->", re.S)
 
 
 class Located(NamedTuple):
