@@ -236,6 +236,7 @@ def build_prompts(
     context_tokens: int,
     answer_tokens: int = DEFAULT_ANSWER_TOKENS,
     folder: Path | None = None,
+    tail_room: int = TAIL_ROOM,
 ) -> PromptSet:
     """Messages for every request of one draft (they share facts, plan and samples)."""
     first = requests[0]
@@ -246,7 +247,7 @@ def build_prompts(
     fixed = render("context", folder, samples="", plan=plan_text(plan), facts=facts_text(facts))
     # A fixed room for the final message keeps the prefix the same whether one section or all
     # are requested (regenerating a section then hits the same cache).
-    tail_room = max([TAIL_ROOM, *(count_tokens(t["content"]) for t in tails.values())])
+    tail_room = max([tail_room, *(count_tokens(t["content"]) for t in tails.values())])
     overhead = count_tokens(system) + count_tokens(fixed) + count_tokens(ack) + tail_room + 20
     budget = max(0, context_tokens - answer_tokens - overhead)
     texts, uses, dropped = choose_samples(first.samples, plan, budget)
