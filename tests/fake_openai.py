@@ -14,11 +14,21 @@ chat requests the server was answering at once.
 Usage is reported in the shape of a provider (`usage_shape`: openai, qwen, glm, deepseek, kimi);
 with `prefix_cache=True` the longest common prefix with any earlier request whose answer had
 started when this one arrived counts as cached (a provider caches a prefix once it is prefilled).
+
+Self-hosted servers are imitated with `flavour` (llamacpp, llama-cpp-python, vllm, ollama) and a
+window `n_ctx`: each then describes itself the way that server does (/props, /extras/tokenize,
+max_model_len and /tokenize, /api/show), reads the answer cap from the field it really reads,
+stops at the cap with finish_reason "length", and answers a prompt over its window the way it
+does (an error in its own wording; Ollama silently truncates). `token_ratio` makes its tokenizer
+count that many times cl100k; `send_usage=False` leaves usage out of streams; `single_slot=True`
+serves one request at a time and cuts a streaming answer off (`[DONE]`, no finish reason) as
+soon as another request waits, as llama-cpp-python does.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import socket
 import threading
 import time
@@ -29,6 +39,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 USAGE_SHAPES = ("openai", "qwen", "glm", "deepseek", "kimi")
+FLAVOURS = ("openai", "llamacpp", "llama-cpp-python", "vllm", "ollama")
+# the answer-cap fields each server reads
+CAP_FIELDS = {
+    "openai": ("max_completion_tokens", "max_tokens"),
+    "llamacpp": ("max_tokens", "n_predict"),
+    "llama-cpp-python": ("max_tokens",),
+    "vllm": ("max_completion_tokens", "max_tokens"),
+    "ollama": ("max_tokens",),
+}
 
 
 @dataclass
@@ -45,6 +64,7 @@ class Reply:
     chunk_chars: int | None = None  # characters per streamed chunk (server default if None)
     usage: dict | None = None  # exact usage object to send instead of the computed one
     usage_shape: str | None = None  # overrides the server's shape for this reply
+    cut_after: int | None = None  # end the stream cleanly after this many chunks, no finish reason
 
     @classmethod
     def error(cls, status: int, retry_after: float | None = None) -> Reply:
@@ -69,6 +89,18 @@ class Reply:
     @classmethod
     def slow(cls, content: str, delay: float) -> Reply:
         return cls(content=content, delay=delay)
+
+    @classmethod
+    def cut(
+        cls, after: int = 2, content: str = "这是一段会被新请求打断的回答，后面的内容不会到达。"
+    ) -> Reply:
+        """Stream `after` chunks, then end cleanly with [DONE] and no finish reason."""
+        return cls(content=content, cut_after=after)
+
+    @classmethod
+    def length(cls, content: str) -> Reply:
+        """An answer the server stopped at its cap."""
+        return cls(content=content, finish_reason="length")
 
 
 @dataclass
@@ -155,9 +187,26 @@ class FakeOpenAI:
         models: tuple[str, ...] = ("fake-model",),
         count_tokens: Callable[[str], int] | None = None,
         usage_in_choice: bool = False,
+        flavour: str = "openai",
+        n_ctx: int | None = None,
+        token_ratio: float = 1.0,
+        send_usage: bool = True,
+        single_slot: bool = False,
+        slots: int | None = None,
     ):
         if usage_shape not in USAGE_SHAPES:
             raise ValueError(f"unknown usage shape {usage_shape}")
+        if flavour not in FLAVOURS:
+            raise ValueError(f"unknown flavour {flavour}")
+        self.flavour = flavour
+        self.n_ctx = n_ctx
+        self.token_ratio = token_ratio
+        self.send_usage = send_usage
+        self.single_slot = single_slot
+        self.slots = slots
+        self.cut_offs = 0  # streams ended for a waiting request (single_slot)
+        self._slot = threading.Lock()
+        self._waiting = 0
         self.responder = responder
         self.default = default
         self.usage_shape = usage_shape
@@ -265,6 +314,34 @@ class FakeOpenAI:
         with self._lock:
             self._prompts.append(prompt_text(rec.messages))
 
+    # -- a self-hosted server's tokenizer, window and cap ----------------------------------
+    def server_count(self, text: str) -> int:
+        """Tokens of `text` under this server's tokenizer (cl100k times `token_ratio`)."""
+        return math.ceil(self.count_tokens(text) * self.token_ratio)
+
+    def prompt_tokens(self, messages: list[dict]) -> int:
+        return self.server_count(prompt_text(messages))
+
+    def cap(self, body: dict) -> int | None:
+        """The answer cap this server reads from the request (others' fields are ignored)."""
+        for name in CAP_FIELDS[self.flavour]:
+            if isinstance(body.get(name), int):
+                return body[name]
+        return None
+
+    def fit_answer(self, content: str, room: int | None) -> tuple[str, bool]:
+        """The answer cut to `room` tokens, and whether it was cut."""
+        if room is None or self.server_count(content) <= room:
+            return content, False
+        lo, hi = 0, len(content)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self.server_count(content[:mid]) <= room:
+                lo = mid
+            else:
+                hi = mid - 1
+        return content[:lo], True
+
     def _usage(self, rec: Recorded, reply: Reply) -> dict:
         rec.usage = reply.usage if reply.usage is not None else self._compute_usage(rec, reply)
         return rec.usage
@@ -272,6 +349,8 @@ class FakeOpenAI:
     def _compute_usage(self, rec: Recorded, reply: Reply) -> dict:
         text = prompt_text(rec.messages)
         prompt = self.count_tokens(text) + 3 * len(rec.messages) + 3
+        if self.flavour == "ollama" and self.n_ctx:  # Ollama keeps only what fits its window
+            prompt = min(prompt, self.n_ctx)
         cached = min(prompt, self.count_tokens(text[: rec.cached_chars])) if rec.cached_chars else 0
         completion = self.count_tokens(reply.content)
         return make_usage(reply.usage_shape or self.usage_shape, prompt, completion, cached)
@@ -341,26 +420,149 @@ class _Handler(BaseHTTPRequestHandler):
         self._record()
         if not self._authorized():
             return self._error(401, "Incorrect API key provided")
-        if self.path.rstrip("/").endswith("/models"):
-            data = [{"id": m, "object": "model", "created": 0, "owned_by": "fake"} for m in self.fake.models]
-            return self._send_json(200, {"object": "list", "data": data})
+        path = self.path.rstrip("/")
+        flavour = self.fake.flavour
+        if path.endswith("/models"):
+            return self._send_json(
+                200, {"object": "list", "data": [self._model_entry(m) for m in self.fake.models]}
+            )
+        if path == "/props" and flavour == "llamacpp":
+            settings = {"n_ctx": self.fake.n_ctx, "n_predict": -1}
+            return self._send_json(
+                200, {"default_generation_settings": settings, "total_slots": self.fake.slots or 1}
+            )
+        if path == "/api/version" and flavour == "ollama":
+            return self._send_json(200, {"version": "0.6.8"})
         self._error(404, f"no route {self.path}")
+
+    def _model_entry(self, model: str) -> dict:
+        owner = {"llama-cpp-python": "me", "vllm": "vllm", "ollama": "library", "llamacpp": "llamacpp"}
+        entry = {
+            "id": model,
+            "object": "model",
+            "created": 0,
+            "owned_by": owner.get(self.fake.flavour, "fake"),
+        }
+        if self.fake.flavour == "vllm" and self.fake.n_ctx:
+            entry["max_model_len"] = self.fake.n_ctx
+        return entry
 
     def do_POST(self):
         rec = self._record()
-        if not self.path.rstrip("/").endswith("/chat/completions"):
-            return self._error(404, f"no route {self.path}")
         if not self._authorized():
             return self._error(401, "Incorrect API key provided")
+        if not self.path.rstrip("/").endswith("/chat/completions"):
+            return self._server_route(rec)
         if not isinstance(rec.body, dict) or not rec.body.get("messages"):
             return self._error(400, "messages is required")
         self.fake._note_prompt(rec)
         self.fake._enter()
         try:
-            self._complete(rec)
+            if self.fake.single_slot:
+                self._one_at_a_time(rec)
+            else:
+                self._complete(rec)
         finally:
             rec.finished = time.monotonic()
             self.fake._leave()
+
+    def _one_at_a_time(self, rec: Recorded) -> None:
+        with self.fake._lock:
+            self.fake._waiting += 1
+        self.fake._slot.acquire()
+        with self.fake._lock:
+            self.fake._waiting -= 1
+        try:
+            self._complete(rec)
+        finally:
+            self.fake._slot.release()
+
+    # -- what self-hosted servers offer besides chat ------------------------------------------
+    def _server_route(self, rec: Recorded) -> None:
+        path, flavour, body = self.path.rstrip("/"), self.fake.flavour, rec.body or {}
+        if path == "/tokenize" and flavour == "llamacpp":
+            n = self.fake.server_count(str(body.get("content", "")))
+            return self._send_json(200, {"tokens": list(range(n))})
+        if path == "/tokenize" and flavour == "vllm":
+            text = prompt_text(body["messages"]) if "messages" in body else str(body.get("prompt", ""))
+            n = self.fake.server_count(text)
+            return self._send_json(
+                200, {"count": n, "max_model_len": self.fake.n_ctx, "tokens": list(range(n))}
+            )
+        if path == "/extras/tokenize/count" and flavour == "llama-cpp-python":
+            return self._send_json(200, {"count": self.fake.server_count(str(body.get("input", "")))})
+        if path == "/v1/completions" and flavour == "llama-cpp-python":
+            return self._plain_completion(body)
+        if path == "/api/show" and flavour == "ollama":
+            params = (
+                f"num_ctx                        {self.fake.n_ctx}" if self.fake.n_ctx else "temperature 0.7"
+            )
+            return self._send_json(200, {"parameters": params, "model_info": {"qwen2.context_length": 32768}})
+        self._error(404, f"no route {self.path}")
+
+    def _plain_completion(self, body: dict) -> None:
+        """llama-cpp-python's /v1/completions: enough to reject a prompt over the window."""
+        prompt = self.fake.server_count(str(body.get("prompt", "")))
+        if self.fake.n_ctx and prompt >= self.fake.n_ctx:
+            message = (
+                f"This model's maximum context length is {self.fake.n_ctx} tokens, however you requested "
+                f"{prompt + 1} tokens ({prompt} in your prompt; 1 for the completion). "
+                "Please reduce your prompt; or completion length."
+            )
+            return self._send_json(
+                400,
+                {
+                    "error": {
+                        "message": message,
+                        "type": "invalid_request_error",
+                        "param": "prompt",
+                        "code": "context_length_exceeded",
+                    }
+                },
+            )
+        self._send_json(200, {"id": "cmpl-fake", "object": "text_completion", "choices": [{"text": "ok"}]})
+
+    def _overflow(self, rec: Recorded) -> bool:
+        """Answer a prompt over the window the way this server does; True when it was answered."""
+        fake, n_ctx = self.fake, self.fake.n_ctx
+        if not n_ctx or fake.flavour in ("openai", "ollama"):  # Ollama truncates silently
+            return False
+        prompt, cap = fake.prompt_tokens(rec.messages), fake.cap(rec.body)
+        if fake.flavour == "vllm" and prompt + (cap or 0) > n_ctx:
+            message = (
+                f"This model's maximum context length is {n_ctx} tokens. However, you requested "
+                f"{prompt + (cap or 0)} tokens ({prompt} in the messages, {cap or 0} in the completion). "
+                "Please reduce the length of the messages or completion."
+            )
+            self._send_json(
+                400,
+                {
+                    "object": "error",
+                    "message": message,
+                    "type": "BadRequestError",
+                    "param": None,
+                    "code": 400,
+                },
+            )
+            return True
+        if prompt < n_ctx:
+            return False
+        if fake.flavour == "llamacpp":
+            error = {
+                "code": 400,
+                "message": "the request exceeds the available context size, try increasing it",
+                "type": "exceed_context_size_error",
+                "n_prompt_tokens": prompt,
+                "n_ctx": n_ctx,
+            }
+            self._send_json(400, {"error": error})
+        else:  # llama-cpp-python: the stream starts, then ends without a single event
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self._write_chunk(b"")
+        return True
 
     def _complete(self, rec: Recorded) -> None:
         reply = rec.reply = self.fake._choose(rec)
@@ -369,6 +571,9 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.status != 200:
             headers = {"Retry-After": _fmt(reply.retry_after)} if reply.retry_after is not None else None
             return self._error(reply.status, f"scripted error {reply.status}", headers)
+        if self._overflow(rec):
+            return
+        reply = rec.reply = self._capped(rec, reply)
         self.fake._cache_prompt(rec)
         if rec.body.get("stream"):
             return self._stream(rec, reply)
@@ -382,6 +587,23 @@ class _Handler(BaseHTTPRequestHandler):
         message = {"role": "assistant", "content": reply.content}
         choice = {"index": 0, "message": message, "finish_reason": reply.finish_reason, "logprobs": None}
         self._send_json(200, _envelope(rec, "chat.completion", [choice], usage))
+
+    def _capped(self, rec: Recorded, reply: Reply) -> Reply:
+        """The reply as the server sends it: stopped at the cap it reads, or at its window."""
+        fake = self.fake
+        if fake.flavour == "openai" and fake.n_ctx is None:
+            room = fake.cap(rec.body)
+        else:
+            rooms = [fake.cap(rec.body)]
+            if fake.n_ctx:
+                rooms.append(max(0, fake.n_ctx - min(fake.prompt_tokens(rec.messages), fake.n_ctx)))
+            room = min((r for r in rooms if r is not None), default=None)
+        content, cut = fake.fit_answer(reply.content, room)
+        if not cut:
+            return reply
+        from dataclasses import replace
+
+        return replace(reply, content=content, finish_reason="length")
 
     def _chunks(self, reply: Reply) -> list[str]:
         size = reply.chunk_chars or self.fake.chunk_chars
@@ -409,6 +631,8 @@ class _Handler(BaseHTTPRequestHandler):
         for i, piece in enumerate(self._chunks(reply)):
             if reply.drop_after is not None and i >= reply.drop_after:
                 return self._drop()
+            if self._cut_now(reply, i):
+                return self._end_without_finish()
             if reply.malformed and i == 1:
                 self._write_chunk(b'data: {"id": "chatcmpl-x", "choices": [{"delta": \n\n')
                 continue
@@ -417,15 +641,33 @@ class _Handler(BaseHTTPRequestHandler):
             self._event(_envelope(rec, "chat.completion.chunk", [_delta({"content": piece})]))
         if reply.drop_after is not None:
             return self._drop()
+        if self._cut_now(reply, len(self._chunks(reply))):
+            return self._end_without_finish()
         last = _delta({}, reply.finish_reason)
         if self.fake.usage_in_choice:  # Moonshot/Kimi style: usage inside the final choice
             last["usage"] = self.fake._usage(rec, reply)
         self._event(_envelope(rec, "chat.completion.chunk", [last]))
-        if (rec.body.get("stream_options") or {}).get("include_usage") and not self.fake.usage_in_choice:
+        wants_usage = (rec.body.get("stream_options") or {}).get("include_usage") and self.fake.send_usage
+        if wants_usage and not self.fake.usage_in_choice:
             usage = self.fake._usage(rec, reply)
             self._event(_envelope(rec, "chat.completion.chunk", [], usage))
         self._write_chunk(b"data: [DONE]\n\n")
         self._write_chunk(b"")  # end of the chunked body
+
+    def _cut_now(self, reply: Reply, sent: int) -> bool:
+        """A scripted cut, or (single slot) another request is waiting for this one's slot."""
+        if reply.cut_after is not None and sent >= reply.cut_after:
+            return True
+        if self.fake.single_slot and sent > 0:
+            with self.fake._lock:
+                return self.fake._waiting > 0
+        return False
+
+    def _end_without_finish(self) -> None:
+        with self.fake._lock:
+            self.fake.cut_offs += 1
+        self._write_chunk(b"data: [DONE]\n\n")
+        self._write_chunk(b"")
 
     def _event(self, payload: dict) -> None:
         self._write_chunk(b"data: " + json.dumps(payload, ensure_ascii=False).encode() + b"\n\n")

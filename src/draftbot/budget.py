@@ -182,3 +182,12 @@ def _sample_tokens(prompts: PromptSet) -> int:
 
 def _round_up(tokens: int) -> int:
     return math.ceil(tokens / 1024) * 1024
+
+
+def caps_line(fit: Fit) -> str:
+    """The window and answer caps, for `write --dry-run`."""
+    caps = fit.caps.values()
+    return (
+        f"上下文窗口 {fit.context} 词元；每部分的回答上限 {min(caps)}～{max(caps)} 词元"
+        "（按提纲字数估算，设置 max_output_tokens 时统一用它）。"
+    )

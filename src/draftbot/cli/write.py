@@ -131,11 +131,13 @@ def _export_beside(draft, out, facts, force, checked) -> None:
 
 
 def _dry_run(facts_data, plan_data, sample_set, flags) -> None:
+    from draftbot.budget import caps_line, fit_prompts
     from draftbot.compose import build_requests
     from draftbot.config import resolve_config
-    from draftbot.prompting import build_prompts, dry_run_text
+    from draftbot.prompting import dry_run_text
 
     cfg = resolve_config(flags)
     requests = build_requests(facts_data, plan_data, sample_set)
-    prompts = build_prompts(requests, context_tokens=cfg.context_tokens)
-    echo(dry_run_text(requests, prompts))
+    fit = fit_prompts(requests, context=cfg.context_tokens, explicit_cap=cfg.max_output_tokens)
+    echo(dry_run_text(requests, fit.prompts))
+    echo(caps_line(fit))

@@ -156,7 +156,9 @@ def classify(exc: BaseException) -> AttemptError:
         status = getattr(err, "status_code", None)
         overflow = _overflow(err, status)
         if overflow is not None:
-            return AttemptError("提示词超出了模型服务的上下文窗口", retry=False, fatal=True, overflow=overflow)
+            return AttemptError(
+                "提示词超出了模型服务的上下文窗口", retry=False, fatal=True, overflow=overflow
+            )
         if isinstance(status, int):
             return _status_error(status, getattr(err, "response", None))
         if isinstance(err, openai.APITimeoutError | TimeoutError | httpx.TimeoutException):
@@ -607,7 +609,9 @@ class LLMEngine(Engine):
             return error.reason
         limit = error.overflow.limit or (self.fit.context if self.fit else None)
         asked = error.overflow.requested or self._prompt_tokens(state)
-        sizes = f"：服务端上限 {limit} 词元，本次请求约 {asked} 词元" if limit else f"：本次请求约 {asked} 词元"
+        sizes = (
+            f"：服务端上限 {limit} 词元，本次请求约 {asked} 词元" if limit else f"：本次请求约 {asked} 词元"
+        )
         error.reason = error.reason + sizes
         error.limit = limit
         return error.reason
@@ -682,7 +686,9 @@ class LLMEngine(Engine):
                 lines.append(f"  {s.label}：失败（{s.error or '已中断'}）")
         lines.append(f"  合计：{_totals_cells(totals)}，用时 {self.wall_time:.1f} 秒")
         if totals.estimated:
-            lines.append("  （服务未返回用量：标“≈”的是按提示词和回答估算的词元数，“?”表示不知道缓存命中多少。）")
+            lines.append(
+                "  （服务未返回用量：标“≈”的是按提示词和回答估算的词元数，“?”表示不知道缓存命中多少。）"
+            )
         cost = totals.cost(self.config.prices)
         if cost is not None:
             note = "，用量为估算" if totals.estimated else ""
