@@ -111,12 +111,14 @@ def fit_prompts(
     explicit_cap: int | None = None,
     ratio: float = 1.0,
     counter: Counter_ | None = None,
-    what: str = "--context-tokens",
+    what: str = "flag",
 ) -> Fit:
     """Build prompts whose every request plus its answer cap fits `context` server tokens.
 
     With `counter` (the server's tokenizer) the longest request is counted, the ratio corrected
-    and the prompts rebuilt until they fit; without it `ratio` is trusted as given.
+    and the prompts rebuilt until they fit; without it `ratio` is trusted as given. `what` says
+    where the window came from ("server", or "flag": --context-tokens or the configuration), for
+    the fix a refusal suggests.
     """
     plan = requests[0].plan
     counted = False
@@ -168,11 +170,19 @@ def _refuse_if_too_small(plan, prompts, context, ratio, explicit_cap, largest, w
         return
     room = "回答预留（max_output_tokens）" if explicit_cap else "最长一部分的回答"
     minimum = without_samples + need + SAFETY
+    target = _round_up(minimum)
+    servers = (
+        f"llama.cpp：-c {target}；llama-cpp-python：--n_ctx {target}；vLLM：--max-model-len {target}；"
+        f"Ollama：OLLAMA_CONTEXT_LENGTH={target}"
+    )
+    if what == "server":
+        fix = f"请把模型服务的上下文加大到至少 {target} 词元（{servers}），或换用更短的事实文件。"
+    else:
+        fix = f"请把 --context-tokens 设为至少 {target}，并确认模型服务的上下文不小于它（{servers}）。"
     raise ContextTooSmall(
         f"上下文窗口 {context} 词元放不下本次请求：提示词（不含范文）约 {without_samples} 词元，"
         f"{room}至少 {need} 词元，合计约需 {minimum} 词元。",
-        hint=f"请把 {what} 设为至少 {_round_up(minimum)}，并确认模型服务的上下文不小于它"
-        "（llama.cpp：-c；llama-cpp-python：--n_ctx；vLLM：--max-model-len；Ollama：OLLAMA_CONTEXT_LENGTH）。",
+        hint=fix,
     )
 
 

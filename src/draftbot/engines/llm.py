@@ -421,7 +421,7 @@ class LLMEngine(Engine):
             explicit_cap=self.answer_tokens or cfg.max_output_tokens,
             ratio=margin,
             counter=counter,
-            what="--context-tokens" if source != "server" else "服务端上下文",
+            what=source,
         )
         self.prompts = self.fit.prompts
 
@@ -434,14 +434,14 @@ class LLMEngine(Engine):
         return info
 
     def _window(self) -> tuple[int, str]:
-        """(context window in server tokens, "server" when the server said it, else "config")."""
+        """(context window in server tokens, "server" when the server said it, else "flag")."""
         cfg = self.config
         explicit = not cfg.sources.get("context_tokens", "默认值").startswith(("默认值", "内置预设"))
         info = self.server
         if info is None or info.context is None:
-            return cfg.context_tokens, "config"
+            return cfg.context_tokens, "flag"
         if explicit and (not info.context_exact or cfg.context_tokens < info.context):
-            return cfg.context_tokens, "config"
+            return cfg.context_tokens, "flag"
         return info.context, "server"
 
     def _concurrency(self) -> int:
