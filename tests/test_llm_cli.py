@@ -140,7 +140,7 @@ def test_dry_run_prints_messages_without_model_or_langchain(workdir):
     out = proc.stdout
     assert "IMPORTED []" in out
     assert "----- system -----" in out and "共享前缀" in out and "词元估算" in out
-    assert "上限" in out  # cl100k counts are upper bounds for DeepSeek/Qwen
+    assert "只是估计" in out and "此处为上限" not in out  # cl100k counts are estimates, not bounds
     assert "王建华" in out  # the facts are in the messages
     assert not (workdir / "facts.draft.md").exists()
 

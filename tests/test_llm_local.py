@@ -311,3 +311,71 @@ def test_reported_usage_is_shown_as_measured(inputs):
     usage = draft.meta["usage"]
     assert "estimated" not in usage and usage["cached_tokens"] == 0
     assert not any("≈" in line for line in engine.report_lines())
+
+
+# -- the command line -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    from clirun import EXAMPLE_FACTS
+
+    (tmp_path / "facts.md").write_text(EXAMPLE_FACTS.read_text(encoding="utf-8"), encoding="utf-8")
+    return tmp_path
+
+
+def test_progress_lines_when_output_is_not_a_terminal(workdir):
+    from clirun import run_cli
+
+    with FakeOpenAI(responder=echo_section, flavour="llama-cpp-python", n_ctx=40000, send_usage=False) as srv:
+        srv.on("第二部分", Reply.error(503))
+        proc = run_cli("write", "facts.md", "--provider", "llamacpp", "--base-url", srv.base_url, cwd=workdir)
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if re.match(r"\[\s*[\d.]+ 秒\] ", line)]
+    for label in ("开头", "一、坚定理想信念", "七、下一步工作打算", "结尾"):
+        assert any(f"{label}" in line and "：开始" in line for line in lines), label
+        assert any(f"{label}" in line and "：完成，" in line for line in lines), label
+    assert any("二、加强学习实践" in line and "重试 1（服务出错（503））" in line for line in lines)
+    times = [float(re.match(r"\[\s*([\d.]+)", line).group(1)) for line in lines]
+    assert times == sorted(times)
+    assert "上下文窗口：40000 词元（llama-cpp-python" in proc.stdout
+    assert "合计：≈" in proc.stdout and "estimated: true" in (workdir / "facts.draft.md").read_text(
+        encoding="utf-8"
+    )
+
+
+def test_dry_run_honours_max_output_tokens(workdir):
+    from clirun import run_cli
+
+    plain = run_cli(
+        "write", "facts.md", "--dry-run", "--provider", "qwen", "--context-tokens", "20000", cwd=workdir
+    )
+    (workdir / "draftbot.toml").write_text("max_output_tokens = 9000\n", encoding="utf-8")
+    capped = run_cli(
+        "write", "facts.md", "--dry-run", "--provider", "qwen", "--context-tokens", "20000", cwd=workdir
+    )
+    assert plain.returncode == 0 and capped.returncode == 0, plain.stderr + capped.stderr
+    assert "回答上限 9000～9000 词元" in capped.stdout and "回答上限 9000～9000" not in plain.stdout
+    budget = [int(re.search(r"范文（预算 (\d+) 词元）", p.stdout).group(1)) for p in (plain, capped)]
+    assert budget[1] < budget[0]  # the larger answer reserve leaves less room for samples
+    assert "只是估计" in capped.stdout and "上限" not in capped.stdout.split("提示：")[-1].split("\n")[0]
+
+
+@pytest.mark.parametrize("extra", [[], ["--dry-run"]])
+def test_context_smaller_than_the_reserve_is_refused(workdir, extra):
+    from clirun import run_cli
+
+    (workdir / "draftbot.toml").write_text("max_output_tokens = 4096\n", encoding="utf-8")
+    with FakeOpenAI(responder=echo_section) as srv:
+        proc = run_cli(
+            "write", "facts.md", "--base-url", srv.base_url, "--model", "m", "--context-tokens", "4000", *extra,
+            cwd=workdir,
+        )  # fmt: skip
+        assert srv.chat_requests == []
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert (
+        "上下文窗口 4000 词元放不下" in proc.stderr
+        and "回答预留（max_output_tokens）至少 4096" in proc.stderr
+    )
+    assert "--context-tokens 设为至少" in proc.stderr
+    assert not (workdir / "facts.draft.md").exists()
