@@ -1,0 +1,134 @@
+"""Which plan sections a document covers, by its own headings and by what its paragraphs say.
+
+For a document draftbot did not write, the plan is a guide: a plan section is present when a part's
+heading names it (any level: 一、 （一） 1.), or when a paragraph anywhere carries enough of the
+section's cue words (`cues`, `min_cues` in the plan). One part may cover several plan sections and a
+plan section may live in a sub-part. The fallback section (工作成效) only counts paragraphs outside
+the opening and outside parts named for other sections. A section is missing only when neither is
+found: an error for the plan's `core` sections, a warning otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from draftbot.checks.base import Hit
+from draftbot.checks.outline import Part, paragraphs
+
+
+class Cover(NamedTuple):
+    """Where a plan section lives in the document: parts named for it, or parts holding its content."""
+
+    section_id: str
+    by: str  # "heading", "content" or "" (absent)
+    spans: list[tuple[int, int]]  # text spans that carry the section (heading parts, or paragraphs)
+    parts: list[Part]
+
+
+def named_sections(plan, heading: str) -> set[str]:
+    """Ids of the plan sections a heading names: the best match, and every section one of whose
+    names (two characters or more) it contains (存在不足及下一步工作打算 names two)."""
+    from draftbot.plans import normalise_heading
+
+    key = normalise_heading(heading)
+    best = plan.find_section(heading)
+    ids = {best.id} if best is not None else set()
+    for ps in plan.sections:
+        if any(len(n) >= 2 and (norm := normalise_heading(n)) and norm in key for n in ps.names()):
+            ids.add(ps.id)
+    return ids
+
+
+def cover_plan(plan, text: str, parts: list[Part], start: int) -> dict[str, Cover]:
+    """plan section id -> Cover, for the text from `start` (after any front matter)."""
+    named = [named_sections(plan, p.heading) for p in parts]
+    body = parts[0].start if parts else len(text)
+    lines = paragraphs(text, start, len(text))
+    out: dict[str, Cover] = {}
+    for ps in plan.sections:
+        own = [p for p, ids in zip(parts, named, strict=True) if ps.id in ids]
+        if own:
+            out[ps.id] = Cover(ps.id, "heading", [(p.start, p.end) for p in own], own)
+            continue
+        found = [(s, e) for s, e in lines
+                 if _cue_count(text[s:e], ps.cues) >= ps.min_cues
+                 and not (ps.fallback and _elsewhere(parts, named, s, body, ps.id))]
+        holders = [h for h in (_deepest(parts, s) for s, _ in found) if h is not None]
+        out[ps.id] = Cover(ps.id, "content" if found else "", found, _unique(holders))
+    return out
+
+
+def _elsewhere(parts: list[Part], named: list[set[str]], offset: int, body: int, section_id: str) -> bool:
+    """Is the paragraph at `offset` in the opening, or in a part named for another plan section?"""
+    if offset < body:
+        return True
+    holder = _deepest(parts, offset)
+    ids = named[parts.index(holder)] if holder is not None else set()
+    return bool(ids - {section_id})
+
+
+def _cue_count(paragraph: str, cues: list[str]) -> int:
+    return sum(paragraph.count(c) for c in cues) if cues else 0
+
+
+def _deepest(parts: list[Part], offset: int) -> Part | None:
+    holder = None
+    for p in parts:
+        if p.start <= offset < p.end and (holder is None or p.depth > holder.depth):
+            holder = p
+    return holder
+
+
+def _unique(parts: list[Part]) -> list[Part]:
+    seen: list[Part] = []
+    for p in parts:
+        if all(p is not q for q in seen):
+            seen.append(p)
+    return seen
+
+
+def missing_sections(plan, covers: dict[str, Cover], at: int) -> list[Hit]:
+    """section-missing for each plan section the document covers neither by heading nor content;
+    placed at `at` (the top of the document: it concerns the whole)."""
+    hits = []
+    for ps in plan.sections:
+        if covers[ps.id].by:
+            continue
+        level = "error" if ps.core else "warning"
+        what = "是这类报告必备的内容" if ps.core else "可考虑补写"
+        message = (f"全文没有写到提纲“{plan.name}”中“{ps.heading}”方面的内容"
+                   f"（既没有相应标题，也没有相应段落），{what}。")
+        names = "、".join(ps.aliases[:3])
+        suggestion = f"补写“{ps.heading}”方面的内容" + (f"（如“{names}”）。" if names else "。")
+        hits.append(Hit("section-missing", level, at, at, message, suggestion))
+    return hits
+
+
+def guide_hits(plan, text: str, sections, content_start: int) -> tuple[list[Hit], dict]:
+    """For a document draftbot did not write: missing sections by coverage, failed-section markers,
+    and the scopes (opening + the parts that carry each plan section) for its required formulations."""
+    from draftbot.checks.outline import read_outline
+    from draftbot.checks.sections import failed_sections
+
+    parts = read_outline(text, content_start)
+    covers = cover_plan(plan, text, parts, content_start)
+    hits = missing_sections(plan, covers, content_start) + failed_sections(sections)
+    return hits, guide_scopes(covers, parts, sections, content_start, len(text))
+
+
+def guide_scopes(covers: dict[str, Cover], parts: list[Part], sections, content_start: int, end: int) -> dict:
+    """plan section id -> Scope: the opening and the parts (or paragraphs) that carry the section."""
+    from draftbot.checks.required import Scope
+
+    opening = (content_start, parts[0].start if parts else end)
+    scopes = {}
+    for sid, cover in covers.items():
+        if not cover.by:
+            continue
+        spans = [(p.start, p.end) for p in cover.parts] or cover.spans
+        first = cover.parts[0] if cover.parts else None
+        at = (first.start, first.heading_end) if first else (cover.spans[0][0], cover.spans[0][0])
+        label = first.label() if first is not None else ""
+        index = next((s.index for s in sections if s.start <= at[0] < s.end), None)
+        scopes[sid] = Scope([opening, *spans], at, label, index, len(cover.parts) > 1)
+    return scopes
