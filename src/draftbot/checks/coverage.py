@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from draftbot.checks.base import Hit
-from draftbot.checks.outline import Part, paragraphs
+from draftbot.checks.parts import Part, paragraphs
 
 
 class Cover(NamedTuple):
@@ -107,7 +107,7 @@ def missing_sections(plan, covers: dict[str, Cover], at: int) -> list[Hit]:
 def guide_hits(plan, text: str, sections, content_start: int) -> tuple[list[Hit], dict]:
     """For a document draftbot did not write: missing sections by coverage, failed-section markers,
     and the scopes (opening + the parts that carry each plan section) for its required formulations."""
-    from draftbot.checks.outline import read_outline
+    from draftbot.checks.parts import read_outline
     from draftbot.checks.sections import failed_sections
 
     parts = read_outline(text, content_start)

@@ -307,7 +307,7 @@ def _fact_homes(facts, plan, matched: dict[str, Located]) -> dict[int, Located]:
 
 def locate_sections(text: str, parsed, lines: LineIndex) -> list[Located]:
     """The draft's top-level sections with their spans in `text`. A text without 一、 headings is
-    split at its highest heading level present instead: （一） or 1. (with or without #)."""
+    split at its highest heading level present instead: 第一部分, （一）, 1. or a Markdown heading."""
     closing = text.find("<!-- draftbot:closing -->")
     end_of_text = closing if closing != -1 else len(text)
     sections = parsed.sections or _lower_level_sections(text, front_matter_end(text))
@@ -326,21 +326,18 @@ def locate_sections(text: str, parsed, lines: LineIndex) -> list[Located]:
 
 
 def _lower_level_sections(text: str, content_start: int) -> list:
+    """Sections for a text without 一、 headings: the top level of its own outline (第一部分, （一）,
+    1., Markdown headings)."""
+    from draftbot.checks.parts import read_outline, top_level
     from draftbot.draft import DraftSection
-    from draftbot.samples import match_heading
 
-    offset = text.count("\n", 0, content_start)
-    found: dict[int, list] = {2: [], 3: []}
-    for number, raw in enumerate(text[content_start:].split("\n"), start=offset + 1):
-        heading = match_heading(raw)
-        if heading and heading[0] in found:
-            level, label, title, inline = heading
-            shown = f"（{label}）" if level == 2 else f"{label}. "
-            found[level].append(DraftSection(shown, title, inline, None, number))
-        for sections in found.values():
-            if sections and not heading:
-                sections[-1].body = f"{sections[-1].body}\n{raw.strip()}".strip()
-    return found[2] or found[3]
+    out = []
+    for part in top_level(read_outline(text, content_start)):
+        label = part.label()
+        shown = label[: len(label) - len(part.heading)] if label.endswith(part.heading) else ""
+        body = text[part.heading_end : part.end].strip()
+        out.append(DraftSection(shown, part.heading, body, None, part.line))
+    return out
 
 
 def _mask_failed(masked: str, sections: list[Located]) -> str:

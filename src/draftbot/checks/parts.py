@@ -1,4 +1,4 @@
-"""A document's own outline: its numbered and Markdown headings as a tree of parts with text spans.
+"""A document's own parts: its numbered and Markdown headings as a tree with text spans (any document).
 
 Recognised heading lines (with or without a leading Markdown '#'): 第一部分, 一、 一. 一．, （一）,
 1. 1、 1．, （1）, and plain Markdown headings (## 标题). The ranks are fixed (第一部分 above 一、 above
