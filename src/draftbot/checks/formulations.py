@@ -203,8 +203,15 @@ def find_dated(text: str, rules: list[DatedRule], period: int, start: int | None
     return hits
 
 
+_CLAUSE_ENDS = "，。；！？,;!?\n"
+
+
 def _in_history(text: str, start: int, end: int, words: list[str]) -> bool:
-    window = text[max(0, start - 10) : end + 10]
+    """Is a history word (回顾, 成果, 以来……) in the same clause as the match (at most 30 characters
+    either side)? “巩固‘两学一做’学习教育成果” looks back; “积极参加‘两学一做’学习教育” does not."""
+    lo = max(max(text.rfind(ch, max(0, start - 30), start) for ch in _CLAUSE_ENDS) + 1, start - 30, 0)
+    hi = min((i for ch in _CLAUSE_ENDS if (i := text.find(ch, end, end + 30)) != -1), default=end + 30)
+    window = text[lo:hi]
     return any(w in window for w in words)
 
 
