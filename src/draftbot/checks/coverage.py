@@ -10,6 +10,7 @@ found: an error for the plan's `core` sections, a warning otherwise.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import NamedTuple
 
 from draftbot.checks.base import Hit
@@ -25,23 +26,34 @@ class Cover(NamedTuple):
     parts: list[Part]
 
 
-def named_sections(plan, heading: str) -> set[str]:
+def named_sections(plan, heading: str, names: list[tuple[str, list[str]]] | None = None) -> set[str]:
     """Ids of the plan sections a heading names: the best match, and every section one of whose
-    names (two characters or more) it contains (存在不足及下一步工作打算 names two)."""
+    names (two characters or more) it contains (存在不足及下一步工作打算 names two).
+    `names`: section_names(plan), when the caller has it already."""
     from draftbot.plans import normalise_heading
 
     key = normalise_heading(heading)
     best = plan.find_section(heading)
     ids = {best.id} if best is not None else set()
-    for ps in plan.sections:
-        if any(len(n) >= 2 and (norm := normalise_heading(n)) and norm in key for n in ps.names()):
-            ids.add(ps.id)
+    for section_id, norms in names if names is not None else section_names(plan):
+        if any(n in key for n in norms):
+            ids.add(section_id)
     return ids
+
+
+def section_names(plan) -> list[tuple[str, list[str]]]:
+    """(section id, its heading and aliases of two characters or more, normalised) for each section."""
+    from draftbot.plans import normalise_heading
+
+    return [(ps.id, [n for n in map(normalise_heading, ps.names()) if len(n) >= 2]) for ps in plan.sections]
 
 
 def cover_plan(plan, text: str, parts: list[Part], start: int) -> dict[str, Cover]:
     """plan section id -> Cover, for the text from `start` (after any front matter)."""
-    named = [named_sections(plan, p.heading) for p in parts]
+    names = section_names(plan)
+    memo: dict[str, set[str]] = {}  # a long document repeats its sub-headings
+    named = [memo[p.heading] if p.heading in memo else memo.setdefault(p.heading, named_sections(plan, p.heading, names))
+             for p in parts]
     body = parts[0].start if parts else len(text)
     lines = paragraphs(text, start, len(text))
     out: dict[str, Cover] = {}
@@ -72,10 +84,11 @@ def _cue_count(paragraph: str, cues: list[str]) -> int:
 
 
 def _deepest(parts: list[Part], offset: int) -> Part | None:
-    holder = None
-    for p in parts:
-        if p.start <= offset < p.end and (holder is None or p.depth > holder.depth):
-            holder = p
+    """The innermost part holding `offset`: the last heading before it, or one of its ancestors."""
+    i = bisect_right([p.start for p in parts], offset) - 1 if parts else -1
+    holder = parts[i] if i >= 0 else None
+    while holder is not None and not holder.start <= offset < holder.end:
+        holder = parts[holder.parent] if holder.parent is not None else None
     return holder
 
 

@@ -49,9 +49,14 @@ class Part:
         return self.heading
 
 
+_OPENERS = frozenset("#第" + _CN + "（(0123456789")
+
+
 def heading_of(line: str) -> tuple[int, str, str, str] | None:
     """(rank, number, heading, inline body) when `line` opens a part of the document."""
     text = line.strip()
+    if not text or text[0] not in _OPENERS:
+        return None
     markdown = _MARKDOWN.match(text)
     if markdown:
         text = markdown.group(2).strip()
