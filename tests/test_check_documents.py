@@ -270,3 +270,13 @@ def test_every_required_formulation_of_the_plans_is_described_with_a_source():
             assert section.cues, (plan.name, section.id)
     assert described["两个确立"].since == 2021
     assert described["中央八项规定及其实施细则精神"].absent == "error"
+
+
+def test_canonical_forms_apply_from_the_year_they_entered_use():
+    assert noncanonical("同以习近平总书记为核心的党中央保持一致", 2015) == []
+    assert noncanonical("同以习近平总书记为核心的党中央保持一致", 2016) == ["以习近平总书记为核心的党中央"]
+    text = "做到务必不忘初心、牢记使命，务必谦虚谨慎、艰苦奋斗，推动工作"
+    assert noncanonical(text, 2021) == []
+    assert noncanonical(text, 2023) == ["务必不忘初心、牢记使命，务必谦虚谨慎、艰苦奋斗"]
+    assert all(s.source for s in RULES.substitutions)
+    assert all(e.source for e in RULES.enumerations)

@@ -22,7 +22,7 @@ def find_noncanonical(text: str, subs: list[Substitution], enums: list[Enumerati
                       period: int | None = None) -> list[Hit]:
     hits = _without_overlaps(list(_substitutions(text, [s for s in subs if s.applies(period)])))
     taken = [(h.start, h.end) for h in hits]
-    for hit in _enumerations(text, enums):
+    for hit in _enumerations(text, [e for e in enums if e.applies(period)]):
         if all(hit.end <= s or hit.start >= e for s, e in taken):
             hits.append(hit)
     return hits

@@ -5,7 +5,7 @@ Every file is a mapping with optional `source` / `description` and any of these 
   placeholders:   {id, name, chars | literal | regex, [message], [level]}
   substitutions:  {wrong: str | [str] and/or patterns: [regex], right, [since], [until], [source], [level],
                    [message]}
-  enumerations:   {name, items: [..], [suffix | prefix], [complete], [ordered], [source]}
+  enumerations:   {name, items: [..], [suffix | prefix], [complete], [ordered], [since], [until], [source]}
   dated:          {id, patterns: [regex], current: {from, until}, [announced], now: [{from, until, text}] | str,
                    [history_context: [..]], [level], [source]}
   formulations:   {name, [since], [until], [accepted: [..]], [patterns: [regex]], [enumeration], [scope],
@@ -83,6 +83,11 @@ class Enumeration(NamedTuple):
     level: str = "error"
     source: str = ""
     origin: str = ""
+    since: int | None = None
+    until: int | None = None
+
+    def applies(self, year: int | None) -> bool:
+        return year is None or ((self.since is None or year >= self.since) and (self.until is None or year <= self.until))
 
 
 class NowText(NamedTuple):
@@ -496,7 +501,7 @@ class _RuleFile:
 
     def enumeration(self, node: _Node, source: str) -> Enumeration:
         entry = self.mapping(node, "enumerations", ("name", "items"))
-        allowed = {"name", "items", "suffix", "prefix", "complete", "ordered", "level", "source"}
+        allowed = {"name", "items", "suffix", "prefix", "complete", "ordered", "level", "source", "since", "until"}
         self.check_keys(entry, allowed, "enumerations")
         items = self.strs_of(entry["items"], "items")
         if len(items) < 2 or len(set(items)) != len(items):
@@ -509,7 +514,7 @@ class _RuleFile:
             name=self.str_of(entry["name"], "name"), items=items, suffix=suffix, prefix=prefix,
             complete=self.bool_of(entry, "complete", True), ordered=self.bool_of(entry, "ordered", True),
             level=self.level(entry, "error"), source=self.optional(entry, "source", source),
-            origin=f"{self.path}:{node.line}",
+            origin=f"{self.path}:{node.line}", since=self.years(entry)[0], until=self.years(entry)[1],
         )
 
     def dated(self, node: _Node, source: str) -> DatedRule:
