@@ -280,3 +280,18 @@ def test_canonical_forms_apply_from_the_year_they_entered_use():
     assert noncanonical(text, 2023) == ["务必不忘初心、牢记使命，务必谦虚谨慎、艰苦奋斗"]
     assert all(s.source for s in RULES.substitutions)
     assert all(e.source for e in RULES.enumerations)
+
+
+def test_plan_cue_settings_are_validated(tmp_path: Path):
+    from draftbot.errors import PlanError
+    from draftbot.plans import load_plan
+
+    path = tmp_path / "p.yaml"
+    path.write_text("name: 甲\nkind: 个人述职\nsections:\n  - id: a\n    heading: 工作\n    cues: [完成]\n"
+                    "    min_cues: 0\n", encoding="utf-8")
+    with pytest.raises(PlanError, match="min_cues"):
+        load_plan(str(path))
+    path.write_text(path.read_text(encoding="utf-8").replace("min_cues: 0", "min_cues: 2\n    core: true"),
+                    encoding="utf-8")
+    section = load_plan(str(path)).sections[0]
+    assert (section.cues, section.min_cues, section.core) == (["完成"], 2, True)
