@@ -49,7 +49,8 @@ def section_names(plan) -> list[tuple[str, list[str]]]:
 
 
 def cover_plan(plan, text: str, parts: list[Part], start: int) -> dict[str, Cover]:
-    """plan section id -> Cover, for the text from `start` (after any front matter)."""
+    """plan section id -> Cover, for the text from `start` (after any front matter): the parts named
+    for the section first, then the parts whose paragraphs carry its content."""
     names = section_names(plan)
     memo: dict[str, set[str]] = {}  # a long document repeats its sub-headings
     named = [memo[p.heading] if p.heading in memo else memo.setdefault(p.heading, named_sections(plan, p.heading, names))
@@ -59,14 +60,12 @@ def cover_plan(plan, text: str, parts: list[Part], start: int) -> dict[str, Cove
     out: dict[str, Cover] = {}
     for ps in plan.sections:
         own = [p for p, ids in zip(parts, named, strict=True) if ps.id in ids]
-        if own:
-            out[ps.id] = Cover(ps.id, "heading", [(p.start, p.end) for p in own], own)
-            continue
         found = [(s, e) for s, e in lines
                  if _cue_count(text[s:e], ps.cues) >= ps.min_cues
                  and not (ps.fallback and _elsewhere(parts, named, s, body, ps.id))]
         holders = [h for h in (_deepest(parts, s) for s, _ in found) if h is not None]
-        out[ps.id] = Cover(ps.id, "content" if found else "", found, _unique(holders))
+        by = "heading" if own else "content" if found else ""
+        out[ps.id] = Cover(ps.id, by, [(p.start, p.end) for p in own] + found, _unique(own + holders))
     return out
 
 
