@@ -57,46 +57,76 @@ def cover_plan(plan, text: str, parts: list[Part], start: int) -> dict[str, Cove
              for p in parts]
     body = parts[0].start if parts else len(text)
     lines = paragraphs(text, start, len(text))
+    holder = _Holders(parts, lines)
+    cues = _CueIndex(text, lines)
     out: dict[str, Cover] = {}
     for ps in plan.sections:
         own = [p for p, ids in zip(parts, named, strict=True) if ps.id in ids]
-        found = [(s, e) for s, e in lines
-                 if _cue_count(text[s:e], ps.cues) >= ps.min_cues
-                 and not (ps.fallback and _elsewhere(parts, named, s, body, ps.id))]
-        holders = [h for h in (_deepest(parts, s) for s, _ in found) if h is not None]
+        found = [(s, e) for s, e in cues.paragraphs(ps.cues, ps.min_cues)
+                 if not (ps.fallback and _elsewhere(holder.of(s), named, s, body, ps.id))]
+        holders = [parts[i] for i in (holder.of(s) for s, _ in found) if i is not None]
         by = "heading" if own else "content" if found else ""
         out[ps.id] = Cover(ps.id, by, [(p.start, p.end) for p in own] + found, _unique(own + holders))
     return out
 
 
-def _elsewhere(parts: list[Part], named: list[set[str]], offset: int, body: int, section_id: str) -> bool:
-    """Is the paragraph at `offset` in the opening, or in a part named for another plan section?"""
+def _elsewhere(index: int | None, named: list[set[str]], offset: int, body: int, section_id: str) -> bool:
+    """Is the paragraph at `offset` in the opening, or in a part (`index`: its innermost part) named
+    for another plan section?"""
     if offset < body:
         return True
-    holder = _deepest(parts, offset)
-    ids = named[parts.index(holder)] if holder is not None else set()
+    ids = named[index] if index is not None else set()
     return bool(ids - {section_id})
 
 
-def _cue_count(paragraph: str, cues: list[str]) -> int:
-    return sum(paragraph.count(c) for c in cues) if cues else 0
+class _CueIndex:
+    """Where each cue word occurs, by paragraph: one pass of str.find per distinct cue over the text."""
+
+    def __init__(self, text: str, lines: list[tuple[int, int]]):
+        self.text = text
+        self.lines = lines
+        self.starts = [s for s, _ in lines]
+        self.seen: dict[str, list[int]] = {}
+
+    def where(self, cue: str) -> list[int]:
+        """Indexes (into `lines`) of the paragraphs holding each occurrence of `cue`."""
+        if cue not in self.seen:
+            out, at = [], self.text.find(cue, self.starts[0] if self.starts else 0)
+            while at != -1:
+                i = bisect_right(self.starts, at) - 1
+                if i >= 0 and at + len(cue) <= self.lines[i][1]:
+                    out.append(i)
+                at = self.text.find(cue, at + len(cue))
+            self.seen[cue] = out
+        return self.seen[cue]
+
+    def paragraphs(self, cues: list[str], least: int) -> list[tuple[int, int]]:
+        """The paragraphs with at least `least` occurrences of the cues, in document order."""
+        counts: dict[int, int] = {}
+        for cue in cues:
+            for i in self.where(cue):
+                counts[i] = counts.get(i, 0) + 1
+        return [self.lines[i] for i in sorted(counts) if counts[i] >= least]
 
 
-def _deepest(parts: list[Part], offset: int) -> Part | None:
-    """The innermost part holding `offset`: the last heading before it, or one of its ancestors."""
-    i = bisect_right([p.start for p in parts], offset) - 1 if parts else -1
-    holder = parts[i] if i >= 0 else None
-    while holder is not None and not holder.start <= offset < holder.end:
-        holder = parts[holder.parent] if holder.parent is not None else None
-    return holder
+class _Holders:
+    """The innermost part holding each paragraph start, found once (bisect, then up the parents)."""
+
+    def __init__(self, parts: list[Part], lines: list[tuple[int, int]]):
+        starts = [p.start for p in parts]
+        self.found: dict[int, int | None] = {}
+        for offset, _ in lines:
+            i = bisect_right(starts, offset) - 1
+            while i >= 0 and not parts[i].start <= offset < parts[i].end:
+                i = parts[i].parent if parts[i].parent is not None else -1
+            self.found[offset] = i if i >= 0 else None
+
+    def of(self, offset: int) -> int | None:
+        return self.found.get(offset)
 
 
 def _unique(parts: list[Part]) -> list[Part]:
-    seen: list[Part] = []
-    for p in parts:
-        if all(p is not q for q in seen):
-            seen.append(p)
-    return seen
+    return list({id(p): p for p in parts}.values())
 
 
 def missing_sections(plan, covers: dict[str, Cover], at: int) -> list[Hit]:
