@@ -295,3 +295,16 @@ def test_plan_cue_settings_are_validated(tmp_path: Path):
                     encoding="utf-8")
     section = load_plan(str(path)).sections[0]
     assert (section.cues, section.min_cues, section.core) == (["完成"], 2, True)
+
+
+def test_ordinary_short_lines_are_not_junk():
+    text = "（三）档案整理\n对档案进行整理、加工和归档。\n通过QQ群、微信群与家长沟通。\n推动产品不断迭代升级，实现信息实时分享。\n"
+    assert find_junk(text, RULES.junk) == []
+
+
+def test_slogans_between_junk_lines_are_part_of_the_block_but_not_a_title_after_a_gap():
+    text = "仅供学习 禁止外传\n某某平台\n自建平台、实时分享\n现在订阅立享全部资料\n\n2024年度述职报告\n\n文库整理，咨询QQ1234567\n"
+    hits = find_junk(text, RULES.junk)
+    assert len(hits) == 2
+    assert text[hits[0].start : hits[0].end].endswith("现在订阅立享全部资料")
+    assert "4行" in hits[0].message
