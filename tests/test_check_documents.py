@@ -192,6 +192,7 @@ def noncanonical(text: str, year: int | None = None) -> list[str]:
         ("用习近平中国特色社会主义思想武装头脑", 2022, ["习近平中国特色社会主义思想"]),
         ("学习党的二十界三中全会精神", 2024, ["二十界"]),
         ("二十届三中全会和交界地区", 2024, []),
+        ("认真学习《中国共产党纪律处份条例》", 2024, ["纪律处份条例"]),
     ],
 )
 def test_official_names_garbles_and_informal_forms(text, year, found):
@@ -207,6 +208,8 @@ def test_past_campaigns_written_as_current_are_errors():
     assert dated("积极参加“两学一做”学习教育", 2019) == []
     assert dated("巩固“两学一做”学习教育成果，推动工作", 2022) == []
     assert dated("扎实开展党纪学习教育", 2025) == [("党纪学习教育", "error")]
+    assert dated("严格执行《廉洁从政若干准则》", 2020) == [("廉洁从政若干准则", "error")]
+    assert dated("严格执行《廉洁从政若干准则》", 2014) == []
 
 
 def test_forward_looking_wording_is_not_stale_and_too_early_is_a_warning():
