@@ -38,7 +38,12 @@ from draftbot.samples import load_samples  # noqa: E402
 from draftbot.tokens import count_message_tokens  # noqa: E402
 from fake_openai import FakeOpenAI, Reply  # noqa: E402
 
-FILLER = "坚持以习近平新时代中国特色社会主义思想为指导，一是抓学习；二是抓落实；三是抓成效。"
+# Answers are slices of the built-in samples' text: real prose, not one sentence repeated (the
+# engine rejects an answer that mostly repeats itself).
+def filler_text(samples) -> str:
+    from draftbot.prompting import sample_text
+
+    return "".join("".join(sample_text(s).split()) for s in samples)
 
 
 def answer_lengths(requests, scale: float) -> dict[str, int]:
@@ -46,13 +51,14 @@ def answer_lengths(requests, scale: float) -> dict[str, int]:
     return {r.section.id: max(20, int(sum(r.section.length) / 2 * scale)) for r in requests}
 
 
-def make_responder(prompts, lengths, ttft: float):
+def make_responder(prompts, lengths, ttft: float, filler: str):
     by_tail = {tail["content"]: sid for sid, tail in prompts.tails.items()}
+    offsets = {sid: index * 1000 for index, sid in enumerate(prompts.tails)}
 
     def respond(body: dict) -> str:
         sid = by_tail.get(body["messages"][-1]["content"], "")
-        n = lengths.get(sid, 40)
-        return Reply(content=(FILLER * (n // len(FILLER) + 1))[:n], delay=ttft)
+        n, start = lengths.get(sid, 40), offsets.get(sid, 0)
+        return Reply(content=filler[start : start + n], delay=ttft)
 
     return respond
 
@@ -60,7 +66,7 @@ def make_responder(prompts, lengths, ttft: float):
 def run_draft(inputs, prompts, lengths, args, concurrency: int, warm: bool = True) -> dict:
     facts, plan, samples = inputs
     with FakeOpenAI(
-        responder=make_responder(prompts, lengths, args.ttft),
+        responder=make_responder(prompts, lengths, args.ttft, filler_text(samples)),
         chunks_per_second=args.rate,
         chunk_chars=args.chunk_chars,
         usage_shape="deepseek",

@@ -502,7 +502,6 @@ class LLMEngine(Engine):
 
         Each attempt takes a slot of the gate; backing off between attempts does not hold one.
         """
-        state.started = time.monotonic()
         attempt, free_retries = 0, 0
         while True:
             if self._fatal is not None:  # e.g. a bad key: no other call can succeed
@@ -512,6 +511,7 @@ class LLMEngine(Engine):
             state.attempts = attempt
             try:
                 async with gate:
+                    state.started = state.started or time.monotonic()  # the first slot, not the queue
                     self._event(state, "开始" if attempt == 1 else f"第 {attempt} 次尝试")
                     state.body, state.usage = await self._attempt(llm, messages, state, gate)
                 state.status = "完成"
@@ -534,6 +534,7 @@ class LLMEngine(Engine):
                 self._event(state, state.status)
                 await asyncio.sleep(delay)
         state.finished = time.monotonic()
+        state.started = state.started or state.finished
 
     def _fail(self, state: SectionState, reason: str) -> None:
         state.error, state.status = reason, "失败"
