@@ -38,6 +38,7 @@ from draftbot.samples import load_samples  # noqa: E402
 from draftbot.tokens import count_message_tokens  # noqa: E402
 from fake_openai import FakeOpenAI, Reply  # noqa: E402
 
+
 # Answers are slices of the built-in samples' text: real prose, not one sentence repeated (the
 # engine rejects an answer that mostly repeats itself).
 def filler_text(samples) -> str:

@@ -522,7 +522,8 @@ class LLMEngine(Engine):
                 error = classify(exc)
                 if error.free and free_retries < MAX_FREE_RETRIES:
                     attempt, free_retries = attempt - 1, free_retries + 1
-                    state.status = f"重排（{error.reason}）"
+                    state.status = f"重新排队（{error.reason}，被其他请求打断）"
+                    self._event(state, state.status)
                     continue
                 if not error.retry or attempt > self.retries:
                     self._fail(state, self._describe_failure(error, state))
