@@ -379,3 +379,41 @@ def test_context_smaller_than_the_reserve_is_refused(workdir, extra):
     )
     assert "--context-tokens 设为至少" in proc.stderr
     assert not (workdir / "facts.draft.md").exists()
+
+
+def test_all_answers_too_long_name_the_fix(inputs):
+    facts, plan, samples = inputs
+    with FakeOpenAI(default=Reply.length("写到一半")) as srv:
+        with pytest.raises(ModelError) as err:
+            compose_draft(facts, plan, samples, engine_for(srv, retries=0))
+    assert "长度上限" in err.value.message and "未写入草稿" in err.value.message
+    assert "max_output_tokens" in err.value.hint
+
+
+def test_a_larger_context_flag_than_the_server_has_is_lowered_and_said(inputs):
+    facts, plan, samples = inputs
+    with FakeOpenAI(responder=echo_section, flavour="vllm", n_ctx=20000) as srv:
+        engine = engine_for(srv)
+        engine.config.context_tokens, engine.config.sources["context_tokens"] = (
+            64000,
+            "命令行 --context-tokens",
+        )
+        compose_draft(facts, plan, samples, engine)
+    assert engine.fit.context == 20000
+    assert any("只有 20000 词元，小于设置的 64000" in line for line in engine.report_lines())
+
+
+def test_no_section_written_reports_no_usage_not_zero(inputs):
+    facts, plan, samples = inputs
+    with FakeOpenAI(default=Reply.filtered(), send_usage=False) as srv:
+        engine = engine_for(srv)
+        engine.write_section(compose_requests(facts, plan, samples)[1])
+    lines = engine.report_lines()
+    assert any(line.startswith("  合计：无（没有写成的部分）") for line in lines)
+    assert not any("0 / 0" in line for line in lines)
+
+
+def compose_requests(facts, plan, samples):
+    from draftbot.compose import build_requests
+
+    return build_requests(facts, plan, samples)

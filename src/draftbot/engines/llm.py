@@ -86,8 +86,10 @@ class UsageTotals:
     output: int = 0
     estimated: bool = False  # some section's usage is an estimate (the server sent none)
     cached_unknown: bool = False  # some section's cached share is unknown
+    sections: int = 0  # sections with a usage record (none: nothing to report, not zero)
 
     def add(self, usage: dict) -> None:
+        self.sections += 1
         self.input += usage.get("input", 0)
         self.output += usage.get("output", 0)
         if usage.get("cached") is None:
@@ -442,6 +444,10 @@ class LLMEngine(Engine):
             return cfg.context_tokens, "flag"
         if explicit and (not info.context_exact or cfg.context_tokens < info.context):
             return cfg.context_tokens, "flag"
+        if explicit:
+            self._say(
+                f"{info.label} 的上下文窗口只有 {info.context} 词元，小于设置的 {cfg.context_tokens}，按前者安排。"
+            )
         return info.context, "server"
 
     def _concurrency(self) -> int:
@@ -644,6 +650,11 @@ class LLMEngine(Engine):
             return "请检查 --model 和 --base-url（运行 draftbot config 查看当前设置）。"
         if "上下文窗口" in reason:
             return context_hint(getattr(self._fatal, "limit", None))
+        if any(word in reason for word in ("长度上限", "远超本部分", "大段重复")):
+            return (
+                "模型的回答太长或不断重复：请换用中文能力更强的模型（如 Qwen2.5 7B 以上），"
+                "或在 draftbot.toml 中设置更大的 max_output_tokens。"
+            )
         return "请稍后重试，或运行 draftbot config 检查设置。"
 
     def totals(self) -> UsageTotals:
@@ -721,6 +732,8 @@ def _usage_cells(usage: dict) -> list[str]:
 
 
 def _totals_cells(totals: UsageTotals) -> str:
+    if not totals.sections:
+        return "无（没有写成的部分）"
     mark = "≈" if totals.estimated else ""
     if totals.cached_unknown:
         return f"{mark}{totals.input} / ? / {mark}{totals.output}"
