@@ -20,7 +20,7 @@ LAYERS = [
      "draftbot.figures", "draftbot.config"},
     # 2: engines, checks, export: the work on those documents
     {"draftbot.engines", "draftbot.checks", "draftbot.export", "draftbot.prompting", "draftbot.compose",
-     "draftbot.regen"},
+     "draftbot.regen", "draftbot.budget"},
     # 3: the flows the commands share
     {"draftbot.workflow"},
     # 4: the command line
