@@ -35,7 +35,30 @@ PLAN = typer.Option(
 )
 
 
-def model_flags(provider, model, base_url, concurrency, timeout, context_tokens) -> dict:
+MASK = typer.Option(
+    False,
+    "--mask",
+    help="保密模式：人名、单位、地名、企业名在发给大模型前换成占位符（如【人名1】），回答中再换回；"
+    "发送前逐条检查，仍含真实名称则拒绝发送。",
+)
+MASK_NAMES = typer.Option(
+    None,
+    "--mask-names",
+    help="保密名单文件：每行一个名称，可在后面加类型（人名、单位、地名、企业）；隐含 --mask。",
+)
+LOCAL_ONLY = typer.Option(
+    False,
+    "--local-only",
+    help="仅限本地：模型服务不在本机或内网（127.x、10.x、172.16～31.x、192.168.x）时拒绝连接（也可在配置文件中写 local_only = true）。",
+)
+NO_LOG = typer.Option(
+    False, "--no-log", help="本次不记审计日志（默认每次调用模型都记入本地日志，见 draftbot log）。"
+)
+
+
+def model_flags(
+    provider, model, base_url, concurrency, timeout, context_tokens, local_only=False, no_log=False
+) -> dict:
     return {
         "provider": provider,
         "model": model,
@@ -43,18 +66,48 @@ def model_flags(provider, model, base_url, concurrency, timeout, context_tokens)
         "concurrency": concurrency,
         "timeout": timeout,
         "context_tokens": context_tokens,
+        "local_only": True if local_only else None,
+        "audit_log": False if no_log else None,
     }
 
 
-def make_engine(engine: str | None, flags: dict):
-    """The engine to run: --engine, else the LLM engine when a model is configured, else offline."""
+def make_engine(engine: str | None, flags: dict, *, names=None, draft: str = ""):
+    """The engine to run: --engine, else the LLM engine when a model is configured, else offline.
+
+    `names` (a masking.NameTable) masks every call; `draft` labels the calls in the audit log.
+    """
     from draftbot.config import choose_engine
     from draftbot.engines.base import get_engine
 
     name, config, note = choose_engine(engine, flags)
     if note:
         echo(note, err=True)
-    return get_engine(name, config=config) if config else get_engine(name)
+    if not config:
+        if names is not None:
+            echo("提示：离线引擎不向外发送任何内容，--mask 无需生效。", err=True)
+        return get_engine(name)
+    return get_engine(name, config=config, names=names, draft=draft)
+
+
+def mask_table(mask: bool, names_file, facts):
+    """The placeholder table for --mask / --mask-names (None when neither is given)."""
+    if not mask and names_file is None:
+        return None
+    from collections import Counter
+
+    from draftbot.masking import build_table
+
+    table = build_table(facts, names_file)
+    counts = Counter(e.kind for e in table.entries)
+    kinds = "、".join(f"{kind} {n}" for kind, n in counts.items()) or "无"
+    echo(f"保密模式：发送前将替换 {len(table)} 个名称（{kinds}）为占位符。", err=True)
+    return table
+
+
+def report_mask_issues(engine) -> None:
+    guard = getattr(engine, "guard", None)
+    for issue in getattr(guard, "issues", None) or []:
+        echo(f"保密模式提示：{issue.message()}", err=True)
 
 
 def fail_on_failed_sections(results, engine, outcome: str, hint: str) -> None:
@@ -71,3 +124,4 @@ def fail_on_failed_sections(results, engine, outcome: str, hint: str) -> None:
 def report_engine(engine) -> None:
     for line in getattr(engine, "report_lines", list)():
         echo(line)
+    report_mask_issues(engine)

@@ -44,6 +44,10 @@ def regen(
     concurrency: int | None = opt.CONCURRENCY,
     timeout: float | None = opt.TIMEOUT,
     context_tokens: int | None = opt.CONTEXT_TOKENS,
+    mask: bool = opt.MASK,
+    mask_names: Path | None = opt.MASK_NAMES,
+    local_only: bool = opt.LOCAL_ONLY,
+    no_log: bool = opt.NO_LOG,
 ) -> None:
     from draftbot.draft import load_draft
     from draftbot.regen import pick_sections, regenerate
@@ -56,8 +60,9 @@ def regen(
     document = load_draft(draft)
     chosen_sections = pick_sections(document, section, failed)
     inputs = _resolve_inputs(document, draft, facts, plan, samples)
-    flags = opt.model_flags(provider, model, base_url, concurrency, timeout, context_tokens)
-    chosen = opt.make_engine(engine, flags)
+    flags = opt.model_flags(provider, model, base_url, concurrency, timeout, context_tokens, local_only, no_log)
+    names = opt.mask_table(mask, mask_names, inputs.facts)
+    chosen = opt.make_engine(engine, flags, names=names, draft=str(draft))
     results = regenerate(
         document, chosen_sections, facts=inputs.facts, plan=inputs.plan, samples=inputs.samples, engine=chosen
     )

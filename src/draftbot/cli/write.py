@@ -60,6 +60,10 @@ def write(
     dry_run: bool = typer.Option(
         False, "--dry-run", help="只显示发给大模型的提示词和词元数，不调用模型、不写草稿。"
     ),
+    mask: bool = opt.MASK,
+    mask_names: Path | None = opt.MASK_NAMES,
+    local_only: bool = opt.LOCAL_ONLY,
+    no_log: bool = opt.NO_LOG,
 ) -> None:
     from draftbot.compose import compose_draft
     from draftbot.textio import write_text_safely
@@ -69,10 +73,11 @@ def write(
     out = output or default_output(facts)
     _refuse_before_work(facts, out, force=force, docx=docx and not dry_run, dry_run=dry_run)
     facts_data, plan_data, sample_set = _load_inputs(facts, plan, samples, add_samples)
-    flags = opt.model_flags(provider, model, base_url, concurrency, timeout, context_tokens)
+    flags = opt.model_flags(provider, model, base_url, concurrency, timeout, context_tokens, local_only, no_log)
+    names = opt.mask_table(mask, mask_names, facts_data)
     if dry_run:
-        return _dry_run(facts_data, plan_data, sample_set, flags)
-    chosen = opt.make_engine(engine, flags)
+        return _dry_run(facts_data, plan_data, sample_set, flags, names)
+    chosen = opt.make_engine(engine, flags, names=names, draft=str(out))
     draft, routing, results = compose_draft(facts_data, plan_data, sample_set, chosen, out_path=out)
     backup = write_text_safely(out, draft.render(), force=force, what="草稿")
     opt.report_engine(chosen)
@@ -130,7 +135,7 @@ def _export_beside(draft, out, facts, force, checked) -> None:
     )
 
 
-def _dry_run(facts_data, plan_data, sample_set, flags) -> None:
+def _dry_run(facts_data, plan_data, sample_set, flags, names=None) -> None:
     from draftbot.compose import build_requests
     from draftbot.config import resolve_config
     from draftbot.prompting import build_prompts, dry_run_text
@@ -138,4 +143,5 @@ def _dry_run(facts_data, plan_data, sample_set, flags) -> None:
     cfg = resolve_config(flags)
     requests = build_requests(facts_data, plan_data, sample_set)
     prompts = build_prompts(requests, context_tokens=cfg.context_tokens)
-    echo(dry_run_text(requests, prompts))
+    text = dry_run_text(requests, prompts)
+    echo(names.mask(text) if names is not None else text)

@@ -22,6 +22,7 @@ from functools import cache
 from draftbot.config import ModelConfig, Prices, resolve_config
 from draftbot.draft import make_failed_body
 from draftbot.engines.base import Engine, Progress, SectionRequest, SectionResult
+from draftbot.engines.callguard import CallGuard, SendRefused
 from draftbot.errors import ModelError
 
 DEFAULT_RETRIES = 3
@@ -252,9 +253,12 @@ class LLMEngine(Engine):
         console=None,
         live: bool | None = None,
         warm_prefix: bool = True,
+        guard: CallGuard | None = None,
     ):
         config.require_ready()
         self.config = config
+        # local-only check (before any connection), masking, audit log: see engines/callguard.py
+        self.guard = guard or CallGuard(config)
         self.retries = retries
         self.backoff = backoff
         self.answer_tokens = answer_tokens
@@ -362,6 +366,23 @@ class LLMEngine(Engine):
         state.finished = time.monotonic()
 
     async def _attempt(self, llm, messages: list[dict], state: SectionState) -> tuple[str, dict]:
+        """One request through the guard: masked and leak-scanned before, restored and logged after."""
+        try:
+            call = self.guard.start(messages, state)
+        except SendRefused as exc:
+            raise AttemptError(exc.reason, retry=False, fatal=True) from exc
+        try:
+            body, usage = await self._stream_answer(llm, call, state)
+        except Exception as exc:
+            call.fail(classify(exc).reason)
+            raise
+        except BaseException:
+            call.fail("已中断")
+            raise
+        return call.finish(body, usage), usage
+
+    async def _stream_answer(self, llm, call, state: SectionState) -> tuple[str, dict]:
+        messages = call.sent
         state.status, state.chars, state.chunks = "生成中", 0, 0
         parts: list[str] = []
         finish = None
@@ -371,6 +392,7 @@ class LLMEngine(Engine):
         async with asyncio.timeout(self.config.timeout * TOTAL_TIMEOUT_FACTOR):
             async for chunk in llm.astream(messages):
                 self._warm.set()
+                call.observe(chunk)
                 text = chunk.content if isinstance(chunk.content, str) else ""
                 if text:
                     parts.append(text)
@@ -536,4 +558,8 @@ def create_llm_engine(config: ModelConfig | None = None, flags: dict | None = No
         )
     options.setdefault("retries", cfg.retries)
     options.setdefault("backoff", cfg.backoff)
+    names, draft = options.pop("names", None), options.pop("draft", "")
+    if "guard" not in options:
+        cfg.require_ready()  # a missing key is reported before the local-only check
+        options["guard"] = CallGuard(cfg, names=names, draft=draft)
     return LLMEngine(cfg, **options)

@@ -1,0 +1,127 @@
+"""Around each model call: the local-only check, masking, the leak scan, restoring names, the audit row.
+
+The LLM engine asks its `CallGuard` for a `Call` just before a request leaves (`start`), shows
+it every streamed chunk (`observe`), and ends it with the answer (`finish`) or a failure (`fail`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from draftbot.auditlog import AuditLog, CallRecord, now_iso
+from draftbot.masking import MaskIssue, NameTable
+
+
+class SendRefused(Exception):
+    """The final request still contains a known name: nothing was sent."""
+
+    def __init__(self, names: list[str]):
+        shown = "、".join(f"“{n}”" for n in names[:3])
+        self.reason = f"发送前检查发现请求中仍有真实名称{shown}，已拒绝发送"
+        super().__init__(self.reason)
+
+
+@dataclass
+class CallGuard:
+    """One per engine run. `names` masks (None: not a masked run); `log` records (None: no log)."""
+
+    config: object
+    names: NameTable | None = None
+    log: AuditLog | None = None
+    draft: str = ""
+    run: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    issues: list[MaskIssue] = field(default_factory=list)
+
+    def __post_init__(self):
+        if getattr(self.config, "local_only", False):
+            from draftbot.localonly import require_local
+
+            require_local(self.config.base_url)
+
+    def start(self, messages: list[dict], state) -> Call:
+        """The call about to be made; raises SendRefused (after logging it) if a name would leak."""
+        call = Call(self, state, messages)
+        if self.names is not None:
+            call.sent = self.names.mask_messages(messages)
+            call.needed = self.names.needed(call.sent[-1].get("content") or "")
+            leaked = self.names.leaked(json.dumps(call.sent, ensure_ascii=False))
+            if leaked:
+                refusal = SendRefused(leaked)
+                call.record("refused", refusal.reason)
+                raise refusal
+        return call
+
+    def record(self, record: CallRecord) -> None:
+        if self.log is not None:
+            key = getattr(self.config, "api_key", None)
+            self.log.append(record, secrets=(key,) if key else ())
+
+
+class Call:
+    """One request and its answer."""
+
+    def __init__(self, guard: CallGuard, state, messages: list[dict]):
+        self.guard = guard
+        self.state = state
+        self.sent = messages
+        self.needed: list[str] = []
+        self.parts: list[str] = []
+        self.model_answered = ""
+        self.started = time.monotonic()
+        self.issues: list[MaskIssue] = []
+
+    def observe(self, chunk) -> None:
+        text = chunk.content if isinstance(chunk.content, str) else ""
+        if text:
+            self.parts.append(text)
+        self.model_answered = (chunk.response_metadata or {}).get("model_name") or self.model_answered
+
+    def finish(self, body: str, usage: dict | None) -> str:
+        """The answer with names restored; placeholder problems go to the guard's `issues`."""
+        if self.guard.names is not None:
+            body, self.issues = self.guard.names.restore(body, self.needed, self.state.label)
+            self.guard.issues.extend(self.issues)
+        notes = "；".join(i.message() for i in self.issues)
+        self.record("ok", "", usage, notes)
+        return body
+
+    def fail(self, reason: str) -> None:
+        self.record("error", reason)
+
+    def record(self, status: str, error: str = "", usage: dict | None = None, notes: str = "") -> None:
+        guard, cfg, request = self.guard, self.guard.config, self.state.request
+        usage = usage or {}
+        prices = getattr(cfg, "prices", None)
+        cost = None
+        if prices is not None and usage:
+            cost = prices.cost(usage.get("input", 0), usage.get("cached", 0), usage.get("output", 0))
+        guard.record(
+            CallRecord(
+                time=now_iso(),
+                run=guard.run,
+                provider=cfg.provider or "custom",
+                host=urlsplit(cfg.base_url or "").netloc.rpartition("@")[2],
+                model_asked=cfg.model or "",
+                model_answered=self.model_answered,
+                draft=guard.draft,
+                section=f"{request.section.id} {self.state.label}",
+                repair_round=int(getattr(request, "repair_round", 0) or 0),
+                attempt=self.state.attempts or 1,
+                masked=int(guard.names is not None),
+                request=json.dumps(self.sent, ensure_ascii=False),
+                response="".join(self.parts),
+                input_tokens=usage.get("input", 0),
+                cached_tokens=usage.get("cached", 0),
+                output_tokens=usage.get("output", 0),
+                cost=None if cost is None else round(cost, 8),
+                currency=prices.currency if prices is not None else "",
+                duration_s=round(time.monotonic() - self.started, 3),
+                status=status,
+                error=error,
+                notes=notes,
+            )
+        )
