@@ -41,7 +41,7 @@ TITLES = (
     "主席", "秘书长", "行长", "社长", "会长", "主委",
 )  # fmt: skip
 # characters that make a "given name" part of an office or a word, not a name (常务副县长, 任副主任)
-_NOT_GIVEN = set("副务委党局部长市县区镇乡村省厅处科办院校会中心组级们等各全本我该")
+_NOT_GIVEN = set("副务委党局部长市县区镇乡村省厅处科办院校会中心组级们等各全本我该班")
 
 # unit / place / company suffixes and their kind, longest first
 SUFFIXES = (
@@ -58,15 +58,16 @@ _STOP_ENDINGS = set(
     "农村 乡村 山村 全村 本村 我村 该村 各村 每村 进村 "
     "城市 超市 上市 都市 全市 本市 我市 该市 各市 门市 股市 夜市 集市 省市 县市 "
     "全县 本县 我县 该县 各县 郡县 城乡 下乡 家乡 全乡 各乡 本乡 返乡 故乡 "
-    "为中心 核中心 重中心 大学 中学 小学 留学 "
+    "为中心 "
     "子公司 本公司 该公司 我公司 各公司 "
-    "全园区 本园区 该园区 各园区 我园区 全学校 各学校 各医院 本医院".split()
+    "全园区 本园区 该园区 各园区 我园区 全学校 各学校 各医院 本医院 中小学 清廉学校 示范学校 试点学校 "
+    "兄弟学校 基础教育学校 普高学校 市直学校 一所学校 上级党委局".split()
 )
 # a character right after the suffix that shows the suffix is part of a longer word (市场, 局长 …)
 _STOP_FOLLOWERS = {
     "局": set("长面势部"), "市": set("场民值级区长容政面井郊领重"), "县": set("长级域城"),
     "镇": set("长级区"), "村": set("长级民庄落"), "乡": set("长级村镇土亲"), "中心": set("组城任工"),
-    "街道": set("办"),
+    "街道": set("办"), "中学": set("习生"), "小学": set("习生"), "大学": set("习生"), "学院": set("派"),
 }  # fmt: skip
 # a unit name starts after the last of these words in the text before its suffix
 _LEAD_WORDS = sorted(
@@ -74,7 +75,12 @@ _LEAD_WORDS = sorted(
         "和 与 及 同 跟 向 对 在 于 到 赴 从 由 把 被 给 的 了 是 并 等 各 该 我 本 获 个 项 家 名 次 篇 处 "
         "以及 联系 分管 协调 走访 服务于 帮助 支持 推动 配合 组织 参加 参与 深入 前往 牵头 会同 指导 "
         "督促 带领 率领 陪同 调研 考察 引进 围绕 依托 落实 完成 建成 开展 召开 成立 获得 荣获 评为 "
-        "担任 兼任 其中 全年 全市 全县 全区 全镇 全省 推进 争取 对接 挂点 包联 结对 帮扶 入驻 落户"
+        "担任 兼任 其中 全年 全市 全县 全区 全镇 全省 推进 争取 对接 挂点 包联 结对 帮扶 入驻 落户 "
+        "年 月 日 加强 结合 协助 强化 优化 提升 完善 确保 树立 立足 突出 提高 代表 重视 呵护 "
+        "着眼 作为 制定 实施 执行 开创 纳入 展示 邀请 通过 保持 借鉴 符合 按照 吸引 举办 实现 入选 构建 "
+        "引领 做好 打造 创建 加快 深化 坚持 全面 努力 积极 认真 扎实 切实 不断 "
+        "持续 还有 以及 成为 列入 荣膺 成功 首批 唯一 所 家 个 年度 事关 根据 助力 充实 谋划 制作 来 为 进 "
+        "调任 调入 听取 使 让 强"
     ).split(),
     key=len,
     reverse=True,
@@ -273,8 +279,10 @@ def find_units(text: str) -> list[tuple[str, str]]:
     for match in _SUFFIX_RE.finditer(text):
         suffix = match.group(0)
         kind = _suffix_kind(suffix) or "单位"
-        prefix = _cjk_run_before(text, match.start())
-        prefix = _after_lead_word(prefix)
+        run = _cjk_run_before(text, match.start())
+        prefix = _after_lead_word(run)
+        if len(run) > MAX_UNIT_PREFIX and prefix == run:
+            continue  # no boundary in sight: where the name starts is a guess
         name = prefix + suffix
         follower = text[match.end() : match.end() + 1]
         if len(prefix) < 2 or follower in _STOP_FOLLOWERS.get(suffix, ()):
@@ -287,7 +295,7 @@ def find_units(text: str) -> list[tuple[str, str]]:
 
 def _cjk_run_before(text: str, end: int) -> str:
     start = end
-    while start > 0 and end - start < MAX_UNIT_PREFIX and "\u4e00" <= text[start - 1] <= "\u9fff":
+    while start > 0 and end - start <= MAX_UNIT_PREFIX and "\u4e00" <= text[start - 1] <= "\u9fff":
         start -= 1
     return text[start:end]
 

@@ -27,7 +27,8 @@ class SendRefused(Exception):
 
 @dataclass
 class CallGuard:
-    """One per engine run. `names` masks (None: not a masked run); `log` records (None: no log)."""
+    """One per engine run. `names` masks (None: not a masked run); `log` records every call (by
+    default the user's audit log, unless the config's `audit_log` switch is off)."""
 
     config: object
     names: NameTable | None = None
@@ -41,6 +42,8 @@ class CallGuard:
             from draftbot.localonly import require_local
 
             require_local(self.config.base_url)
+        if self.log is None and getattr(self.config, "audit_log", False):
+            self.log = AuditLog()
 
     def start(self, messages: list[dict], state) -> Call:
         """The call about to be made; raises SendRefused (after logging it) if a name would leak."""
