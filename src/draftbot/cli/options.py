@@ -1,4 +1,4 @@
-"""Options shared by commands that run an engine (`write`, `regen`), and choosing that engine."""
+"""Options shared by several commands, and the printing of results they share."""
 
 from __future__ import annotations
 
@@ -56,58 +56,59 @@ NO_LOG = typer.Option(
 )
 
 
-def model_flags(
-    provider, model, base_url, concurrency, timeout, context_tokens, local_only=False, no_log=False
-) -> dict:
-    return {
-        "provider": provider,
-        "model": model,
-        "base_url": base_url,
-        "concurrency": concurrency,
-        "timeout": timeout,
-        "context_tokens": context_tokens,
-        "local_only": True if local_only else None,
-        "audit_log": False if no_log else None,
-    }
-
-
-def make_engine(engine: str | None, flags: dict, *, names=None, draft: str = ""):
-    """The engine to run: --engine, else the LLM engine when a model is configured, else offline.
-
-    `names` (a masking.NameTable) masks every call; `draft` labels the calls in the audit log.
-    """
-    from draftbot.config import choose_engine
-    from draftbot.engines.base import get_engine
-
-    name, config, note = choose_engine(engine, flags)
-    if note:
-        echo(note, err=True)
-    if not config:
-        if names is not None:
-            echo("提示：离线引擎不向外发送任何内容，--mask 无需生效。", err=True)
-        return get_engine(name)
-    return get_engine(name, config=config, names=names, draft=draft)
-
-
-def mask_table(mask: bool, names_file, facts):
-    """The placeholder table for --mask / --mask-names (None when neither is given)."""
-    if not mask and names_file is None:
-        return None
+def print_mask_summary(table) -> None:
+    """How many names a masked run replaced (the names themselves stay on this machine)."""
+    if table is None:
+        return
     from collections import Counter
 
-    from draftbot.masking import build_table
-
-    table = build_table(facts, names_file)
     counts = Counter(e.kind for e in table.entries)
     kinds = "、".join(f"{kind} {n}" for kind, n in counts.items()) or "无"
-    echo(f"保密模式：发送前将替换 {len(table)} 个名称（{kinds}）为占位符。", err=True)
-    return table
+    echo(f"保密模式：{len(table)} 个名称（{kinds}）在发送前已换成占位符，回答中已换回。", err=True)
 
 
 def report_mask_issues(engine) -> None:
     guard = getattr(engine, "guard", None)
     for issue in getattr(guard, "issues", None) or []:
         echo(f"保密模式提示：{issue.message()}", err=True)
+
+
+def model_flags(
+    provider, model, base_url, concurrency, timeout, context_tokens, local_only=False, no_log=False
+) -> dict:
+    from draftbot.workflow import model_flags as flags
+
+    return flags(provider, model, base_url, concurrency, timeout, context_tokens, local_only, no_log)
+
+
+def print_check_summary(path, report) -> None:
+    """The one-line check summary after a write or regen, with the regen command for each flagged section."""
+    from draftbot.checks.finding import regen_command, summary_line
+
+    summary = report.summary
+    echo(summary_line(summary) if not summary.total else f"检查：{summary_line(summary)}")
+    if summary.total:
+        echo(f"详情：draftbot check {path}")
+    for n in summary.sections_with_errors:
+        echo(f"  {regen_command(str(path), n)}")
+
+
+def print_export(result) -> None:
+    """What `export` (or `write --docx`) wrote: notes, the backup, the file and its comment counts."""
+    for note in result.notes:
+        echo(f"提示：{note}", err=True)
+    if result.backup is not None:
+        echo(f"原 Word 文件已备份为：{result.backup}")
+    if not result.comments:
+        echo(f"已导出 Word 文件：{result.path}（未加批注）")
+    elif not result.findings:
+        echo(f"已导出 Word 文件：{result.path}（检查未发现问题，没有批注）")
+    else:
+        counts = result.counts()
+        echo(
+            f"已导出 Word 文件：{result.path}（批注 {len(result.findings)} 条：错误 {counts['error']}，"
+            f"警告 {counts['warning']}，提示 {counts['info']}）"
+        )
 
 
 def fail_on_failed_sections(results, engine, outcome: str, hint: str) -> None:

@@ -188,7 +188,12 @@ def _chunk_usage(chunk) -> dict | None:
 
 
 def make_chat_model(cfg: ModelConfig):
+    import openai
+
     options = dict(
+        # Our own HTTP client per run: langchain's default one is cached per process and
+        # _close_client closes it, which broke a second run in the same process (write, then repair).
+        http_async_client=openai.DefaultAsyncHttpxClient(),
         model=cfg.model,
         base_url=cfg.base_url,
         api_key=cfg.api_key or "not-needed",
