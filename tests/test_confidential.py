@@ -223,7 +223,7 @@ def test_cli_masked_write_and_log(cli, workdir):
         n_requests = len(srv.chat_requests)
         host = srv.base_url.split("/")[2]
     assert proc.returncode == 0, proc.stderr
-    assert "保密模式：发送前将替换 6 个名称" in proc.stderr
+    assert "保密模式：6 个名称（人名 1、单位 4、企业 1）在发送前已换成占位符" in proc.stderr
     for name in ("王建华", "青溪经济开发区", "规划建设局", "新能源电池材料项目"):
         assert name not in body
     draft = (workdir / "facts.draft.md").read_text(encoding="utf-8")
@@ -233,7 +233,8 @@ def test_cli_masked_write_and_log(cli, workdir):
     assert sorted(r["status"] for r in rows).count("error") == 1
     assert next(r for r in rows if r["status"] == "error")["error"] == "服务出错（500）"
     assert {r["draft"] for r in rows} == {"facts.draft.md"} and len({r["run"] for r in rows}) == 1
-    assert all(r["host"] == host and r["model_answered"] == "fake-model" for r in rows)
+    assert all(r["host"] == host and r["model_asked"] == "fake-model" for r in rows)
+    assert all(r["model_answered"] == "fake-model" for r in rows if r["status"] == "ok")
     assert all(r["input_tokens"] > 0 for r in rows if r["status"] == "ok")
     assert KEY.encode() not in default_log_path().read_bytes()
 
