@@ -20,7 +20,7 @@ LAYERS = [
     {"draftbot.engines", "draftbot.checks", "draftbot.export", "draftbot.prompting", "draftbot.compose",
      "draftbot.regen"},
     # 3: the flows the commands share
-    {"draftbot.workflow"},
+    {"draftbot.workflow", "draftbot.batch"},
     # 4: the command line
     {"draftbot.cli", "draftbot.__main__"},
 ]

@@ -65,10 +65,11 @@ def model_flags(provider=None, model=None, base_url=None, concurrency=None, time
 
 
 def make_engine(engine: Any = None, flags: dict | None = None, *, names: Any = None,
-                draft: str = "") -> tuple[Any, str | None]:
+                draft: str = "", options: dict | None = None) -> tuple[Any, str | None]:
     """(engine, note): `engine` is an Engine, a name (offline, llm) or None for "the LLM engine when a
     model is configured, else offline"; the note says which was chosen and why, when that matters.
-    `names` (a masking.NameTable) masks every model call; `draft` labels the calls in the audit log."""
+    `names` (a masking.NameTable) masks every model call; `draft` labels the calls in the audit log;
+    `options` go to the LLM engine (e.g. console, live, slots)."""
     from draftbot.engines.base import Engine
 
     if isinstance(engine, Engine):
@@ -81,7 +82,7 @@ def make_engine(engine: Any = None, flags: dict | None = None, *, names: Any = N
         if names is not None:
             note = " ".join(filter(None, [note, "离线引擎不向外发送任何内容，保密模式无需生效。"]))
         return get_engine(name), note
-    return get_engine(name, config=config, names=names, draft=draft), note
+    return get_engine(name, config=config, names=names, draft=draft, **(options or {})), note
 
 
 def name_table(facts: Any, mask: bool = False, mask_names: str | Path | None = None) -> Any:

@@ -19,6 +19,7 @@ COMMANDS = {
     "export": "export",
     "plans": "plans",
     "config": "config",
+    "batch": "batch",
     "log": "log",
 }
 

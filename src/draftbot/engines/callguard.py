@@ -6,9 +6,13 @@ it every streamed chunk (`observe`), and ends it with the answer (`finish`) or a
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 import time
 import uuid
+from collections import deque
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -25,6 +29,61 @@ class SendRefused(Exception):
         super().__init__(self.reason)
 
 
+class SharedSlots:
+    """One bound on model calls in flight, shared by the event loops of several threads (batch).
+
+    A released slot is handed straight to the longest waiter, whatever loop it waits in.
+    """
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.in_use = 0
+        self.max_in_use = 0
+        self._free = limit
+        self._waiters: deque = deque()
+        self._lock = threading.Lock()
+
+    async def acquire(self) -> None:
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            if self._free > 0 and not self._waiters:
+                self._free -= 1
+                self._count(+1)
+                return
+            waiter = (loop, loop.create_future())
+            self._waiters.append(waiter)
+        try:
+            await waiter[1]
+        except asyncio.CancelledError:
+            with self._lock:
+                if waiter in self._waiters:  # not handed over yet
+                    self._waiters.remove(waiter)
+            raise  # else _hand_over sees the cancelled future and passes the slot on
+
+    def release(self) -> None:
+        with self._lock:
+            self._count(-1)
+            if not self._waiters:
+                self._free += 1
+                return
+            loop, future = self._waiters.popleft()
+            self._count(+1)
+        try:
+            loop.call_soon_threadsafe(self._hand_over, future)
+        except RuntimeError:  # that loop is closed: the slot goes to the next waiter
+            self.release()
+
+    def _hand_over(self, future) -> None:
+        if future.done():  # cancelled while the slot was on its way
+            self.release()
+        else:
+            future.set_result(None)
+
+    def _count(self, step: int) -> None:
+        self.in_use += step
+        self.max_in_use = max(self.max_in_use, self.in_use)
+
+
 @dataclass
 class CallGuard:
     """One per engine run. `names` masks (None: not a masked run); `log` records every call (by
@@ -36,6 +95,7 @@ class CallGuard:
     draft: str = ""
     run: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     issues: list[MaskIssue] = field(default_factory=list)
+    slots: SharedSlots | None = None  # a bound on calls shared with other engines (batch)
 
     def __post_init__(self):
         if getattr(self.config, "local_only", False):
@@ -44,6 +104,18 @@ class CallGuard:
             require_local(self.config.base_url)
         if self.log is None and getattr(self.config, "audit_log", False):
             self.log = AuditLog()
+
+    @asynccontextmanager
+    async def slot(self):
+        """Held while one request is in flight (a no-op unless a shared bound is set)."""
+        if self.slots is None:
+            yield
+            return
+        await self.slots.acquire()
+        try:
+            yield
+        finally:
+            self.slots.release()
 
     def start(self, messages: list[dict], state) -> Call:
         """The call about to be made; raises SendRefused (after logging it) if a name would leak."""

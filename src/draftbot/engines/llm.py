@@ -372,18 +372,19 @@ class LLMEngine(Engine):
 
     async def _attempt(self, llm, messages: list[dict], state: SectionState) -> tuple[str, dict]:
         """One request through the guard: masked and leak-scanned before, restored and logged after."""
-        try:
-            call = self.guard.start(messages, state)
-        except SendRefused as exc:
-            raise AttemptError(exc.reason, retry=False, fatal=True) from exc
-        try:
-            body, usage = await self._stream_answer(llm, call, state)
-        except Exception as exc:
-            call.fail(classify(exc).reason)
-            raise
-        except BaseException:
-            call.fail("已中断")
-            raise
+        async with self.guard.slot():
+            try:
+                call = self.guard.start(messages, state)
+            except SendRefused as exc:
+                raise AttemptError(exc.reason, retry=False, fatal=True) from exc
+            try:
+                body, usage = await self._stream_answer(llm, call, state)
+            except Exception as exc:
+                call.fail(classify(exc).reason)
+                raise
+            except BaseException:
+                call.fail("已中断")
+                raise
         return call.finish(body, usage), usage
 
     async def _stream_answer(self, llm, call, state: SectionState) -> tuple[str, dict]:
@@ -563,8 +564,8 @@ def create_llm_engine(config: ModelConfig | None = None, flags: dict | None = No
         )
     options.setdefault("retries", cfg.retries)
     options.setdefault("backoff", cfg.backoff)
-    names, draft = options.pop("names", None), options.pop("draft", "")
+    guard_options = {k: options.pop(k) for k in ("names", "draft", "slots") if k in options}
     if "guard" not in options:
         cfg.require_ready()  # a missing key is reported before the local-only check
-        options["guard"] = CallGuard(cfg, names=names, draft=draft)
+        options["guard"] = CallGuard(cfg, **guard_options)
     return LLMEngine(cfg, **options)
