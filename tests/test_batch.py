@@ -258,3 +258,20 @@ def test_kill_9_mid_run_loses_and_duplicates_nothing(folder):
     for author, *_ in PEOPLE:
         assert "draftbot:failed" not in (folder / f"{author}.draft.md").read_text(encoding="utf-8")
         assert not (folder / f"{author}.draft.md.bak").exists()
+
+
+def test_draft_written_but_not_recorded_is_adopted_not_redone(cli, folder):
+    """kill -9 between saving a draft and recording it: the next run checks the draft, pays nothing."""
+    with FakeOpenAI(responder=echo_section) as srv:
+        assert cli("batch", folder, cwd=folder.parent, env=llm_env(srv)).returncode == 0
+        manifest = folder / "draftbot-batch.json"
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        data["reports"]["赵一.md"]["status"] = "running"
+        manifest.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        srv.reset()
+        proc = cli("batch", folder, "--format", "json", cwd=folder.parent, env=llm_env(srv))
+        assert proc.returncode == 0 and srv.chat_requests == []
+    report = next(r for r in json.loads(proc.stdout)["reports"] if r["facts"] == "赵一.md")
+    assert report["status"] == "done" and report["action"].startswith("沿用") and report["sections"] == 7
+    assert "[4/4]" in proc.stderr and not (folder / "赵一.draft.md.bak").exists()
+    assert json.loads(manifest.read_text(encoding="utf-8"))["reports"]["赵一.md"]["status"] == "done"

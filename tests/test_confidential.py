@@ -277,3 +277,12 @@ def test_log_never_stores_a_key_the_server_echoes(inputs):
     rows = AuditLog().rows()
     assert len(rows) == 9 and all("****" in r["response"] for r in rows)
     assert KEY.encode() not in default_log_path().read_bytes()
+
+
+def test_dry_run_shows_masked_prompts_and_the_table(cli, workdir):
+    proc = cli("write", "facts.md", "--dry-run", "--mask", "--provider", "qwen", cwd=workdir)
+    assert proc.returncode == 0, proc.stderr
+    prompts, _, table = proc.stdout.partition("===== 保密模式：占位符")
+    assert "姓名：【人名1】" in prompts and "单位：【单位1】" in prompts
+    assert "王建华" not in prompts and "规划建设局" not in prompts
+    assert "【人名1】 = 王建华（开头信息）" in table and "【单位3】 = 规划建设局（识别）" in table

@@ -403,7 +403,9 @@ class Batch:
     def _redo_failed(self, job: _Job) -> None:
         self.manifest.put(job.facts, status="running")
         job.engine, _ = self._engine(job)
-        result = workflow.regenerate_sections(job.out, failed=True, engine=job.engine)
+        result = workflow.regenerate_sections(
+            job.out, failed=True, plan=self.opts.plan, samples=self.opts.samples, engine=job.engine
+        )
         self._record(job, result, "重做失败部分")
         if self.opts.docx and not job.outcome.failed_sections:
             self._export(job, force=True)
@@ -416,8 +418,12 @@ class Batch:
         outcome.status, outcome.action = "skipped", "跳过（已完成）"
         outcome.tokens = {"input": 0, "cached": 0, "output": 0}  # nothing spent this time
         outcome.cost = None
-        if self.opts.docx and not (outcome.docx and Path(self.manifest.path.parent / outcome.docx).exists()):
-            self._export(job, force=False)
+        if self.opts.docx:
+            out = workflow.docx_beside(job.out, job.facts)
+            if out.exists():  # made earlier (by a batch or by hand): left as it is
+                outcome.docx = self.manifest.name(out)
+            else:
+                self._export(job, force=False)
 
     def _adopt(self, job: _Job) -> None:
         """A draft written by a run killed before it could record it: check it instead of paying again."""

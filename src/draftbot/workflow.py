@@ -198,7 +198,10 @@ def dry_run(facts: str | Path, *, plan: str | None = None, samples: str | Path |
     requests = build_requests(inputs.facts, inputs.plan, inputs.samples)
     text = dry_run_text(requests, build_prompts(requests, context_tokens=cfg.context_tokens))
     names = name_table(inputs.facts, mask, mask_names)
-    return names.mask(text) if names is not None else text
+    if names is None:
+        return text
+    table = ["===== 保密模式：占位符（只在本机显示，不会发送）=====", *names.describe()]
+    return names.mask(text) + "\n" + "\n".join(table)
 
 
 def check_saved(path: str | Path, inputs: Inputs | None = None, **options) -> Any:
