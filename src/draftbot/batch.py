@@ -324,15 +324,19 @@ class Batch:
     def _preload(self) -> None:
         """Import what the workers will use here, once: first imports racing in several threads can
         see half-initialised modules (httpx, openai)."""
-        import importlib
+        import draftbot.checks.run  # noqa: F401
+        import draftbot.compose  # noqa: F401
+        import draftbot.regen  # noqa: F401
 
-        names = ["draftbot.checks.run", "draftbot.draft", "draftbot.compose", "draftbot.regen"]
         if self.model != "offline":
-            names += ["httpx", "openai", "langchain_openai", "draftbot.engines.llm", "draftbot.prompting"]
+            import httpx  # noqa: F401
+            import langchain_openai  # noqa: F401
+            import openai  # noqa: F401
+
+            import draftbot.engines.llm  # noqa: F401
+            import draftbot.prompting  # noqa: F401
         if self.opts.docx:
-            names += ["draftbot.export.docx_writer"]
-        for name in names:
-            importlib.import_module(name)
+            import draftbot.export.docx_writer  # noqa: F401
         self._quiet_console()
 
     def _leaders(self, todo: list[_Job]) -> list[_Job]:

@@ -73,14 +73,6 @@ def report_mask_issues(engine) -> None:
         echo(f"保密模式提示：{issue.message()}", err=True)
 
 
-def model_flags(
-    provider, model, base_url, concurrency, timeout, context_tokens, local_only=False, no_log=False
-) -> dict:
-    from draftbot.workflow import model_flags as flags
-
-    return flags(provider, model, base_url, concurrency, timeout, context_tokens, local_only, no_log)
-
-
 def print_check_summary(path, report) -> None:
     """The one-line check summary after a write or regen, with the regen command for each flagged section."""
     from draftbot.checks.finding import regen_command, summary_line

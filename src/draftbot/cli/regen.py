@@ -48,18 +48,15 @@ def regen(
     local_only: bool = opt.LOCAL_ONLY,
     no_log: bool = opt.NO_LOG,
 ) -> None:
-    from draftbot.workflow import regenerate_sections
+    from draftbot.workflow import model_flags, regenerate_sections
 
-    flags = opt.model_flags(provider, model, base_url, concurrency, timeout, context_tokens, local_only, no_log)
+    flags = model_flags(provider, model, base_url, concurrency, timeout, context_tokens, local_only, no_log)
     result = regenerate_sections(
         draft, section, failed=failed, facts=facts, plan=plan, samples=samples, engine=engine, flags=flags,
+        notify=lambda note: echo(note if note.startswith("未配置") else f"提示：{note}", err=True),
         mask=mask, mask_names=mask_names,
     )
     opt.print_mask_summary(result.names)
-    if result.engine_note:
-        echo(result.engine_note, err=True)
-    for note in result.notes:
-        echo(f"提示：{note}", err=True)
     opt.report_engine(result.engine)
     done = [s.full_heading for s in result.done]
     if done:
