@@ -214,6 +214,8 @@ def test_finding_facts_files(folder):
     (folder / "README.md").write_text("说明", encoding="utf-8")
     assert [p.name for p in find_facts_files(folder)] == sorted(f"{p[0]}.md" for p in PEOPLE)
     assert [p.name for p in find_facts_files(str(folder / "赵*.md"))] == ["赵一.md"]
+    (folder / "赵一.docx").write_bytes(b"made by --docx")  # the Word file of 赵一.md, not a facts file
+    assert "赵一.docx" not in [p.name for p in find_facts_files(folder)]
     with pytest.raises(InputError):
         find_facts_files(folder / "nothing")
 
@@ -275,3 +277,18 @@ def test_draft_written_but_not_recorded_is_adopted_not_redone(cli, folder):
     assert report["status"] == "done" and report["action"].startswith("沿用") and report["sections"] == 7
     assert "[4/4]" in proc.stderr and not (folder / "赵一.draft.md.bak").exists()
     assert json.loads(manifest.read_text(encoding="utf-8"))["reports"]["赵一.md"]["status"] == "done"
+
+
+def test_docx_for_every_report_and_kept_on_rerun(cli, folder):
+    proc = cli("batch", folder, "--engine", "offline", "--docx", "--format", "json", cwd=folder.parent)
+    assert proc.returncode == 0, proc.stderr
+    reports = json.loads(proc.stdout)["reports"]
+    assert sorted(r["docx"] for r in reports) == sorted(f"{p[0]}.docx" for p in PEOPLE)
+    stamp = (folder / "赵一.docx").stat().st_mtime_ns
+    again = cli("batch", folder, "--engine", "offline", "--docx", "--format", "json", cwd=folder.parent)
+    assert again.returncode == 0 and all(r["status"] == "skipped" for r in json.loads(again.stdout)["reports"])
+    assert (folder / "赵一.docx").stat().st_mtime_ns == stamp
+    (folder / "钱二.docx").unlink()  # a missing Word file is made again, without redrafting
+    third = cli("batch", folder, "--engine", "offline", "--docx", "--format", "json", cwd=folder.parent)
+    assert third.returncode == 0 and (folder / "钱二.docx").exists()
+    assert not (folder / "钱二.draft.md.bak").exists()

@@ -286,3 +286,15 @@ def test_dry_run_shows_masked_prompts_and_the_table(cli, workdir):
     assert "姓名：【人名1】" in prompts and "单位：【单位1】" in prompts
     assert "王建华" not in prompts and "规划建设局" not in prompts
     assert "【人名1】 = 王建华（开头信息）" in table and "【单位3】 = 规划建设局（识别）" in table
+
+
+def test_unusable_log_is_refused_before_sending(cli, workdir):
+    default_log_path().parent.mkdir(parents=True, exist_ok=True)
+    default_log_path().write_bytes(b"this is not a database" * 100)
+    with FakeOpenAI(responder=echo_placeholders) as srv:
+        proc = cli("write", "facts.md", cwd=workdir, env=llm_env(srv))
+        assert srv.chat_requests == []
+    assert proc.returncode == 2 and "无法打开审计日志" in proc.stderr and "--no-log" in proc.stderr
+    assert "Traceback" not in proc.stderr and not (workdir / "facts.draft.md").exists()
+    proc = cli("log", "verify", cwd=workdir)
+    assert proc.returncode == 2 and "无法打开审计日志" in proc.stderr

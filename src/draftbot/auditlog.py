@@ -97,11 +97,23 @@ class AuditLog:
         self.path = Path(path) if path is not None else default_log_path()
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        conn.execute(_SCHEMA)
+        from draftbot.errors import InputError
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            conn.execute(_SCHEMA)
+        except (sqlite3.Error, OSError) as exc:
+            raise InputError(
+                f"无法打开审计日志“{self.path}”：{exc}",
+                hint="日志文件可能已损坏或没有写入权限；可加 --no-log（或在配置文件中写 audit_log = false）关闭记录。",
+            ) from exc
         return conn
+
+    def check(self) -> None:
+        """Raise a clear error now (before any model call) if the log cannot be opened and written."""
+        self._connect().close()
 
     def append(self, record: CallRecord, *, secrets: tuple[str, ...] = ()) -> int:
         """Write one row (any secret found in its text is blanked first); returns its id."""

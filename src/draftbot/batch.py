@@ -50,7 +50,10 @@ def find_facts_files(spec: str | Path) -> list[Path]:
         candidates = [path]
     else:
         raise InputError(f"找不到“{spec}”：请给出一个文件夹，或用引号括起的通配符，如 \"述职/*.md\"。")
-    files = sorted(p for p in candidates if _is_facts_file(p))
+    files = [p for p in candidates if _is_facts_file(p)]
+    # 要点.docx next to 要点.md is the Word file `--docx` made from it, not another facts file
+    texts = {p.with_suffix("") for p in files if p.suffix.lower() != ".docx"}
+    files = sorted(p for p in files if p.suffix.lower() != ".docx" or p.with_suffix("") not in texts)
     if not files:
         raise InputError(f"“{spec}”中没有要点文件（.md、.txt、.docx；草稿 *.draft.md 不算）。")
     return files

@@ -31,7 +31,7 @@ BATCH_HELP = """一次起草一个文件夹（或通配符匹配）中的全部�
 
 @app.command("batch", help=BATCH_HELP)
 def batch(
-    source: str = typer.Argument(..., help="要点文件所在的文件夹，或带引号的通配符（如 \"要点/*.md\"）。"),
+    source: str = typer.Argument(..., metavar="文件夹|通配符", help="要点文件所在的文件夹，或带引号的通配符（如 \"要点/*.md\"）。"),
     concurrency: int = typer.Option(4, "--concurrency", min=1, help="所有报告合计同时进行的模型调用数（默认 4）。"),
     docx: bool = typer.Option(False, "--docx", help="同时为每份报告导出 Word 文件。"),
     out_dir: Path | None = typer.Option(None, "-o", "--out-dir", help="草稿输出文件夹（默认：要点文件旁边）。"),

@@ -96,6 +96,7 @@ class CallGuard:
     run: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     issues: list[MaskIssue] = field(default_factory=list)
     slots: SharedSlots | None = None  # a bound on calls shared with other engines (batch)
+    repair_round: int = 0  # set by a repair loop before each round (the audit log records it)
 
     def __post_init__(self):
         if getattr(self.config, "local_only", False):
@@ -104,6 +105,8 @@ class CallGuard:
             require_local(self.config.base_url)
         if self.log is None and getattr(self.config, "audit_log", False):
             self.log = AuditLog()
+        if self.log is not None:
+            self.log.check()  # an unusable log is refused before anything is sent
 
     @asynccontextmanager
     async def slot(self):
@@ -184,7 +187,7 @@ class Call:
                 model_answered=self.model_answered,
                 draft=guard.draft,
                 section=f"{request.section.id} {self.state.label}",
-                repair_round=int(getattr(request, "repair_round", 0) or 0),
+                repair_round=int(getattr(request, "repair_round", 0) or guard.repair_round or 0),
                 attempt=self.state.attempts or 1,
                 masked=int(guard.names is not None),
                 request=json.dumps(self.sent, ensure_ascii=False),
