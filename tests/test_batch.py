@@ -292,3 +292,27 @@ def test_docx_for_every_report_and_kept_on_rerun(cli, folder):
     third = cli("batch", folder, "--engine", "offline", "--docx", "--format", "json", cwd=folder.parent)
     assert third.returncode == 0 and (folder / "钱二.docx").exists()
     assert not (folder / "钱二.draft.md.bak").exists()
+
+
+def test_ctrl_c_finishes_running_reports_and_leaves_the_rest(folder):
+    def responder(body):
+        return Reply(content=echo_section(body), delay=0.3)
+
+    manifest = folder / "draftbot-batch.json"
+    with FakeOpenAI(responder=responder) as srv:
+        env = cli_env({**llm_env(srv), "DRAFTBOT_HOME": str(folder.parent / "home")})
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "draftbot", "batch", str(folder), "--concurrency", "1"],
+            cwd=folder.parent, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(srv.chat_requests) < 2:
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 3, err
+    assert "已中断" in err and "Traceback" not in err
+    entries = json.loads(manifest.read_text(encoding="utf-8"))["reports"]
+    done = [k for k, v in entries.items() if v["status"] == "done"]
+    assert len(done) == 1  # the report that was running finished; the others never started
+    assert {whose(r) for r in srv.chat_requests} == {done[0][:-3]}

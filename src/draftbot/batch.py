@@ -277,6 +277,7 @@ class Batch:
         self.jobs: list[_Job] = []
         self.model = ""
         self._quiet = None
+        self.interrupted = False
 
     # -- planning ---------------------------------------------------------------------------
     def prepare(self) -> None:
@@ -310,14 +311,25 @@ class Batch:
         self._preload()
         leaders = self._leaders(todo)
         workers = max(1, min(len(todo), self.opts.concurrency))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="draftbot-batch") as pool:
-            futures = []
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="draftbot-batch")
+        futures = {}
+        try:
             for job in sorted(todo, key=lambda j: j not in leaders):
                 if job not in leaders:
                     self._wait_for_leader(leaders, job)
-                futures.append(pool.submit(self._run_job, job))
-            for future in futures:
-                future.result()
+                futures[pool.submit(self._run_job, job)] = job
+            _wait_all(futures)
+        except KeyboardInterrupt:
+            # Ctrl-C: reports not started yet are left for the next run; those running finish
+            self.interrupted = True
+            for future, job in futures.items():
+                if future.cancel():
+                    job.outcome.status, job.outcome.error = "failed", "已中断，未起草"
+            for job in todo:
+                if not any(j is job for j in futures.values()):
+                    job.outcome.status, job.outcome.error = "failed", "已中断，未起草"
+            _wait_all(futures)
+        pool.shutdown(wait=True)
         result = BatchResult([j.outcome for j in self.jobs], [], self.manifest.path)
         result.similar = cross_report_check(self.jobs)
         result.wall_s = time.monotonic() - started
@@ -502,6 +514,15 @@ class Batch:
                 cost += totals.cost(prices)
         return {"total": len(self.jobs), "done": done, "failed": failed, "running_sections": running,
                 "tokens": tokens, "cost": cost}  # fmt: skip
+
+
+def _wait_all(futures) -> None:
+    """Wait in short slices: a Ctrl-C during Thread.join could leave a worker marked as stopped."""
+    from concurrent.futures import wait
+
+    pending = set(futures)
+    while pending:
+        _, pending = wait(pending, timeout=0.2)
 
 
 def _streaming(engine) -> bool:

@@ -71,6 +71,8 @@ def batch(
     runner.prepare()
     echo(f"共 {len(files)} 份要点文件，模型：{runner.model}，并发上限 {concurrency}。", err=True)
     result = _run_with_progress(runner)
+    if runner.interrupted:
+        echo("已中断：进行中的报告已完成并记录，未开始的留待下次运行。", err=True)
     if fmt == "json":
         echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:
