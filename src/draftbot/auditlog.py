@@ -168,8 +168,9 @@ class AuditLog:
         problems: list[str] = []
         prev = GENESIS
         expected_id = 1
-        rows = self.rows()
-        for row in rows:
+        count = 0
+        for row in self._iter_rows():
+            count += 1
             if row["id"] != expected_id:
                 problems.append(f"第 {expected_id} 条记录缺失（下一条是第 {row['id']} 条）")
             if row["prev_hash"] != prev:
@@ -178,7 +179,18 @@ class AuditLog:
                 problems.append(f"第 {row['id']} 条记录的内容与其哈希不符（记录被改动）")
             prev = row["hash"]
             expected_id = row["id"] + 1
-        return len(rows), problems, prev
+        return count, problems, prev
+
+    def _iter_rows(self):
+        """Every row in order, one at a time (the log can be large)."""
+        if not self.path.exists():
+            return
+        conn = self._connect()
+        try:
+            for row in conn.execute("SELECT * FROM calls ORDER BY id"):
+                yield dict(row)
+        finally:
+            conn.close()
 
 
 def _scrub(values: dict, secrets: tuple[str, ...]) -> dict:
