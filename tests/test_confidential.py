@@ -255,6 +255,13 @@ def test_log_verify_detects_edited_and_deleted_rows(cli, workdir):
     proc = cli("log", "verify", cwd=workdir)
     assert proc.returncode == 1 and "第 4 条记录的内容与其哈希不符" in proc.stderr
     with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE calls SET response = substr(response, 1, length(response) - 3) WHERE id = 4")
+    assert cli("log", "verify", cwd=workdir).returncode == 0  # edited back: the chain holds again
+    with sqlite3.connect(path) as conn:  # a prompt text, stored once for all the calls sharing it
+        conn.execute("UPDATE texts SET text = replace(text, '12次', '21次') WHERE text LIKE '%12次%'")
+    proc = cli("log", "verify", cwd=workdir)
+    assert proc.returncode == 1 and "消息正文" in proc.stderr and "被改动" in proc.stderr
+    with sqlite3.connect(path) as conn:
         conn.execute("DELETE FROM calls WHERE id = 4")
     proc = cli("log", "verify", cwd=workdir)
     assert proc.returncode == 1 and "第 4 条记录缺失" in proc.stderr and "第 5 条记录与前一条的链接对不上" in proc.stderr

@@ -70,6 +70,9 @@ class CallRecord:
 
 
 FIELDS = tuple(f.name for f in fields(CallRecord))
+# Message texts are stored once, by their SHA-256 (the 9 calls of a draft share most of their
+# prompt); a row's `request` holds [{"role", "sha"}] and the row's hash covers those references.
+_TEXTS = "CREATE TABLE IF NOT EXISTS texts (sha TEXT PRIMARY KEY, text TEXT NOT NULL)"
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS calls (id INTEGER PRIMARY KEY AUTOINCREMENT, "
     + ", ".join(f"{name}" for name in FIELDS)
@@ -104,6 +107,7 @@ class AuditLog:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             conn.row_factory = sqlite3.Row
             conn.execute(_SCHEMA)
+            conn.execute(_TEXTS)
         except (sqlite3.Error, OSError) as exc:
             raise InputError(
                 f"无法打开审计日志“{self.path}”：{exc}",
@@ -125,6 +129,7 @@ class AuditLog:
                 last = conn.execute("SELECT id, hash FROM calls ORDER BY id DESC LIMIT 1").fetchone()
                 row_id = (last["id"] if last else 0) + 1
                 prev = last["hash"] if last else GENESIS
+                values["request"] = _store_messages(conn, values["request"])
                 digest = row_hash(prev, row_id, values)
                 columns = ", ".join(("id", *FIELDS, "prev_hash", "hash"))
                 marks = ", ".join("?" * (len(FIELDS) + 3))
@@ -142,6 +147,7 @@ class AuditLog:
         return row_id
 
     def rows(self, *, limit: int | None = None, run: str | None = None) -> list[dict]:
+        """The last `limit` rows (all when None) in order, requests expanded to full messages."""
         if not self.path.exists():
             return []
         conn = self._connect()
@@ -149,9 +155,10 @@ class AuditLog:
             where, args = ("WHERE run = ?", [run]) if run else ("", [])
             sql = f"SELECT * FROM calls {where} ORDER BY id DESC" + (" LIMIT ?" if limit else "")
             rows = conn.execute(sql, [*args, *([limit] if limit else [])]).fetchall()
+            out = [_expanded(conn, dict(r)) for r in reversed(rows)]
         finally:
             conn.close()
-        return [dict(r) for r in reversed(rows)]
+        return out
 
     def get(self, row_id: int) -> dict | None:
         if not self.path.exists():
@@ -159,9 +166,9 @@ class AuditLog:
         conn = self._connect()
         try:
             row = conn.execute("SELECT * FROM calls WHERE id = ?", (row_id,)).fetchone()
+            return _expanded(conn, dict(row)) if row else None
         finally:
             conn.close()
-        return dict(row) if row else None
 
     def verify(self) -> tuple[int, list[str], str]:
         """(rows checked, problems in Chinese, head hash)."""
@@ -169,8 +176,11 @@ class AuditLog:
         prev = GENESIS
         expected_id = 1
         count = 0
+        referenced: dict[str, int] = {}  # sha -> first row referring to it
         for row in self._iter_rows():
             count += 1
+            for sha in _refs(row.get("request")):
+                referenced.setdefault(sha, row["id"])
             if row["id"] != expected_id:
                 problems.append(f"第 {expected_id} 条记录缺失（下一条是第 {row['id']} 条）")
             if row["prev_hash"] != prev:
@@ -179,7 +189,31 @@ class AuditLog:
                 problems.append(f"第 {row['id']} 条记录的内容与其哈希不符（记录被改动）")
             prev = row["hash"]
             expected_id = row["id"] + 1
+        problems += self._text_problems(referenced)
         return count, problems, prev
+
+    def _text_problems(self, referenced: dict[str, int]) -> list[str]:
+        """Stored message texts changed since written, or referred to but gone."""
+        from draftbot.textio import sha256_bytes
+
+        if not self.path.exists():
+            return []
+        conn = self._connect()
+        try:
+            stored = {sha: text for sha, text in conn.execute("SELECT sha, text FROM texts")}
+        finally:
+            conn.close()
+        problems = [
+            f"第 {referenced.get(sha, '?')} 条等记录引用的消息正文 {sha[:12]}… 被改动"
+            for sha, text in stored.items()
+            if sha256_bytes(text.encode("utf-8")) != sha
+        ]
+        problems += [
+            f"第 {row_id} 条记录引用的消息正文 {sha[:12]}… 被删除"
+            for sha, row_id in referenced.items()
+            if sha not in stored
+        ]
+        return problems
 
     def _iter_rows(self):
         """Every row in order, one at a time (the log can be large)."""
@@ -191,6 +225,48 @@ class AuditLog:
                 yield dict(row)
         finally:
             conn.close()
+
+
+def _store_messages(conn: sqlite3.Connection, request: str) -> str:
+    """The request (JSON messages) as references to texts stored once each."""
+    from draftbot.textio import sha256_bytes
+
+    try:
+        messages = json.loads(request) if request else []
+    except ValueError:
+        return request
+    if not isinstance(messages, list):
+        return request
+    refs = []
+    for message in messages:
+        text = str(message.get("content") or "")
+        sha = sha256_bytes(text.encode("utf-8"))
+        conn.execute("INSERT OR IGNORE INTO texts (sha, text) VALUES (?, ?)", (sha, text))
+        refs.append({"role": message.get("role"), "sha": sha})
+    return json.dumps(refs, ensure_ascii=False)
+
+
+def _refs(request: str | None) -> list[str]:
+    try:
+        refs = json.loads(request or "[]")
+    except ValueError:
+        return []
+    return [r["sha"] for r in refs if isinstance(r, dict) and "sha" in r] if isinstance(refs, list) else []
+
+
+def _expanded(conn: sqlite3.Connection, row: dict) -> dict:
+    """The row with its request's message references replaced by the texts."""
+    try:
+        refs = json.loads(row.get("request") or "[]")
+    except ValueError:
+        return row
+    if not isinstance(refs, list) or not all(isinstance(r, dict) and "sha" in r for r in refs):
+        return row
+    messages = []
+    for ref in refs:
+        found = conn.execute("SELECT text FROM texts WHERE sha = ?", (ref["sha"],)).fetchone()
+        messages.append({"role": ref.get("role"), "content": found["text"] if found else "（正文缺失）"})
+    return {**row, "request": json.dumps(messages, ensure_ascii=False)}
 
 
 def _scrub(values: dict, secrets: tuple[str, ...]) -> dict:
