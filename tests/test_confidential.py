@@ -305,3 +305,17 @@ def test_unusable_log_is_refused_before_sending(cli, workdir):
     assert "Traceback" not in proc.stderr and not (workdir / "facts.draft.md").exists()
     proc = cli("log", "verify", cwd=workdir)
     assert proc.returncode == 2 and "无法打开审计日志" in proc.stderr
+
+
+def test_regen_masked_and_offline_note(cli, workdir):
+    with FakeOpenAI(responder=echo_placeholders) as srv:
+        assert cli("write", "facts.md", "--mask", cwd=workdir, env=llm_env(srv)).returncode == 0
+        srv.reset()
+        srv.on("第一部分", "【人名1】联系【单位3】。")
+        proc = cli("regen", "facts.draft.md", "--section", "1", "--mask", cwd=workdir, env=llm_env(srv))
+        bodies = sent_text(srv)
+    assert proc.returncode == 0, proc.stderr
+    assert len(srv.chat_requests) == 1 and "王建华" not in bodies and "规划建设局" not in bodies
+    assert "王建华联系规划建设局。" in (workdir / "facts.draft.md").read_text(encoding="utf-8")
+    offline = cli("write", "facts.md", "-o", "off.md", "--engine", "offline", "--mask", cwd=workdir)
+    assert offline.returncode == 0 and "离线引擎不向外发送任何内容" in offline.stderr
