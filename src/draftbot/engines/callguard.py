@@ -152,6 +152,10 @@ class Call:
         self.started = time.monotonic()
         self.issues: list[MaskIssue] = []
 
+    def observing(self, llm) -> _Observed:
+        """`llm` whose streamed chunks this call sees (for the answering model and the raw text)."""
+        return _Observed(llm, self)
+
     def observe(self, chunk) -> None:
         text = chunk.content if isinstance(chunk.content, str) else ""
         if text:
@@ -203,3 +207,19 @@ class Call:
                 notes=notes,
             )
         )
+
+
+class _Observed:
+    """A chat model whose `astream` shows every chunk to a Call on its way to the engine."""
+
+    def __init__(self, llm, call: Call):
+        self._llm = llm
+        self._call = call
+
+    async def astream(self, messages, *args, **kwargs):
+        async for chunk in self._llm.astream(messages, *args, **kwargs):
+            self._call.observe(chunk)
+            yield chunk
+
+    def __getattr__(self, name):
+        return getattr(self._llm, name)

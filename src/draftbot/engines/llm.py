@@ -354,7 +354,7 @@ class LLMEngine(Engine):
                 break
             state.attempts = attempt
             try:
-                state.body, state.usage = await self._attempt(llm, messages, state)
+                state.body, state.usage = await self._guarded(llm, messages, state)
                 state.status = "完成"
                 break
             except Exception as exc:  # noqa: BLE001 - every failure is classified
@@ -370,15 +370,16 @@ class LLMEngine(Engine):
                 await asyncio.sleep(delay)
         state.finished = time.monotonic()
 
-    async def _attempt(self, llm, messages: list[dict], state: SectionState) -> tuple[str, dict]:
-        """One request through the guard: masked and leak-scanned before, restored and logged after."""
+    async def _guarded(self, llm, messages: list[dict], state: SectionState, *args) -> tuple[str, dict]:
+        """`_attempt` through the guard (engines/callguard.py): a shared slot, masking and the leak
+        scan before the request leaves, names restored and the audit row written after."""
         async with self.guard.slot():
             try:
                 call = self.guard.start(messages, state)
             except SendRefused as exc:
                 raise AttemptError(exc.reason, retry=False, fatal=True) from exc
             try:
-                body, usage = await self._stream_answer(llm, call, state)
+                body, usage = await self._attempt(call.observing(llm), call.sent, state, *args)
             except Exception as exc:
                 call.fail(classify(exc).reason)
                 raise
@@ -387,8 +388,7 @@ class LLMEngine(Engine):
                 raise
         return call.finish(body, usage), usage
 
-    async def _stream_answer(self, llm, call, state: SectionState) -> tuple[str, dict]:
-        messages = call.sent
+    async def _attempt(self, llm, messages: list[dict], state: SectionState) -> tuple[str, dict]:
         state.status, state.chars, state.chunks = "生成中", 0, 0
         parts: list[str] = []
         finish = None
@@ -398,7 +398,6 @@ class LLMEngine(Engine):
         async with asyncio.timeout(self.config.timeout * TOTAL_TIMEOUT_FACTOR):
             async for chunk in llm.astream(messages):
                 self._warm.set()
-                call.observe(chunk)
                 text = chunk.content if isinstance(chunk.content, str) else ""
                 if text:
                     parts.append(text)
