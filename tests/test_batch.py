@@ -316,3 +316,18 @@ def test_ctrl_c_finishes_running_reports_and_leaves_the_rest(folder):
     done = [k for k, v in entries.items() if v["status"] == "done"]
     assert len(done) == 1  # the report that was running finished; the others never started
     assert {whose(r) for r in srv.chat_requests} == {done[0][:-3]}
+
+
+def test_second_batch_on_the_same_folder_is_refused(cli, folder):
+    from draftbot.batch import FolderLock
+
+    with FolderLock(folder / "draftbot-batch.json"):
+        code = (
+            "import sys\nfrom draftbot.cli import main\n"
+            f"main(['batch', {str(folder)!r}, '--engine', 'offline'])\n"
+        )
+        proc = subprocess.run([sys.executable, "-c", code], cwd=folder.parent, env=cli_env(),
+                              capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert proc.returncode == 2 and "另一个 draftbot batch 正在处理" in proc.stderr
+    assert not (folder / "赵一.draft.md").exists()
+    assert cli("batch", folder, "--engine", "offline", cwd=folder.parent).returncode == 0  # released

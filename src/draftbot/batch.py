@@ -199,6 +199,43 @@ class Manifest:
         os.replace(tmp, self.path)
 
 
+class FolderLock:
+    """An OS file lock next to the manifest, held while a batch runs: a second batch on the same
+    folder is refused instead of drafting the same reports twice. The OS drops it with the process
+    (also on kill -9), so it never goes stale."""
+
+    def __init__(self, manifest: Path):
+        self.path = manifest.with_name(manifest.name + ".lock")
+        self._fh = None
+
+    def __enter__(self):
+        self._fh = open(self.path, "a+b")  # noqa: SIM115 - held until __exit__
+        try:
+            _lock_file(self._fh)
+        except OSError as exc:
+            self._fh.close()
+            raise InputError(
+                f"另一个 draftbot batch 正在处理这批报告（{self.path.parent}），请等它结束后再运行。"
+            ) from exc
+        return self
+
+    def __exit__(self, *exc):
+        self._fh.close()  # closing releases the lock
+        return False
+
+
+def _lock_file(fh) -> None:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        fh.seek(0)
+        msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+        return
+    fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
 def default_manifest(files: list[Path], out_dir: Path | None) -> Path:
     if out_dir is not None:
         return out_dir / MANIFEST_NAME
@@ -300,6 +337,10 @@ class Batch:
 
     # -- running ----------------------------------------------------------------------------
     def run(self) -> BatchResult:
+        with FolderLock(self.manifest.path):
+            return self._run()
+
+    def _run(self) -> BatchResult:
         started = time.monotonic()
         if not self.jobs:
             self.prepare()
