@@ -123,7 +123,7 @@ def test_failures_stay_apart_and_rerun_redoes_only_them(cli, folder):
             assert by_name[name]["failed_sections"] == 0 and by_name[name]["tokens"]["input"] > 0
         assert by_name["孙三.md"]["status"] == "failed" and by_name["孙三.md"]["failed_sections"] == 1
         assert by_name["李四.md"]["status"] == "failed" and "500" in by_name["李四.md"]["error"]
-        assert summary["failed"] == 2
+        assert summary["failed"] == 2 and 1 <= summary["max_calls_in_flight"] <= 3
         total_in = sum(r["tokens"]["input"] for r in summary["reports"])
         assert summary["totals"]["tokens"]["input"] == total_in
         assert (folder / "赵一.draft.md").exists() and not (folder / "李四.draft.md").exists()

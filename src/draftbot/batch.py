@@ -150,6 +150,7 @@ class BatchResult:
             "failed": len(self.failed),
             "manifest": str(self.manifest),
             "wall_s": round(self.wall_s, 3),
+            "max_calls_in_flight": self.max_in_flight,
         }
 
 
