@@ -86,15 +86,21 @@ def test_altered_placeholder_is_reported_not_restored(inputs):
     facts, plan, samples = inputs
     with FakeOpenAI(responder=echo_placeholders) as srv:
         srv.on("第一部分", "【人名 1】同志分管招商引资，联系［单位3］和【单位2】。")
+        srv.on("开头段", "本人联系【单位2】等单位，现将履职情况报告如下：")  # drops 【单位3】 and 【单位4】
         engine = make_engine(srv, build_table(facts))
         draft, _, _ = compose_draft(facts, plan, samples, engine)
     first = draft.sections[0].body
     assert "【人名 1】" in first and "［单位3］" in first and "企业服务中心" in first
     altered = sorted(i.token for i in engine.guard.issues if i.kind == "altered")
     assert altered == ["【人名 1】", "［单位3］"]
-    assert all(i.section.startswith("一、") for i in engine.guard.issues)
+    assert all(i.section.startswith("一、") for i in engine.guard.issues if i.kind == "altered")
+    dropped = sorted((i.token, i.section) for i in engine.guard.issues if i.kind == "dropped")
+    assert dropped == [("【单位3】", "开头"), ("【单位4】", "开头")]
     row = next(r for r in AuditLog().rows() if r["section"].endswith(draft.sections[0].heading[:18]))
     assert "改动了占位符" in row["notes"]
+    logged = json.dumps(AuditLog().rows(), ensure_ascii=False)
+    assert "没有出现" in logged  # a dropped placeholder is noted, without the name it stands for
+    assert not any(name in logged for name in build_table(facts).placeholders.values())
 
 
 def test_leak_scan_refuses_to_send(inputs, monkeypatch):
@@ -109,6 +115,7 @@ def test_leak_scan_refuses_to_send(inputs, monkeypatch):
     assert "拒绝发送" in err.value.message and "王建华" in err.value.message
     rows = AuditLog().rows()
     assert rows and all(r["status"] == "refused" for r in rows)
+    assert not any("王建华" in r["error"] + r["notes"] for r in rows)  # the log holds masked text only
 
 
 # -- local only --------------------------------------------------------------------------------

@@ -125,11 +125,13 @@ class MaskIssue:
     section: str = ""
     value: str = ""
 
-    def message(self) -> str:
+    def message(self, names: bool = True) -> str:
+        """In Chinese; `names=False` leaves out the name a placeholder stands for (for the audit log)."""
         where = f"{self.section}：" if self.section else ""
         if self.kind == "altered":
             return f"{where}模型改动了占位符“{self.token}”，无法确定对应的名称，未还原，请人工核对。"
-        return f"{where}本部分要点中的“{self.token}”（{self.value}）在回答中没有出现，请核对是否漏写。"
+        value = f"（{self.value}）" if names and self.value else ""
+        return f"{where}本部分要点中的“{self.token}”{value}在回答中没有出现，请核对是否漏写。"
 
 
 @dataclass

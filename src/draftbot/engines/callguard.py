@@ -26,6 +26,7 @@ class SendRefused(Exception):
     def __init__(self, names: list[str]):
         shown = "、".join(f"“{n}”" for n in names[:3])
         self.reason = f"发送前检查发现请求中仍有真实名称{shown}，已拒绝发送"
+        self.logged = f"发送前检查发现请求中仍有 {len(names)} 个真实名称，已拒绝发送"  # no names in the log
         super().__init__(self.reason)
 
 
@@ -129,7 +130,7 @@ class CallGuard:
             leaked = self.names.leaked(json.dumps(call.sent, ensure_ascii=False))
             if leaked:
                 refusal = SendRefused(leaked)
-                call.record("refused", refusal.reason)
+                call.record("refused", refusal.logged)
                 raise refusal
         return call
 
@@ -167,7 +168,7 @@ class Call:
         if self.guard.names is not None:
             body, self.issues = self.guard.names.restore(body, self.needed, self.state.label)
             self.guard.issues.extend(self.issues)
-        notes = "；".join(i.message() for i in self.issues)
+        notes = "；".join(i.message(names=False) for i in self.issues)  # the log keeps masked text only
         self.record("ok", "", usage, notes)
         return body
 
