@@ -403,6 +403,8 @@ class Batch:
         return list(seen.values())
 
     def _wait_for_leader(self, leaders: list[_Job], job: _Job) -> None:
+        if self.model == "offline":
+            return  # no provider cache to warm
         leader = next(j for j in leaders if j.inputs.plan.name == job.inputs.plan.name)
         deadline = time.monotonic() + LEADER_WAIT
         while not leader.started.is_set() and time.monotonic() < deadline:
