@@ -7,6 +7,7 @@ import pytest
 from draftbot.draft import CLOSING_MARKER, parse_draft
 from draftbot.draftedit import CLOSING, OPENING, part_body, part_keys, replace_part, set_front_matter
 
+TRAILING = "   "
 DRAFT = f"""---
 plan: 述职报告
 ---
@@ -21,7 +22,7 @@ plan: 述职报告
 第一部分原文。
 
 ## 二、加强学习实践
-二部分紧贴标题，   行尾有空格   
+二部分紧贴标题，   行尾有空格{TRAILING}
 第二段。
 
 

@@ -117,6 +117,18 @@ def _inline_body(line: str) -> str:
     return inline if heading else ""
 
 
+def part_at_line(text: str, line: int, draft: Draft | None = None) -> PartKey | None:
+    """The part that line `line` of `text` belongs to (None: front matter, title, headings)."""
+    draft = draft or parse_draft(text)
+    lines = _Lines(text)
+    offset = lines.start(line)
+    for key in part_keys(draft):
+        start, end, _ = _region(draft, lines, key)
+        if start <= offset < end:
+            return key
+    return None
+
+
 def paragraphs(body: str) -> str:
     """A part's text as the draft file writes it: one paragraph per line, blank lines between."""
     return "\n\n".join(p.strip() for p in body.split("\n") if p.strip())
