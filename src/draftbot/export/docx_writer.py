@@ -24,12 +24,11 @@ from docx.opc.part import Part
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 
+from draftbot.docx_reader import CLOSING_BOOKMARK, META_PROPERTY
 from draftbot.errors import InputError
 from draftbot.export import gbt9704 as gb
 from draftbot.export.fonts import FontSet
 from draftbot.export.layout import (
-    CLOSING_BOOKMARK,
-    META_PROPERTY,
     Anchor,
     Block,
     anchor_findings,
