@@ -6,11 +6,9 @@ A part is named by a key: "opening", "closing", or a section's 1-based position 
 
 from __future__ import annotations
 
-from draftbot.draft import CLOSING_MARKER, Draft, parse_draft
-from draftbot.samples import LEVEL_PATTERNS, split_inline_heading
+from draftbot.draft import CLOSING, CLOSING_MARKER, OPENING, Draft, parse_draft
+from draftbot.outline import LEVEL_PATTERNS, split_inline_heading
 
-OPENING = "opening"
-CLOSING = "closing"
 PartKey = str | int
 _TOP = LEVEL_PATTERNS[0][1]
 

@@ -61,6 +61,7 @@ class Journal:
     path: Path
     key: dict
     sections: dict[str, dict] = field(default_factory=dict)
+    note: str | None = None  # what a resume reused, or why it could not
 
     @classmethod
     def start(cls, path: Path, key: dict) -> Journal:
@@ -72,14 +73,20 @@ class Journal:
     def resume(cls, path: Path, key: dict) -> tuple[Journal, str]:
         """The journal at `path` when it fits `key` (else a fresh one) and a note saying which."""
         old = _read(path)
-        if old is None:
-            return cls.start(path, key), f"没有找到可以续写的起草记录（{path.name}），全部重新起草。"
-        changed = [KEY_NAMES[k] for k in KEY_NAMES if old.get("key", {}).get(k) != key[k]]
-        if changed:
-            note = f"上次的起草记录与这次的{'、'.join(changed)}不同，不能沿用，全部重新起草。"
-            return cls.start(path, key), note
+        changed = (
+            [] if old is None else [KEY_NAMES[k] for k in KEY_NAMES if old.get("key", {}).get(k) != key[k]]
+        )
+        if old is None or changed:
+            journal = cls.start(path, key)
+            journal.note = (
+                f"没有找到可以续写的起草记录（{path.name}），全部重新起草。"
+                if old is None
+                else f"上次的起草记录与这次的{'、'.join(changed)}不同，不能沿用，全部重新起草。"
+            )
+            return journal, journal.note
         journal = cls(path, key, dict(old.get("sections") or {}))
-        return journal, f"沿用上次已完成的 {len(journal.sections)} 个部分，只起草其余部分。"
+        journal.note = f"沿用上次已完成的 {len(journal.sections)} 个部分，只起草其余部分。"
+        return journal, journal.note
 
     def record(self, request: SectionRequest, result: SectionResult) -> None:
         if result.failed:

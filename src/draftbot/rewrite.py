@@ -64,7 +64,10 @@ def findings_by_part(text: str, findings: list[Finding], draft: Draft | None = N
     draft = draft or parse_draft(text)
     grouped: dict[PartKey | None, list[Finding]] = {}
     for f in findings:
-        key = f.section_index if f.section_index else part_at_line(text, f.line, draft)
+        if f.section_index:  # None when the sections were found below 一、 (no part of the Draft)
+            key = f.section_index if f.section_index <= len(draft.sections) else None
+        else:
+            key = part_at_line(text, f.line, draft)
         grouped.setdefault(key, []).append(f)
     return grouped
 
@@ -139,6 +142,20 @@ def part_request(
         fix=fix, hint=hint or None, context=other_parts(draft, key),
         current=current if current.strip() and "draftbot:failed" not in current else None,
     )  # fmt: skip
+
+
+def pick_parts(draft: Draft, specs: list[str], failed: bool = False) -> list[PartKey]:
+    """The parts named by --section (3, 三, 开头, 结尾, heading text) and, with --failed, every
+    section marked failed; in draft order, each once."""
+    chosen = [draft.find_part(spec) for spec in specs]
+    if failed:
+        chosen += [i for i, s in enumerate(draft.sections, 1) if s.failed]
+    if not chosen:
+        if failed:
+            raise DraftFormatError("草稿中没有标记为生成失败的部分，无需重新生成。")
+        raise DraftFormatError("请用 --section 指定要重新生成的部分（如 --section 3），或用 --failed。")
+    order = part_keys(draft)
+    return sorted(set(chosen), key=order.index)
 
 
 # -- regenerating chosen parts -----------------------------------------------------------------
