@@ -152,6 +152,8 @@ class _Loop:
         for part in parts:
             part.requests += 1
         self.result.add_usage(results, _prices(self.engine))
+        if all(r.failed for r in results):
+            raise ModelError(f"大模型调用失败：{results[0].error or '未知原因'}")
         improved = False
         for part, result in zip(parts, results, strict=True):
             if result.failed:
