@@ -66,11 +66,9 @@ def backup_path(path: Path) -> Path:
     return candidate
 
 
-def write_text_safely(path: Path, text: str, *, force: bool = False, what: str = "文件") -> Path | None:
-    """Write atomically; never overwrite without `force`, and then keep the old file as a backup.
-
-    Returns the backup's path when one was made.
-    """
+def check_target(path: Path, *, force: bool = False, what: str = "文件") -> None:
+    """Refuse, before any work, an output path that is a folder, sits in a missing folder, or
+    names an existing file while `force` is off."""
     if path.is_dir():
         raise InputError(f"输出路径“{path}”是一个文件夹，请指定文件名。")
     if path.exists() and not force:
@@ -80,6 +78,14 @@ def write_text_safely(path: Path, text: str, *, force: bool = False, what: str =
         )
     if not path.parent.exists():
         raise InputError(f"输出文件夹“{path.parent}”不存在。")
+
+
+def write_text_safely(path: Path, text: str, *, force: bool = False, what: str = "文件") -> Path | None:
+    """Write atomically; never overwrite without `force`, and then keep the old file as a backup.
+
+    Returns the backup's path when one was made.
+    """
+    check_target(path, force=force, what=what)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
         tmp.write_text(text, encoding="utf-8", newline="\n")

@@ -116,17 +116,11 @@ def default_output(facts_path: str | Path) -> Path:
 
 def refuse_before_writing(facts: Path, out: Path, *, force: bool, docx: bool) -> None:
     """Every refusal that needs no drafting happens before any work (or any paid request) is done."""
+    from draftbot.textio import check_target
+
     if out.resolve() == facts.resolve():
         raise InputError("输出文件不能与事实文件相同，否则会覆盖事实文件。")
-    if out.is_dir():
-        raise InputError(f"输出路径“{out}”是一个文件夹，请指定文件名。")
-    if out.exists() and not force:
-        raise InputError(
-            f"草稿“{out}”已存在，未覆盖。",
-            hint="加 --force 覆盖（旧文件会保留为 .bak 备份），或用 -o 指定新的文件名。",
-        )
-    if not out.parent.exists():
-        raise InputError(f"输出文件夹“{out.parent}”不存在。")
+    check_target(out, force=force, what="草稿")
     if docx:
         check_docx_output(docx_beside(out, facts), force=force)
 
