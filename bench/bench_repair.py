@@ -2,8 +2,9 @@
 
 The example facts with the 述职报告 plan give 9 model calls (7 sections plus opening and closing).
 The scripted model answers every section as the offline engine writes it, except sections 三 and
-五, whose first answers carry a figure the facts do not have (figure-ungrounded, an error); asked
-to rewrite them, it answers correctly. The server simulates a provider's prefix cache (a prompt
+五, whose first answers carry figures the facts do not have (figure-ungrounded, errors): 三 one,
+fixed by its first rewrite; 五 two, of which the first rewrite fixes one and the second the other,
+so the repair takes two rounds and shows whether a later round costs more than the first. The server simulates a provider's prefix cache (a prompt
 counts as cached once an earlier answer with the same prefix has started) and reports usage the
 DeepSeek way. Reported: requests and rounds, input tokens per request and in total for the repair
 round against the first write, and the cached share of each.
@@ -32,7 +33,7 @@ from draftbot.rewrite import Sources, make_checker  # noqa: E402
 from draftbot.samples import load_samples  # noqa: E402
 from fake_openai import FakeOpenAI  # noqa: E402
 
-FLAWS = {"diligence": ("136家次", "163家次"), "integrity": ("16人次", "61人次")}
+FLAWS = {"diligence": [("136家次", "163家次")], "integrity": [("16人次", "61人次"), ("警示教育片2次", "警示教育片6次")]}
 
 
 def good_bodies(sources: Sources) -> dict[str, str]:
@@ -48,16 +49,33 @@ def make_responder(sources: Sources, bodies: dict[str, str]):
     tasks["请起草报告的开头段"] = sources.plan.opening.id
     tasks["请起草报告的结尾段"] = sources.plan.closing.id
 
+    rewrites: dict[str, int] = {}
+
     def respond(body: dict) -> str:
         tail = body["messages"][-1]["content"]
         sid = next(s for prefix, s in tasks.items() if tail.startswith(prefix))
         text = bodies[sid]
-        if sid in FLAWS and "这次是重写" not in tail:
-            old, new = FLAWS[sid]
+        if "这次是重写" in tail:
+            rewrites[sid] = rewrites.get(sid, 0) + 1
+        for old, new in FLAWS.get(sid, [])[rewrites.get(sid, 0) :]:  # each rewrite fixes one more
+            assert old in text, old
             text = text.replace(old, new)
         return text
 
     return respond
+
+
+def by_round(records) -> list[list]:
+    """Repair requests grouped by round: a section's n-th rewrite request belongs to round n."""
+    seen: dict[str, int] = {}
+    rounds: list[list] = []
+    for record in records:
+        task = record.last_content.split("\n", 1)[0]
+        seen[task] = seen.get(task, 0) + 1
+        while len(rounds) < seen[task]:
+            rounds.append([])
+        rounds[seen[task] - 1].append(record)
+    return rounds
 
 
 def usage_of(records) -> dict:
@@ -93,11 +111,14 @@ def main() -> None:
         result = repair(text, check=check, engine=engine, sources=sources, rounds=args.rounds)
         repair_records = srv.chat_requests[len(first_records) :]
     first, rounds = usage_of(first_records), usage_of(repair_records)
+    per_round = [usage_of(r) for r in by_round(repair_records)]
     errors_after = sum(1 for f in result.after if f.level == "error")
 
     print(f"Repair bench: {len(first_records)} calls for the first write, sections 三 and 五 flawed")
     print(f"{'':<28}{'requests':>10}{'input tok':>12}{'per request':>13}{'cached':>9}")
-    for label, u in (("first write", first), (f"repair ({result.rounds} round(s))", rounds)):
+    rows = [("first write", first), *((f"repair round {i}", u) for i, u in enumerate(per_round, 1))]
+    rows.append((f"repair, all {result.rounds} rounds", rounds))
+    for label, u in rows:
         print(
             f"{label:<28}{u['requests']:>10}{u['input_tokens']:>12,}{u['input_tokens_per_request']:>13,.0f}"
             f"{u['cached_share']:>9.0%}"
@@ -112,6 +133,7 @@ def main() -> None:
         "command": f"python bench/bench_repair.py --rounds {args.rounds} --context-tokens {args.context_tokens}",
         "first_write": first,
         "repair": {**rounds, "rounds": result.rounds, "stopped": result.stopped},
+        "repair_rounds": per_round,
         "repair_over_first_write_input": ratio,
         "errors_before": errors_before,
         "errors_after": errors_after,

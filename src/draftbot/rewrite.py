@@ -80,8 +80,9 @@ def fix_line(finding: Finding) -> str:
 
 
 def to_fix(findings: list[Finding]) -> list[Finding]:
-    """The error and warning findings, errors first (info findings are not worth a rewrite)."""
-    wanted = [f for f in findings if f.level in ("error", "warning")]
+    """The error and warning findings, errors first (info findings are not worth a rewrite; a failed
+    section's marker is no problem of its text: it is written afresh)."""
+    wanted = [f for f in findings if f.level in ("error", "warning") and f.rule != "section-failed"]
     return sorted(wanted, key=lambda f: (f.level != "error", f.line, f.column))
 
 
