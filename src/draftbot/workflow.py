@@ -1,7 +1,10 @@
 """The flows the commands share, callable from Python: draft a report, check it, rewrite sections, export Word.
 
-Plain inputs (paths, names, options) and plain results; nothing is printed here. The `cli`
-modules parse options, call these functions and print what they return.
+Plain inputs (paths, names, options) and plain results. Nothing is printed here except what an
+engine shows while it runs (the LLM engine's progress on stderr); notes that should reach the user
+before a long run (which engine, a facts file changed since drafting) go to `notify` when given,
+and are kept on the result as well. The `cli` modules parse options, call these functions and
+print what they return.
 
     from draftbot.workflow import write_report
     result = write_report("要点.md", engine="offline")
@@ -16,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from draftbot.checks.finding import LEVELS
 from draftbot.errors import InputError
 
-LEVELS = ("info", "warning", "error")
 FONTS_ENV = "DRAFTBOT_FONTS"
 
 
@@ -96,6 +99,7 @@ class WriteResult:
     repair: Any = None  # repair.RepairResult when repair rounds ran
     resume_note: str | None = None  # what `resume` reused, or why it could not
     reused: list[str] = field(default_factory=list)  # section ids taken from the journal
+    export_error: Exception | None = None  # the draft was saved, the Word file was not
 
     @property
     def failed(self) -> list:
@@ -138,27 +142,33 @@ def write_report(
     docx: bool = False,
     fonts: Any = None,
     progress: Any = None,
+    notify: Any = None,
     repair: int | None = None,
     repair_budget: int | None = None,
     resume: bool = False,
 ) -> WriteResult:
     """Draft a report from a facts file, save it (never overwriting without `force`), check it,
     and with `docx` export the Word file beside it. Failed sections are marked in the draft and
-    listed in `result.failed`; the caller decides what that means (the CLI exits 3).
+    listed in `result.failed`; the caller decides what that means (the CLI exits 3). Once the draft
+    is saved, a failing export does not lose it: the error is kept in `result.export_error`.
 
     Finished sections are journaled next to the draft as they come in; with `resume` a journal
     of the same facts, plan, samples and model is reused and only the rest is requested (an
     existing draft is then replaced, keeping a backup). After drafting, up to `repair` rounds
     (default: 1 with a model, 0 offline) rewrite the sections with error-level findings."""
     from draftbot.draft import parse_draft
+    from draftbot.errors import DraftbotError
     from draftbot.textio import write_text_safely
 
     facts_path = Path(facts)
     out = Path(output) if output is not None else default_output(facts_path)
     refuse_before_writing(facts_path, out, force=force or resume, docx=docx)
+    if docx and fonts is None:
+        fonts = resolve_font_options()  # a bad $DRAFTBOT_FONTS is refused before any drafting
     inputs = load_inputs(facts_path, plan, samples, add_samples)
     chosen, note = make_engine(engine, flags)
-    draft, routing, results, journal, wrapped = _compose_journaled(inputs, chosen, out, progress, resume)
+    _tell(notify, note)
+    draft, routing, results, journal, wrapped = _compose_journaled(inputs, chosen, out, progress, resume, notify)
     result = WriteResult(draft, out, inputs, chosen, results, list(routing.notes), note)
     result.resume_note, result.reused = journal.note, wrapped.reused
     result.usage_lines = list(getattr(chosen, "report_lines", list)())
@@ -169,19 +179,27 @@ def write_report(
                                     record=True)  # fmt: skip
         if result.repair.text != text:
             text = result.repair.text
-            result.draft = parse_draft(text, out)
+            result.draft = draft = parse_draft(text, out)
     result.backup = write_text_safely(out, text, force=force or resume, what="草稿")
     if not result.failed:
         journal.remove()
     result.report = check_saved(out, inputs)
     if docx:
-        result.export = export_word(
-            draft, docx_beside(out, facts_path), force=force, fonts=fonts, report=result.report
-        )
+        try:
+            result.export = export_word(
+                draft, docx_beside(out, facts_path), force=force, fonts=fonts, report=result.report
+            )
+        except DraftbotError as exc:
+            result.export_error = exc
     return result
 
 
-def _compose_journaled(inputs: Inputs, engine: Any, out: Path, progress: Any, resume: bool):
+def _tell(notify, note: str | None) -> None:
+    if notify is not None and note:
+        notify(note)
+
+
+def _compose_journaled(inputs: Inputs, engine: Any, out: Path, progress: Any, resume: bool, notify=None):
     """compose_draft with each finished section journaled next to `out` (reused with `resume`)."""
     from draftbot.compose import compose_draft
     from draftbot.journal import Journal, JournaledEngine, journal_key, journal_path
@@ -189,6 +207,7 @@ def _compose_journaled(inputs: Inputs, engine: Any, out: Path, progress: Any, re
     key = journal_key(inputs.facts, inputs.plan, inputs.samples, engine)
     path = journal_path(out)
     journal = Journal.resume(path, key)[0] if resume else Journal.start(path, key)
+    _tell(notify, journal.note)
     wrapped = JournaledEngine(engine, journal)
     try:
         draft, routing, results = compose_draft(
@@ -201,10 +220,14 @@ def _compose_journaled(inputs: Inputs, engine: Any, out: Path, progress: Any, re
     return draft, routing, results, journal, wrapped
 
 
-def dry_run(facts: str | Path, *, plan: str | None = None, samples: str | Path | None = None,
-            add_samples: bool = False, flags: dict | None = None) -> str:
-    """The prompts a model write would send and their token counts, as text; nothing is sent."""
+def dry_run(facts: str | Path, *, output: str | Path | None = None, plan: str | None = None,
+            samples: str | Path | None = None, add_samples: bool = False, flags: dict | None = None) -> str:
+    """The prompts a model write would send and their token counts, as text; nothing is sent or written."""
     from draftbot.compose import build_requests
+
+    out = Path(output) if output is not None else default_output(facts)
+    if out.resolve() == Path(facts).resolve():
+        raise InputError("输出文件不能与事实文件相同，否则会覆盖事实文件。")
     from draftbot.config import resolve_config
     from draftbot.prompting import build_prompts, dry_run_text
 
@@ -214,13 +237,38 @@ def dry_run(facts: str | Path, *, plan: str | None = None, samples: str | Path |
     return dry_run_text(requests, build_prompts(requests, context_tokens=cfg.context_tokens))
 
 
-def check_saved(path: str | Path, inputs: Inputs | None = None, **options) -> Any:
-    """Check a saved draft (with the inputs it was written from, when known): a checks.run.CheckReport."""
+def check_saved(path: str | Path, inputs: Inputs | None = None, *, period: int | None = None) -> Any:
+    """Check a saved draft with the inputs it was written from (when known): a checks.run.CheckReport."""
+    if inputs is None:
+        return check_report(path, period=period)
+    return check_report(path, facts=inputs.facts, plan=inputs.plan, samples=inputs.samples, period=period)
+
+
+def check_report(
+    draft: Any,
+    *,
+    facts: Any = None,
+    plan: Any = None,
+    samples: Any = None,
+    period: int | None = None,
+    rules: str | Path | None = None,
+) -> Any:
+    """Check a draft or any report (a path to .md/.txt/.docx, a Draft, or text): a checks.run.CheckReport.
+
+    Facts, plan, samples and period default to what the draft's front matter records."""
     from draftbot.checks.run import check_draft
 
-    if inputs is not None:
-        options = {"facts": inputs.facts, "plan": inputs.plan, "samples": inputs.samples, **options}
-    return check_draft(Path(path), **options)
+    if period is not None and not 1949 <= period <= 2100:
+        raise InputError(f"报告年度应是四位年份（如 2026），而不是“{period}”。")
+    if isinstance(draft, str) and "\n" not in draft:
+        draft = Path(draft)
+    report = check_draft(draft, facts=facts, plan=plan, samples=samples, period=period, rules_dir=rules)
+    if not report.sections:
+        raise InputError(
+            f"草稿“{report.path}”中没有找到以“一、”开头的部分标题，无法按部分检查。",
+            hint="每一部分的标题单独成行，如“一、坚定理想信念”或“## 一、坚定理想信念”。",
+        )
+    return report
 
 
 # -- regen: pick -> rewrite -> save ---------------------------------------------------------------
@@ -294,7 +342,7 @@ def save_rewritten(path: Path, old: str, new: str) -> Path | None:
 
 def regenerate_sections(
     draft: str | Path,
-    sections: list[str] | None = None,
+    sections: list[str] | str | int | None = None,
     *,
     failed: bool = False,
     hint: str | None = None,
@@ -304,6 +352,7 @@ def regenerate_sections(
     engine: Any = None,
     flags: dict | None = None,
     progress: Any = None,
+    notify: Any = None,
 ) -> RegenResult:
     """Rewrite the parts named in `sections` (3, 三, 开头, 结尾 or heading text) and, with `failed`,
     every failed section. The request carries each part's current findings, the `hint` and the other
@@ -315,9 +364,14 @@ def regenerate_sections(
     path = Path(draft)
     text = _editable_draft(path, "重新生成")
     document = parse_draft(text, path)
-    keys = pick_parts(document, list(sections or []), failed)
+    if isinstance(sections, (str, int)):
+        sections = [sections]  # one part: 3, "3", "三", "开头" …
+    keys = pick_parts(document, [str(n) for n in sections or []], failed)
     inputs, notes = regen_inputs(document, path, facts, plan, samples)
+    for note in notes:
+        _tell(notify, note)
     chosen, note = make_engine(engine, flags)
+    _tell(notify, note)
     sources = _sources(inputs)
     done = regenerate_parts(text, keys, sources, chosen, check=make_checker(sources, label=str(path)),
                             hint=hint, progress=progress)  # fmt: skip
@@ -374,6 +428,7 @@ def repair_draft(
     samples: str | Path | None = None,
     engine: Any = None,
     flags: dict | None = None,
+    notify: Any = None,
 ) -> RepairRun:
     """Repair an existing draft: each part with error-level findings is rewritten with its findings,
     for up to `rounds` rounds (default 1 with a model); only what the checker judges better is kept.
@@ -383,7 +438,10 @@ def repair_draft(
     path = Path(draft)
     text = _editable_draft(path, "修复")
     inputs, notes = regen_inputs(parse_draft(text, path), path, facts, plan, samples)
+    for item in notes:
+        _tell(notify, item)
     chosen, note = make_engine(engine, flags)
+    _tell(notify, note)
     rounds = max(1, default_repair_rounds(chosen)) if rounds is None else rounds
     result = repair_text(text, inputs, chosen, rounds=rounds, budget=budget, label=str(path))
     run = RepairRun(path, result, chosen, notes, note)
@@ -475,8 +533,11 @@ def export_word(
         out = Path(out) if out is not None else default_docx_path(source)
         check_docx_output(out, force=force, source=source if source.exists() else None)
         draft = load_draft(source)
-    out = Path(out) if out is not None else default_docx_path(draft.path)
-    check_docx_output(out, force=force, source=draft.path)
+    else:
+        if out is None and draft.path is None:
+            raise InputError("这份草稿没有文件路径，请指定 Word 文件的保存位置。")
+        out = Path(out) if out is not None else default_docx_path(draft.path)
+        check_docx_output(out, force=force, source=draft.path)
     result = ExportResult(out, comments=comments)
     source_text = draft.render()  # the text the findings' line numbers refer to
     if comments:

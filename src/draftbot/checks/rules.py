@@ -243,7 +243,6 @@ class _RuleFile:
     def __init__(self, path: Path, builtin: bool = False):
         self.path = path
         self.builtin = builtin
-        self.compile = re.compile
 
     def fail(self, line: int, problem: str) -> RuleError:
         return RuleError(f"规则文件“{self.path}”第 {line} 行：{problem}")
@@ -321,7 +320,7 @@ class _RuleFile:
     def regex(self, node: _Node, key: str) -> re.Pattern:
         text = self.str_of(node, key)
         try:
-            return self.compile(text)
+            return re.compile(text)
         except re.error as exc:
             raise self.fail(node.line, f"“{key}”不是合法的正则表达式：{exc}") from exc
 
@@ -359,9 +358,9 @@ class _RuleFile:
         kind = kinds[0]
         text = self.str_of(entry[kind], kind)
         if kind == "chars":
-            pattern = self.compile("[" + re.escape(text) + "]+")
+            pattern = re.compile("[" + re.escape(text) + "]+")
         elif kind == "literal":
-            pattern = self.compile(re.escape(text))
+            pattern = re.compile(re.escape(text))
         else:
             pattern = self.regex(entry[kind], kind)
             if pattern.match(""):

@@ -32,7 +32,6 @@ DRAFT 可以是 draftbot 生成的草稿（事实文件、提纲、年度从草�
 """
 
 FORMATS = ("text", "line", "json")
-LEVELS = ("info", "warning", "error")
 
 
 @app.command("check", help=CHECK_HELP)
@@ -50,8 +49,8 @@ def check(
     ),
     rules: Path | None = typer.Option(None, "--rules", help="追加的规则文件夹（.yaml），扩展内置规则。"),
 ) -> None:
-    from draftbot.checks.finding import filter_level
-    from draftbot.checks.run import check_draft
+    from draftbot.checks.finding import LEVELS, filter_level
+    from draftbot.workflow import check_report
 
     if output_format not in FORMATS:
         raise InputError(f"--format 只能是 text、line 或 json，而不是“{output_format}”。")
@@ -59,12 +58,7 @@ def check(
         raise InputError(f"--min-level 只能是 info、warning 或 error，而不是“{min_level}”。")
     if period is not None and not 1949 <= period <= 2100:
         raise InputError(f"--period 应是四位年份（如 2026），而不是“{period}”。")
-    report = check_draft(draft, facts=facts, plan=plan, samples=samples, period=period, rules_dir=rules)
-    if not report.sections:
-        raise InputError(
-            f"草稿“{draft}”中没有找到以“一、”开头的部分标题，无法按部分检查。",
-            hint="每一部分的标题单独成行，如“一、坚定理想信念”或“## 一、坚定理想信念”。",
-        )
+    report = check_report(draft, facts=facts, plan=plan, samples=samples, period=period, rules=rules)
     shown = filter_level(report.findings, min_level)
     _print(shown, report, output_format)
     if report.has_errors:

@@ -50,17 +50,14 @@ def regen(
     timeout: float | None = opt.TIMEOUT,
     context_tokens: int | None = opt.CONTEXT_TOKENS,
 ) -> None:
-    from draftbot.workflow import regenerate_sections
+    from draftbot.workflow import model_flags, regenerate_sections
 
-    flags = opt.model_flags(provider, model, base_url, concurrency, timeout, context_tokens)
+    flags = model_flags(provider, model, base_url, concurrency, timeout, context_tokens)
     result = regenerate_sections(
         draft, section, failed=failed, hint=hint, facts=facts, plan=plan, samples=samples,
         engine=engine, flags=flags,
+        notify=lambda note: echo(note if note.startswith("未配置") else f"提示：{note}", err=True),
     )  # fmt: skip
-    if result.engine_note:
-        echo(result.engine_note, err=True)
-    for note in result.notes:
-        echo(f"提示：{note}", err=True)
     opt.report_engine(result.engine)
     if result.done:
         echo(f"已重新生成：{'；'.join(result.done)}（引擎：{result.engine.name}）")

@@ -39,17 +39,14 @@ def repair(
     timeout: float | None = opt.TIMEOUT,
     context_tokens: int | None = opt.CONTEXT_TOKENS,
 ) -> None:
-    from draftbot.workflow import repair_draft
+    from draftbot.workflow import model_flags, repair_draft
 
-    flags = opt.model_flags(provider, model, base_url, concurrency, timeout, context_tokens)
+    flags = model_flags(provider, model, base_url, concurrency, timeout, context_tokens)
     run = repair_draft(
         draft, rounds=rounds, budget=repair_budget, facts=facts, plan=plan, samples=samples,
         engine=engine, flags=flags,
+        notify=lambda note: echo(note if note.startswith("未配置") else f"提示：{note}", err=True),
     )  # fmt: skip
-    if run.engine_note:
-        echo(run.engine_note, err=True)
-    for note in run.notes:
-        echo(f"提示：{note}", err=True)
     opt.print_repair(run.repair)
     if run.backup is not None:
         echo(f"已更新草稿：{draft}（原草稿备份为：{run.backup}）")

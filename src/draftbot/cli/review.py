@@ -50,7 +50,9 @@ def review(
     if not interactive:
         _print_review(result)
         raise typer.Exit(1 if result.report.has_errors else 0)
-    flags = opt.model_flags(provider, model, base_url, None, timeout, context_tokens)
+    from draftbot.workflow import model_flags
+
+    flags = model_flags(provider, model, base_url, None, timeout, context_tokens)
     _Walk(draft, facts, plan, engine, flags).run(result)
 
 

@@ -8,7 +8,6 @@ import typer
 
 from draftbot.cli import options as opt
 from draftbot.cli.app import app, echo
-from draftbot.errors import InputError
 
 WRITE_HELP = """根据事实要点文件起草报告，生成 Markdown 草稿。
 
@@ -70,22 +69,16 @@ def write(
 ) -> None:
     from draftbot import workflow
 
-    flags = opt.model_flags(provider, model, base_url, concurrency, timeout, context_tokens)
+    flags = workflow.model_flags(provider, model, base_url, concurrency, timeout, context_tokens)
     if dry_run:
-        out = output or workflow.default_output(facts)
-        if out.resolve() == facts.resolve():
-            raise InputError("输出文件不能与事实文件相同，否则会覆盖事实文件。")
-        echo(workflow.dry_run(facts, plan=plan, samples=samples, add_samples=add_samples, flags=flags))
+        echo(workflow.dry_run(facts, output=output, plan=plan, samples=samples, add_samples=add_samples,
+                              flags=flags))
         return
     result = workflow.write_report(
         facts, output=output, plan=plan, samples=samples, add_samples=add_samples,
-        engine=engine, flags=flags, force=force, docx=docx, repair=repair, repair_budget=repair_budget,
-        resume=resume,
+        engine=engine, flags=flags, force=force, docx=docx, notify=lambda note: echo(note, err=True),
+        repair=repair, repair_budget=repair_budget, resume=resume,
     )
-    if result.engine_note:
-        echo(result.engine_note, err=True)
-    if result.resume_note:
-        echo(f"提示：{result.resume_note}", err=True)
     for line in result.usage_lines:
         echo(line)
     if result.repair is not None:
@@ -101,6 +94,8 @@ def write(
     opt.print_check_summary(result.path, result.report)
     if result.export is not None:
         opt.print_export(result.export)
+    if result.export_error is not None:
+        raise result.export_error
     opt.fail_on_failed_sections(
         result.results,
         result.engine,
