@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from draftbot.compose import build_requests, compose_draft
-from draftbot.config import resolve_config
+from draftbot.config import Prices, resolve_config
 from draftbot.draft import make_failed_body, parse_draft
 from draftbot.draftedit import CLOSING, OPENING, replace_part
 from draftbot.engines.llm import LLMEngine
@@ -22,7 +22,6 @@ from fake_openai import FakeOpenAI, Reply
 
 REPO = Path(__file__).resolve().parents[1]
 KEY = "sk-repair-test-0123456789abcdef"
-GOOD_3 = None  # filled by the fixture: section 三 as the offline engine writes it
 
 
 @pytest.fixture(scope="module")
@@ -200,12 +199,17 @@ def test_history_and_usage_recorded(sources, clean_text):
     with FakeOpenAI(usage_shape="deepseek") as srv:
         srv.on("第三部分", good)
         engine = engine_for(srv)
+        engine.config.prices = Prices("CNY", 2.0, 0.2, 8.0)
         result = repair(text, check=check, engine=engine, sources=sources, rounds=1)
     assert result.input_tokens > 1000 and result.output_tokens > 0
+    assert result.cost == pytest.approx(Prices("CNY", 2.0, 0.2, 8.0).cost(
+        result.input_tokens, result.cached_tokens, result.output_tokens))
+    assert "估算费用" in "\n".join(report_lines(result))
     saved = parse_draft(with_history(result, engine))
     (entry,) = saved.meta["repairs"]
     assert entry["sections"] == {"三": "错误 1→0，警告 0→0"} and entry["rounds"] == 1
     assert entry["input_tokens"] == result.input_tokens and entry["stopped"] == "clean"
+    assert entry["cost"] == round(result.cost, 6) and entry["currency"] == "CNY"
     assert saved.sections[2].body == good
 
 

@@ -204,9 +204,14 @@ def test_repair_command_converges_and_records_history(cli, workdir, server, good
     diligence = good[0]["diligence"]
     flawed = flaw(path, 3, VISITS, ISSUES)
     server.on("请起草第三部分", diligence.replace(*ISSUES), diligence, "不应被请求")
-    proc = cli("repair", path, "--rounds", "3", cwd=workdir, env=llm_env(server))
+    proc = cli("repair", path, "--rounds", "3", "--hint", "语气再平实一些", cwd=workdir, env=llm_env(server))
     assert proc.returncode == 0, proc.stderr
     assert len(server.chat_requests) == 2
+    first, second = server.chat_requests
+    assert "“163家次”" in first.last_content and "“24个”" in first.last_content
+    assert "“163家次”" not in second.last_content and "“24个”" in second.last_content  # only what is left
+    assert all("用户的修改意见：语气再平实一些" in r.last_content for r in (first, second))
+    assert first.messages[:-1] == second.messages[:-1]  # fresh requests on one shared prefix
     assert "错误 2→0" in proc.stdout and "已没有错误" in proc.stdout and "检查通过" in proc.stdout
     after = path.read_text(encoding="utf-8")
     (entry,) = parse_draft(after).meta["repairs"]

@@ -429,6 +429,7 @@ def repair_draft(
     engine: Any = None,
     flags: dict | None = None,
     notify: Any = None,
+    hint: str | None = None,
 ) -> RepairRun:
     """Repair an existing draft: each part with error-level findings is rewritten with its findings,
     for up to `rounds` rounds (default 1 with a model); only what the checker judges better is kept.
@@ -443,7 +444,7 @@ def repair_draft(
     chosen, note = make_engine(engine, flags)
     _tell(notify, note)
     rounds = max(1, default_repair_rounds(chosen)) if rounds is None else rounds
-    result = repair_text(text, inputs, chosen, rounds=rounds, budget=budget, label=str(path))
+    result = repair_text(text, inputs, chosen, rounds=rounds, budget=budget, label=str(path), hint=hint)
     run = RepairRun(path, result, chosen, notes, note)
     run.backup = save_rewritten(path, text, result.text)
     run.report = check_saved(path, inputs)

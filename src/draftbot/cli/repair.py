@@ -28,6 +28,7 @@ def repair(
     draft: Path = typer.Argument(..., help="draftbot 生成的草稿（.md）。"),
     rounds: int | None = typer.Option(None, "--rounds", min=0, help="最多修复几轮（默认 1）。"),
     repair_budget: int | None = opt.REPAIR_BUDGET,
+    hint: str | None = typer.Option(None, "--hint", help="对每个要重写的部分都适用的要求，原样交给模型。"),
     facts: Path | None = typer.Option(None, "--facts", help="事实要点文件；默认取草稿开头记录的事实文件。"),
     plan: str | None = opt.PLAN,
     samples: Path | None = opt.SAMPLES,
@@ -44,7 +45,7 @@ def repair(
     flags = model_flags(provider, model, base_url, concurrency, timeout, context_tokens)
     run = repair_draft(
         draft, rounds=rounds, budget=repair_budget, facts=facts, plan=plan, samples=samples,
-        engine=engine, flags=flags,
+        engine=engine, flags=flags, hint=hint,
         notify=lambda note: echo(note if note.startswith("未配置") else f"提示：{note}", err=True),
     )  # fmt: skip
     opt.print_repair(run.repair)
