@@ -125,6 +125,8 @@ class JournaledEngine(Engine):
         self.reused: list[str] = []
 
     def __getattr__(self, name: str):  # report_lines, interrupted, totals … of the wrapped engine
+        if name == "inner":  # not set yet (copying): no recursion
+            raise AttributeError(name)
         return getattr(self.inner, name)
 
     def write_section(self, request: SectionRequest) -> SectionResult:

@@ -310,7 +310,8 @@ def build_prompts(
         {"role": "user", "content": context},
         {"role": "assistant", "content": ack},
     ]
-    left = context_tokens - answer_tokens - count_message_tokens(prefix) - 20
+    rewriting = any(r.rewrite for r in requests)
+    left = context_tokens - answer_tokens - count_message_tokens(prefix) - 20 if rewriting else 0
     tails = {}
     for r in requests:
         content = tasks[r.section.id]
