@@ -241,3 +241,26 @@ def test_failed_placeholder_is_not_sent_as_current_text(sources, clean_text):
         (rec,) = srv.chat_requests
     assert "draftbot:failed" not in rec.last_content and "（不提供，请重新起草）" in rec.last_content
     assert parse_draft(out.text).sections[3].body == "重新写好的第四部分。"
+
+
+def test_rewrite_that_adds_an_error_elsewhere_is_rejected(sources, clean_text):
+    """The judge sees the whole draft: a rewrite that fixes its own section but makes another one
+    fail (here: a judge that flags section 一 whenever section 三 says “全覆盖”) is not taken."""
+    from dataclasses import replace as copy_with
+
+    real = make_checker(sources)
+
+    def check(text):
+        findings = real(text)
+        if "全覆盖" in parse_draft(text).sections[2].body:
+            first = next(f for f in real(clean_text.replace("12次", "21次")) if f.section_index == 1)
+            findings.append(copy_with(first, message="别处因这次重写出错"))
+        return findings
+
+    good = section3(clean_text)
+    text = replace_part(clean_text, 3, flawed(good, VISITS))
+    with FakeOpenAI() as srv:
+        srv.on("第三部分", good + "走访实现全覆盖。", good)
+        result = repair(text, check=check, engine=engine_for(srv), sources=sources, rounds=1)
+    assert result.text == text and result.stopped == "no-progress"
+    assert "新增了错误" in " ".join(result.parts[0].notes)
