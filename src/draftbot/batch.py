@@ -383,7 +383,8 @@ class Batch:
         see half-initialised modules (httpx, openai)."""
         import draftbot.checks.run  # noqa: F401
         import draftbot.compose  # noqa: F401
-        import draftbot.regen  # noqa: F401
+        import draftbot.repair  # noqa: F401
+        import draftbot.rewrite  # noqa: F401
 
         if self.model != "offline":
             import httpx  # noqa: F401

@@ -37,6 +37,10 @@ def batch(
     out_dir: Path | None = typer.Option(None, "-o", "--out-dir", help="草稿输出文件夹（默认：要点文件旁边）。"),
     force: bool = typer.Option(False, "--force", help="覆盖不是本批次生成的同名草稿（旧文件保留为 .bak）。"),
     fmt: str = typer.Option("text", "--format", help="汇总的格式：text 或 json（json 输出到标准输出）。"),
+    repair: int | None = typer.Option(
+        None, "--repair", min=0, help="每份写完后自动修复有错误的部分，最多几轮（默认：大模型 1 轮，离线 0）。"
+    ),
+    repair_budget: int | None = opt.REPAIR_BUDGET,
     plan: str | None = opt.PLAN,
     samples: Path | None = opt.SAMPLES,
     add_samples: bool = typer.Option(False, "--add-samples", help="在内置范文之外再加上 --samples 的范文。"),
@@ -63,6 +67,7 @@ def batch(
     options = BatchOptions(
         plan=plan, samples=samples, add_samples=add_samples, engine=engine, flags=flags,
         concurrency=concurrency, docx=docx, mask=mask, mask_names=mask_names, force=force, out_dir=out_dir,
+        extra={k: v for k, v in (("repair", repair), ("repair_budget", repair_budget)) if v is not None},
     )  # fmt: skip
     _check_engine(options)
     runner = Batch(files, options)

@@ -305,6 +305,14 @@ class LLMEngine(Engine):
             self.wall_time = time.monotonic() - started
         return self._results()
 
+    def estimate_tokens(self, requests: list[SectionRequest]) -> int:
+        """What these requests would cost at most: input (cl100k) plus the longest answers."""
+        from draftbot.prompting import DEFAULT_ANSWER_TOKENS, build_prompts
+
+        answer = self.answer_tokens or self.config.max_output_tokens or DEFAULT_ANSWER_TOKENS
+        prompts = build_prompts(requests, context_tokens=self.config.context_tokens, answer_tokens=answer)
+        return sum(prompts.request_tokens(r.section.id) + min(answer, r.section.length[1]) for r in requests)
+
     async def _run_all(self, progress: Progress | None) -> None:
         llm = make_chat_model(self.config)
         gate = asyncio.Semaphore(self.config.concurrency)
