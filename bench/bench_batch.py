@@ -11,7 +11,7 @@ Reported side by side, for concurrency 8 and sequentially (concurrency 1):
     call of each report after the first (what only sharing the samples prefix *across* reports
     can give: within a report nothing has been cached yet when its first call arrives).
 
-The audit log is on (as in real use), in a temporary DRAFTBOT_HOME.
+The audit log is on (as in real use), in a temporary DRAFTBOT_HOME; repair rounds are off (drafting only).
 
 Usage: python bench/bench_batch.py [--reports 20] [--concurrency 8] [--rate 40] [--chunk-chars 4]
                                    [--answer-chars 80] [--ttft 0.2] [--context-tokens 128000]
@@ -100,7 +100,7 @@ def run(args, concurrency: int, people: dict[str, str]) -> dict:
             "base_url": srv.base_url, "model": "bench", "concurrency": concurrency,
             "context_tokens": args.context_tokens,
         }  # fmt: skip
-        opts = BatchOptions(engine="llm", flags=flags, concurrency=concurrency)
+        opts = BatchOptions(engine="llm", flags=flags, concurrency=concurrency, extra={"repair": 0})
         start = time.perf_counter()
         result = run_batch(find_facts_files(folder), opts)
         wall = time.perf_counter() - start

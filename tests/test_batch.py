@@ -331,3 +331,28 @@ def test_second_batch_on_the_same_folder_is_refused(cli, folder):
     assert proc.returncode == 2 and "另一个 draftbot batch 正在处理" in proc.stderr
     assert not (folder / "赵一.draft.md").exists()
     assert cli("batch", folder, "--engine", "offline", cwd=folder.parent).returncode == 0  # released
+
+
+def test_repair_rounds_pass_through_and_are_logged(cli, folder):
+    from draftbot.auditlog import AuditLog
+
+    def responder(body):
+        tail = body["messages"][-1]["content"]
+        if "9999" in tail:  # a rewrite of the flawed part: answer without the invented figure
+            return "深入基层走访，现场解决了一批实际问题。"
+        if "请起草第三部分" in tail:
+            return "全年走访9999次。"  # a figure the facts do not have: an error the repair fixes
+        return echo_section(body)
+
+    with FakeOpenAI(responder=responder) as srv:
+        proc = cli("batch", folder, "--repair", "1", "--format", "json", cwd=folder.parent, env=llm_env(srv))
+        assert proc.returncode == 0, proc.stderr
+        repaired = [r for r in AuditLog().rows() if r["repair_round"] == 1]
+        assert len(repaired) == 4 and len(srv.chat_requests) == 36 + 4  # one rewrite per report
+        for author, *_ in PEOPLE:
+            draft = (folder / f"{author}.draft.md").read_text(encoding="utf-8")
+            assert "9999" not in draft and "深入基层走访" in draft
+        srv.reset()
+        again = cli("batch", folder, "--repair", "0", cwd=folder.parent, env=llm_env(srv))
+        assert again.returncode == 0 and len(srv.chat_requests) == 36  # another repair setting: redone
+        assert not any(r["repair_round"] for r in AuditLog().rows()[-36:])

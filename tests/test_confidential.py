@@ -236,7 +236,10 @@ def test_cli_masked_write_and_log(cli, workdir):
     draft = (workdir / "facts.draft.md").read_text(encoding="utf-8")
     assert "青溪经济开发区全年新签约项目18个，新能源电池材料项目当年开工" in draft
     rows = AuditLog().rows()
-    assert n_requests == 10 and len(rows) == 10  # nine sections, one retried after a 500
+    # nine sections, one retried after a 500, and the default repair round rewrote one part: its
+    # request carries the draft's current text (real names restored locally), masked again on the way out
+    assert n_requests == 11 and len(rows) == 11
+    assert [r["repair_round"] for r in rows].count(1) == 1 and rows[-1]["repair_round"] == 1
     assert sorted(r["status"] for r in rows).count("error") == 1
     assert next(r for r in rows if r["status"] == "error")["error"] == "服务出错（500）"
     assert {r["draft"] for r in rows} == {"facts.draft.md"} and len({r["run"] for r in rows}) == 1
@@ -246,11 +249,11 @@ def test_cli_masked_write_and_log(cli, workdir):
     assert KEY.encode() not in default_log_path().read_bytes()
 
     listed = cli("log", "--format", "json", cwd=workdir)
-    assert listed.returncode == 0 and len(json.loads(listed.stdout)) == 10
+    assert listed.returncode == 0 and len(json.loads(listed.stdout)) == 11
     shown = cli("log", "show", "3", cwd=workdir)
     assert "===== 请求 =====" in shown.stdout and "【人名1】" in shown.stdout and "王建华" not in shown.stdout
     ok = cli("log", "verify", cwd=workdir)
-    assert ok.returncode == 0 and "校验通过" in ok.stdout and "共 10 条记录" in ok.stdout
+    assert ok.returncode == 0 and "校验通过" in ok.stdout and "共 11 条记录" in ok.stdout
 
 
 def test_log_verify_detects_edited_and_deleted_rows(cli, workdir):
@@ -281,7 +284,7 @@ def test_no_log_flag_and_switch(cli, workdir):
         (workdir / "draftbot.toml").write_text("backoff = 0.01\naudit_log = false\n", encoding="utf-8")
         assert cli("write", "facts.md", "--force", cwd=workdir, env=llm_env(srv)).returncode == 0
         assert AuditLog().rows() == []
-        assert len(srv.chat_requests) == 18
+        assert len(srv.chat_requests) >= 18  # two drafts were written (plus any repair round), none logged
 
 
 def test_log_never_stores_a_key_the_server_echoes(inputs):
