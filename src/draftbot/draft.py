@@ -20,6 +20,9 @@ FAILED_TEXT_RE = re.compile(  # the visible text of a failed section in an expor
     r"^【本部分生成失败：(.*)。请运行 draftbot regen 草稿文件(?: --section (\S+))? 重新生成。】$"
 )
 _TOP = LEVEL_PATTERNS[0][1]
+OPENING = "opening"  # part keys besides a section's 1-based position
+CLOSING = "closing"
+PART_NAMES = {"开头": OPENING, "开头段": OPENING, "导语": OPENING, "结尾": CLOSING, "结尾段": CLOSING, "结束语": CLOSING}
 
 
 def make_failed_body(reason: str, number: str = "") -> str:
@@ -98,6 +101,30 @@ class Draft:
             if section.number == key:
                 return section
         raise DraftFormatError(f"草稿中没有第“{key}”部分。")
+
+    def find_part(self, spec: str) -> str | int:
+        """--section's value -> OPENING, CLOSING or a section's 1-based position: a number (3 or 三),
+        开头 / 结尾, or a heading (whole, or a part of it that names one section only)."""
+        spec = str(spec).strip()
+        if spec in PART_NAMES:
+            return PART_NAMES[spec]
+        key = chinese_number(int(spec)) if spec.isdigit() and 0 < int(spec) < 100 else spec
+        bare = spec.split("、", 1)[1] if "、" in spec[:4] else spec
+        for matches in (
+            [i for i, s in enumerate(self.sections, 1) if s.number == key],
+            [i for i, s in enumerate(self.sections, 1) if s.heading == bare],
+            [i for i, s in enumerate(self.sections, 1) if bare and bare in s.heading],
+        ):
+            if len(matches) == 1:
+                return matches[0]
+            if len(matches) > 1:
+                names = "、".join(f"“{self.sections[i - 1].full_heading}”" for i in matches)
+                raise DraftFormatError(f"“{spec}”同时对应 {names}，请写得更具体，或用序号。")
+        what = f"第“{key}”部分" if key and all(c in "一二三四五六七八九十" for c in key) else f"“{spec}”这一部分"
+        raise DraftFormatError(
+            f"草稿中没有{what}（共 {len(self.sections)} 个部分）。",
+            hint="用序号（3 或 三）、开头、结尾或标题中的文字指定。",
+        )
 
     def replace_section(self, number: int | str, body: str) -> None:
         self.section_by_number(number).body = body

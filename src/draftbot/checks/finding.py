@@ -198,6 +198,11 @@ def _clip(text: str, width: int = 24) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def shell_path(path: str) -> str:
+    """`path` as typed in a shell command: unquoted when safe (Chinese included), else single-quoted."""
+    return _quote(path)
+
+
 def _quote(path: str) -> str:
     if path and all(ch.isalnum() or ch in "/._-+" or ord(ch) > 127 for ch in path):
         return path

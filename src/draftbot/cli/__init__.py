@@ -16,9 +16,13 @@ COMMANDS = {
     "write": "write",
     "check": "check",
     "regen": "regen",
+    "repair": "repair",
+    "review": "review",
     "export": "export",
     "plans": "plans",
     "config": "config",
+    "batch": "batch",
+    "log": "log",
 }
 
 

@@ -43,6 +43,52 @@ PLAN = typer.Option(
 )
 
 
+MASK = typer.Option(
+    False,
+    "--mask",
+    help="保密模式：人名、单位、地名、企业名在发给大模型前换成占位符（如【人名1】），回答中再换回；"
+    "发送前逐条检查，仍含真实名称则拒绝发送。",
+)
+MASK_NAMES = typer.Option(
+    None,
+    "--mask-names",
+    help="保密名单文件：每行一个名称，可在后面加类型（人名、单位、地名、企业）；隐含 --mask。",
+)
+LOCAL_ONLY = typer.Option(
+    False,
+    "--local-only",
+    help="仅限本地：模型服务不在本机或内网（127.x、10.x、172.16～31.x、192.168.x）时拒绝连接（也可在配置文件中写 local_only = true）。",
+)
+NO_LOG = typer.Option(
+    False, "--no-log", help="本次不记审计日志（默认每次调用模型都记入本地日志，见 draftbot log）。"
+)
+
+
+def print_mask_summary(table) -> None:
+    """How many names a masked run replaced (the names themselves stay on this machine)."""
+    if table is None:
+        return
+    from collections import Counter
+
+    counts = Counter(e.kind for e in table.entries)
+    kinds = "、".join(f"{kind} {n}" for kind, n in counts.items()) or "无"
+    echo(f"保密模式：{len(table)} 个名称（{kinds}）在发送前已换成占位符，回答中已换回。", err=True)
+
+
+def report_mask_issues(engine) -> None:
+    guard = getattr(engine, "guard", None)
+    for issue in getattr(guard, "issues", None) or []:
+        echo(f"保密模式提示：{issue.message()}", err=True)
+
+
+REPAIR_BUDGET = typer.Option(
+    None,
+    "--repair-budget",
+    min=0,
+    help="自动修复最多花多少词元（输入含缓存命中，加输出；默认 200000）；再修一轮会超出时停止。",
+)
+
+
 def print_check_summary(path, report) -> None:
     """The one-line check summary after a write or regen, with the regen command for each flagged section."""
     from draftbot.checks.finding import regen_command, summary_line
@@ -87,3 +133,22 @@ def fail_on_failed_sections(results, engine, outcome: str, hint: str) -> None:
 def report_engine(engine) -> None:
     for line in getattr(engine, "report_lines", list)():
         echo(line)
+    report_mask_issues(engine)
+
+
+def print_repair(result) -> None:
+    """The repair run: per section before/after, rounds, why it stopped, tokens and money."""
+    from draftbot.repair import report_lines
+
+    for line in report_lines(result):
+        echo(line)
+
+
+def fail_on_repair_failure(result) -> None:
+    """Exit 3 when the model failed during the repair (whatever was fixed before that is saved)."""
+    if result.stopped != "failed":
+        return
+    from draftbot.errors import ModelError
+
+    kept = "之前修好的部分已保存。" if result.changed else "草稿未改动。"
+    raise ModelError(f"自动修复中断：{result.error}；{kept}", hint="稍后再次运行 draftbot repair。")

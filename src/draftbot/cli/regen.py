@@ -9,16 +9,21 @@ import typer
 from draftbot.cli import options as opt
 from draftbot.cli.app import app, echo
 
-REGEN_HELP = """重新生成草稿中的某几个部分，其余部分（包括您手工改过的内容）保持不变。
+REGEN_HELP = """重新生成草稿中的某几个部分，其余部分（包括您手工改过的内容）一字不动。
 
-事实文件、提纲、范文默认取草稿开头记录的信息；改动前的草稿保留为 .bak 备份。
-适合在 draftbot check 指出某部分有错误、或大模型某部分生成失败之后使用。
+请求里会带上这一部分检查出的错误和警告、您的修改意见（--hint）以及其他部分的现状，
+让模型有针对性地改写。事实文件、提纲、范文默认取草稿开头记录的信息，事实文件重新读取
+（改过的事实会用上）；改动前的草稿保留为 .bak 备份。
 
 示例：
 
   draftbot regen 要点.draft.md --section 3
 
   draftbot regen 要点.draft.md --section 2 --section 四
+
+  draftbot regen 要点.draft.md --section 开头 --hint "更简练，不超过 150 字"
+
+  draftbot regen 要点.draft.md --section 履职成效     按标题中的文字指定
 
   draftbot regen 要点.draft.md --failed                重新生成所有标记为失败的部分
 
@@ -30,8 +35,9 @@ REGEN_HELP = """重新生成草稿中的某几个部分，其余部分（包括�
 def regen(
     draft: Path = typer.Argument(..., help="draftbot 生成的草稿（.md）。"),
     section: list[str] = typer.Option(
-        [], "--section", "-s", help="要重新生成的部分序号（3 或 三），可重复。"
+        [], "--section", "-s", help="要重新生成的部分：序号（3 或 三）、开头、结尾或标题中的文字，可重复。"
     ),
+    hint: str | None = typer.Option(None, "--hint", help="对重写的要求，原样交给模型（离线引擎不用）。"),
     failed: bool = typer.Option(False, "--failed", help="重新生成所有标记为“生成失败”的部分。"),
     facts: Path | None = typer.Option(None, "--facts", help="事实要点文件；默认取草稿开头记录的事实文件。"),
     plan: str | None = opt.PLAN,
@@ -43,19 +49,28 @@ def regen(
     concurrency: int | None = opt.CONCURRENCY,
     timeout: float | None = opt.TIMEOUT,
     context_tokens: int | None = opt.CONTEXT_TOKENS,
+    mask: bool = opt.MASK,
+    mask_names: Path | None = opt.MASK_NAMES,
+    local_only: bool = opt.LOCAL_ONLY,
+    no_log: bool = opt.NO_LOG,
 ) -> None:
     from draftbot.workflow import model_flags, regenerate_sections
 
-    flags = model_flags(provider, model, base_url, concurrency, timeout, context_tokens)
+    flags = model_flags(provider, model, base_url, concurrency, timeout, context_tokens, local_only, no_log)
     result = regenerate_sections(
-        draft, section, failed=failed, facts=facts, plan=plan, samples=samples, engine=engine, flags=flags,
+        draft, section, failed=failed, hint=hint, facts=facts, plan=plan, samples=samples,
+        engine=engine, flags=flags,
         notify=lambda note: echo(note if note.startswith("未配置") else f"提示：{note}", err=True),
-    )
+        mask=mask, mask_names=mask_names,
+    )  # fmt: skip
+    opt.print_mask_summary(result.names)
     opt.report_engine(result.engine)
-    done = [s.full_heading for s in result.done]
-    if done:
-        echo(f"已重新生成：{'；'.join(done)}（引擎：{result.engine.name}）")
-    echo(f"已更新草稿：{draft}（原草稿备份为：{result.backup}）")
+    if result.done:
+        echo(f"已重新生成：{'；'.join(result.done)}（引擎：{result.engine.name}）")
+    if result.backup is not None:
+        echo(f"已更新草稿：{draft}（原草稿备份为：{result.backup}）")
+    else:
+        echo(f"草稿未改动：{draft}")
     opt.print_check_summary(draft, result.report)
     opt.fail_on_failed_sections(
         result.results,

@@ -29,6 +29,7 @@ from functools import cache
 from draftbot.config import ModelConfig, Prices, resolve_config
 from draftbot.draft import make_failed_body
 from draftbot.engines.base import Engine, Progress, SectionRequest, SectionResult
+from draftbot.engines.callguard import CallGuard, SendRefused
 from draftbot.errors import ModelError
 
 DEFAULT_RETRIES = 3
@@ -257,9 +258,14 @@ def _chunk_usage(chunk) -> dict | None:
 
 def make_chat_model(cfg: ModelConfig):
     """The streaming client; each call passes its own answer cap (`max_tokens=`)."""
+    import openai
+
     from draftbot.engines.server import is_openai
 
     options = dict(
+        # Our own HTTP client per run: langchain's default one is cached per process and
+        # _close_client closes it, which broke a second run in the same process (write, then repair).
+        http_async_client=openai.DefaultAsyncHttpxClient(),
         model=cfg.model,
         base_url=cfg.base_url,
         api_key=cfg.api_key or "not-needed",
@@ -361,9 +367,12 @@ class LLMEngine(Engine):
         live: bool | None = None,
         warm_prefix: bool = True,
         probe: bool | None = None,
+        guard: CallGuard | None = None,
     ):
         config.require_ready()
         self.config = config
+        # local-only check (before any connection), masking, audit log: see engines/callguard.py
+        self.guard = guard or CallGuard(config)
         self.retries = retries
         self.backoff = backoff
         self.answer_tokens = answer_tokens
@@ -404,6 +413,14 @@ class LLMEngine(Engine):
         finally:
             self.wall_time = time.monotonic() - started
         return self._results()
+
+    def estimate_tokens(self, requests: list[SectionRequest]) -> int:
+        """What these requests would cost at most: input (cl100k) plus the longest answers."""
+        from draftbot.prompting import DEFAULT_ANSWER_TOKENS, build_prompts
+
+        answer = self.answer_tokens or self.config.max_output_tokens or DEFAULT_ANSWER_TOKENS
+        prompts = build_prompts(requests, context_tokens=self.config.context_tokens, answer_tokens=answer)
+        return sum(prompts.request_tokens(r.section.id) + min(answer, r.section.length[1]) for r in requests)
 
     # -- before the first call: the server's window, the prompts and the caps -------------
     def _prepare(self, requests: list[SectionRequest]) -> None:
@@ -519,7 +536,7 @@ class LLMEngine(Engine):
                 async with gate:
                     state.started = state.started or time.monotonic()  # the first slot, not the queue
                     self._event(state, "开始" if attempt == 1 else f"第 {attempt} 次尝试")
-                    state.body, state.usage = await self._attempt(llm, messages, state, gate)
+                    state.body, state.usage = await self._guarded(llm, messages, state, gate)
                 state.status = "完成"
                 self._event(state, "完成")
                 break
@@ -550,6 +567,24 @@ class LLMEngine(Engine):
     def _event(self, state: SectionState, what: str) -> None:
         if self._display is not None:
             self._display.event(state, what)
+
+    async def _guarded(self, llm, messages: list[dict], state: SectionState, *args) -> tuple[str, dict]:
+        """`_attempt` through the guard (engines/callguard.py): a shared slot, masking and the leak
+        scan before the request leaves, names restored and the audit row written after."""
+        async with self.guard.slot():
+            try:
+                call = self.guard.start(messages, state)
+            except SendRefused as exc:
+                raise AttemptError(exc.reason, retry=False, fatal=True) from exc
+            try:
+                body, usage = await self._attempt(call.observing(llm), call.sent, state, *args)
+            except Exception as exc:
+                call.fail(classify(exc).reason)
+                raise
+            except BaseException:
+                call.fail("已中断")
+                raise
+        return call.finish(body, usage), usage
 
     async def _attempt(
         self, llm, messages: list[dict], state: SectionState, gate: AdaptiveGate | None = None
@@ -840,4 +875,8 @@ def create_llm_engine(config: ModelConfig | None = None, flags: dict | None = No
         )
     options.setdefault("retries", cfg.retries)
     options.setdefault("backoff", cfg.backoff)
+    guard_options = {k: options.pop(k) for k in ("names", "draft", "slots") if k in options}
+    if "guard" not in options:
+        cfg.require_ready()  # a missing key is reported before the local-only check
+        options["guard"] = CallGuard(cfg, **guard_options)
     return LLMEngine(cfg, **options)
