@@ -329,7 +329,17 @@ def test_progress_lines_when_output_is_not_a_terminal(workdir):
 
     with FakeOpenAI(responder=echo_section, flavour="llama-cpp-python", n_ctx=40000, send_usage=False) as srv:
         srv.on("第二部分", Reply.error(503))
-        proc = run_cli("write", "facts.md", "--provider", "llamacpp", "--base-url", srv.base_url, cwd=workdir)
+        proc = run_cli(
+            "write",
+            "facts.md",
+            "--provider",
+            "llamacpp",
+            "--base-url",
+            srv.base_url,
+            "--repair",
+            "0",
+            cwd=workdir,
+        )
     assert proc.returncode == 0, proc.stderr
     lines = [line for line in proc.stderr.splitlines() if re.match(r"\[\s*[\d.]+ 秒\] ", line)]
     for label in ("开头", "一、坚定理想信念", "七、下一步工作打算", "结尾"):

@@ -133,7 +133,7 @@ def count(base_url: str, text: str) -> int:
 
 def write(server, workdir, *extra, output="facts.draft.md"):
     args = ["write", "facts.md", "--plan", "plan.yaml", "--provider", "llamacpp", "--base-url", server,
-            "-o", output, "--force", *extra]  # fmt: skip
+            "-o", output, "--force", "--repair", "0", *extra]  # fmt: skip
     started = time.monotonic()
     proc = run_cli(*args, cwd=workdir, timeout=RUN_TIMEOUT)
     return proc, time.monotonic() - started

@@ -86,6 +86,7 @@ class RepairResult:
     input_tokens: int = 0
     cached_tokens: int = 0
     output_tokens: int = 0
+    usage_estimated: bool = False  # a server sent no usage: counts estimated, cached share unknown
     cost: float | None = None
     currency: str | None = None
     before: list[Finding] = field(default_factory=list)
@@ -103,7 +104,8 @@ class RepairResult:
         for result in results:
             usage = result.usage or {}
             self.input_tokens += usage.get("input", 0)
-            self.cached_tokens += usage.get("cached", 0)
+            self.cached_tokens += usage.get("cached") or 0
+            self.usage_estimated = self.usage_estimated or bool(usage.get("estimated"))
             self.output_tokens += usage.get("output", 0)
         if prices is not None:
             self.cost = prices.cost(self.input_tokens, self.cached_tokens, self.output_tokens)
@@ -261,6 +263,9 @@ def history_entry(result: RepairResult, engine: Engine) -> dict:
         "cached_tokens": result.cached_tokens,
         "output_tokens": result.output_tokens,
     }
+    if result.usage_estimated:  # never a measured-looking 0: the cached share is unknown
+        entry["usage_estimated"] = True
+        del entry["cached_tokens"]
     for part in result.parts:
         (e0, w0), (e1, w1) = score(part.before), score(part.after)
         entry["sections"][part_name(draft, part.key)] = f"错误 {e0}→{e1}，警告 {w0}→{w1}"
@@ -294,6 +299,8 @@ def report_lines(result: RepairResult) -> list[str]:
     if result.input_tokens or result.output_tokens:  # the offline engine spends none
         share = f"{result.cached_tokens / result.input_tokens:.0%}" if result.input_tokens else "0%"
         usage = f"  用量：输入 {result.input_tokens}（缓存命中 {share}），输出 {result.output_tokens} 词元"
+        if result.usage_estimated:
+            usage = f"  用量（服务未返回，为估算）：输入约 {result.input_tokens}（缓存命中未知），输出约 {result.output_tokens} 词元"
         if result.cost is not None:
             usage += f"，估算费用 {result.cost:.4f} {result.currency}"
         lines.append(usage)

@@ -178,10 +178,13 @@ class Call:
     def record(self, status: str, error: str = "", usage: dict | None = None, notes: str = "") -> None:
         guard, cfg, request = self.guard, self.guard.config, self.state.request
         usage = usage or {}
+        cached = usage.get("cached") or 0  # None: the server did not say (see llm.estimate_usage)
+        if usage.get("estimated"):
+            notes = "；".join(n for n in (notes, "服务未返回用量：词元数为估算，缓存命中未知") if n)
         prices = getattr(cfg, "prices", None)
         cost = None
         if prices is not None and usage:
-            cost = prices.cost(usage.get("input", 0), usage.get("cached", 0), usage.get("output", 0))
+            cost = prices.cost(usage.get("input", 0), cached, usage.get("output", 0))
         guard.record(
             CallRecord(
                 time=now_iso(),
@@ -198,7 +201,7 @@ class Call:
                 request=json.dumps(self.sent, ensure_ascii=False),
                 response="".join(self.parts),
                 input_tokens=usage.get("input", 0),
-                cached_tokens=usage.get("cached", 0),
+                cached_tokens=cached,
                 output_tokens=usage.get("output", 0),
                 cost=None if cost is None else round(cost, 8),
                 currency=prices.currency if prices is not None else "",
