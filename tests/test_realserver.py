@@ -69,11 +69,10 @@ SERVER_LOG: dict[str, Path] = {}
 
 
 def generated_since(offset: int) -> list[int]:
-    """Tokens the server generated per request since `offset` in its log (llama.cpp's own timings)."""
+    """Decode steps per request since `offset` in the server log (llama.cpp's timings: at most the cap)."""
     text = SERVER_LOG["path"].read_bytes()[offset:].decode("utf-8", "replace")
     return [
-        int(n) + 1
-        for n in re.findall(r"^llama_perf_context_print:\s+eval time =.*?/\s*(\d+) runs", text, re.M)
+        int(n) for n in re.findall(r"^llama_perf_context_print:\s+eval time =.*?/\s*(\d+) runs", text, re.M)
     ]
 
 
