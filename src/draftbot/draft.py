@@ -21,14 +21,24 @@ _TOP = LEVEL_PATTERNS[0][1]
 
 
 def chinese_number(n: int) -> str:
-    """1 -> 一, 10 -> 十, 12 -> 十二, 20 -> 二十 (1..99)."""
-    if not 0 < n < 100:
+    """1 -> 一, 10 -> 十, 12 -> 十二, 20 -> 二十, 101 -> 一百零一, 1010 -> 一千零一十 (1..9999)."""
+    if not 0 < n < 10000:
         raise ValueError(n)
-    tens, ones = divmod(n, 10)
-    if tens == 0:
-        return _CN_DIGITS[ones]
-    head = "" if tens == 1 else _CN_DIGITS[tens]
-    return head + "十" + (_CN_DIGITS[ones] if ones else "")
+    if n < 100:
+        tens, ones = divmod(n, 10)
+        if tens == 0:
+            return _CN_DIGITS[ones]
+        head = "" if tens == 1 else _CN_DIGITS[tens]
+        return head + "十" + (_CN_DIGITS[ones] if ones else "")
+    out, gap = "", False
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit, n = divmod(n, value)
+        if digit:
+            out += ("零" if gap and out else "") + _CN_DIGITS[digit] + unit
+            gap = False
+        elif out:
+            gap = True
+    return out
 
 
 def make_failed_body(reason: str, number: str = "") -> str:
@@ -100,8 +110,10 @@ class Draft:
         return "\n".join(out)
 
     def section_by_number(self, number: int | str) -> DraftSection:
-        key = chinese_number(number) if isinstance(number, int) else str(number)
+        key = str(number).strip()
         if key.isdigit():
+            if not 0 < int(key) < 10000:
+                raise DraftFormatError(f"草稿中没有第“{key}”部分：部分序号从 1 开始。")
             key = chinese_number(int(key))
         for section in self.sections:
             if section.number == key:

@@ -14,7 +14,10 @@ from draftbot.samples import Sample
 
 def pick_sections(draft: Draft, numbers: list[str], failed: bool) -> list[DraftSection]:
     """The sections named by --section (一/1) and, with --failed, every section marked failed."""
-    chosen = [draft.section_by_number(n) for n in numbers]
+    chosen: list[DraftSection] = []
+    for section in (draft.section_by_number(n) for n in numbers):
+        if section not in chosen:  # --section 3 --section 三 name one section
+            chosen.append(section)
     if failed:
         chosen += [s for s in draft.sections if s.failed and s not in chosen]
     if not chosen:
