@@ -90,8 +90,15 @@ def summarize(findings: list[Finding], skipped: list[str] | None = None) -> Summ
     )
 
 
+def unchecked(notes: list[str]) -> list[str]:
+    """The notes that say a check was not run (as opposed to notes that only inform)."""
+    return [n for n in notes if "跳过" in n or "没有检查" in n]
+
+
 def summary_line(summary: Summary) -> str:
-    if not summary.total:
+    if not summary.total and unchecked(summary.skipped):
+        text = f"未发现问题，但有 {len(unchecked(summary.skipped))} 项检查没有做（原因见上），不能算检查通过。"
+    elif not summary.total:
         text = "检查通过：未发现问题。"
     else:
         text = (
@@ -130,6 +137,7 @@ def format_json(findings: list[Finding], path: str, skipped: list[str] | None = 
             "sections_with_errors": summary.sections_with_errors,
             "regen": [regen_command(path, n) for n in summary.sections_with_errors],
             "skipped": summary.skipped,
+            "complete": not unchecked(summary.skipped),
         },
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
@@ -165,7 +173,7 @@ def text_lines(findings: list[Finding], path: str, skipped: list[str] | None = N
             if f.suggestion:
                 lines.append([(f"            建议：{f.suggestion}", "dim")])
     for note in summary.skipped:
-        lines += [[], [(note, "dim")]]
+        lines += [[], [(f"注意：{note}", "bold yellow") if note in unchecked([note]) else (note, "dim")]]
     colour = "red" if summary.errors else ("yellow" if summary.warnings else "green")
     lines += [[], [(summary_line(summary), f"bold {colour}")]]
     if summary.sections_with_errors:

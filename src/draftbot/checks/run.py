@@ -69,9 +69,20 @@ def check_draft(draft, facts=None, plan=None, samples=None, period=None, rules_d
 
         parsed.meta = docx_front_matter(path)
     inputs = resolve_inputs(parsed.meta, path, facts, plan, samples, period, rules_dir, samples_add)
+    inputs.notes[:0] = _unclosed_front_matter(text, parsed)
     if inputs.period is None:
         inputs.period = _year_in(parsed.title)
     return check_text(text, parsed, inputs, label=str(path) if path else "<草稿>")
+
+
+def _unclosed_front_matter(text: str, parsed) -> list[str]:
+    """A note when the draft opens a `---` block that never closes: nothing it records was read."""
+    if parsed.meta or not text.startswith("---") or text.split("\n", 1)[0].strip() != "---":
+        return []
+    return [
+        "草稿开头的“---”信息块没有结束的“---”行，其中记录的事实文件、提纲和年度都没有读到，"
+        "依赖它们的检查没有检查（补上结束的“---”行，或用 --facts、--plan 指定）。"
+    ]
 
 
 def _draft_text(draft) -> tuple[str, Path | None]:
@@ -96,7 +107,7 @@ def resolve_inputs(meta, path, facts, plan, samples, period, rules_dir, samples_
     inputs.plan = _resolve_plan(plan, meta, inputs.facts, inputs.notes, path)
     inputs.samples = _resolve_samples(samples, samples_add, inputs.notes)
     inputs.period = _resolve_period(period, meta, inputs.facts)
-    if inputs.facts is None:
+    if inputs.facts is None and not any("事实文件" in n for n in inputs.notes):
         inputs.notes.append("未提供事实文件（--facts），已跳过 figure-ungrounded、fact-dropped 检查。")
     if inputs.period is None:
         inputs.notes.append("无法确定报告年度（--period），已跳过 formulation-dated 检查。")
@@ -117,7 +128,10 @@ def _resolve_facts(facts, meta, path, notes):
     if not candidate.is_absolute() and path is not None:
         candidate = Path(path).parent / candidate
     if not candidate.exists():
-        notes.append(f"草稿记录的事实文件“{recorded}”找不到（可用 --facts 指定）。")
+        notes.append(
+            f"草稿记录的事实文件“{recorded}”找不到，已跳过 figure-ungrounded、fact-dropped 检查"
+            "（数字是否有出处、事实是否遗漏都没有检查；可用 --facts 指定）。"
+        )
         return None
     loaded = load_facts(candidate)
     recorded_sha = meta.get("facts_sha256")

@@ -64,7 +64,9 @@ def default_docx_path(draft_path: Path) -> Path:
 def docx_beside(draft_path: Path, facts_path: Path) -> Path:
     """The .docx `write --docx` makes next to the draft; never the facts file itself (要点.docx)."""
     out = default_docx_path(draft_path)
-    if out.resolve() == facts_path.resolve():
+    from draftbot.textio import resolved
+
+    if resolved(out) == resolved(facts_path):
         out = draft_path.with_suffix(".docx")
     return out
 
@@ -73,9 +75,10 @@ def check_output(out: Path, *, force: bool, source: Path | None = None) -> None:
     """Refuse before any work: a folder, a missing folder, the draft itself, or a file without --force."""
     if out.suffix.lower() != ".docx":
         raise InputError(f"输出文件“{out}”应以 .docx 结尾。")
-    if out.is_dir():
-        raise InputError(f"输出路径“{out}”是一个文件夹，请指定文件名。")
-    if source is not None and out.resolve() == source.resolve():
+    from draftbot.textio import check_target, resolved
+
+    check_target(out)
+    if source is not None and resolved(out) == resolved(source):
         raise InputError(f"输出文件“{out}”与草稿是同一个文件，请用 -o 指定新的文件名。")
     if not out.parent.exists():
         raise InputError(f"输出文件夹“{out.parent}”不存在。")
@@ -133,16 +136,18 @@ def _findings(draft, options: dict, min_level: str, report=None) -> tuple[list, 
 
 def _for_output(draft, out: Path):
     """A copy whose recorded facts path is relative to the .docx's folder, so check finds it there."""
+    from draftbot.textio import resolved
+
     recorded = draft.meta.get("facts") if draft.meta else None
     if not recorded or draft.path is None:
         return draft
     facts = Path(str(recorded))
     if not facts.is_absolute():
-        facts = (Path(draft.path).parent / facts).resolve()
+        facts = resolved(Path(draft.path).parent / facts)
     copied = copy.copy(draft)
     copied.meta = dict(draft.meta)
     try:
-        copied.meta["facts"] = Path(os.path.relpath(facts, out.resolve().parent)).as_posix()
+        copied.meta["facts"] = Path(os.path.relpath(facts, resolved(out).parent)).as_posix()
     except ValueError:  # another drive on Windows
         copied.meta["facts"] = str(facts)
     return copied

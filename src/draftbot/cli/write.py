@@ -99,9 +99,10 @@ def write(
 
 def _refuse_before_work(facts: Path, out: Path, *, force: bool, docx: bool, dry_run: bool) -> None:
     """Every refusal that needs no drafting happens before any work is done."""
-    from draftbot.textio import write_text_safely
+    from draftbot.textio import check_target, resolved, write_text_safely
 
-    if out.resolve() == facts.resolve():
+    check_target(out)
+    if resolved(out) == resolved(facts):
         raise InputError("输出文件不能与事实文件相同，否则会覆盖事实文件。")
     if out.exists() and not force and not dry_run:
         write_text_safely(out, "", force=False, what="草稿")

@@ -127,8 +127,21 @@ def classify(exc: BaseException) -> AttemptError:
         if isinstance(err, json.JSONDecodeError | openai.APIResponseValidationError):
             return AttemptError("服务返回了无法解析的数据", retry=True)
         if isinstance(err, openai.APIConnectionError | httpx.TransportError):
-            return AttemptError("连接中断", retry=True)
+            return AttemptError(f"连接中断（{_address(exc)}）" if _address(exc) else "连接中断", retry=True)
     return AttemptError(f"调用失败（{type(exc).__name__}）", retry=False)
+
+
+def _address(exc: BaseException) -> str:
+    """The address a failed connection tried (scheme, host, port and path; never a key)."""
+    from draftbot.config import safe_url
+
+    for err in _chain(exc):
+        try:
+            url = str(err.request.url)  # openai and httpx errors carry the request
+        except (AttributeError, RuntimeError):
+            continue
+        return safe_url(url) or ""
+    return ""
 
 
 def _status_error(status: int, response) -> AttemptError:
