@@ -219,4 +219,4 @@ def show_usage_error(exc) -> None:
     ctx = exc.ctx
     if ctx is not None:
         echo(ctx.get_usage(), err=True)
-        echo(f"运行 {ctx.command_path} --help 查看说明。", err=True)
+    echo(f"运行 {ctx.command_path if ctx is not None else 'draftbot'} --help 查看说明。", err=True)

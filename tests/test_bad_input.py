@@ -1,0 +1,319 @@
+"""Issue 11: bad or unusual inputs get one clear Chinese message, the right exit code, and no lost file."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from clirun import EXAMPLE_FACTS, REPO, run_cli
+from draftbot.draft import chinese_number, load_draft
+
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture
+def work(tmp_path):
+    shutil.copy(EXAMPLE_FACTS, tmp_path / "facts.md")
+    return tmp_path
+
+
+@pytest.fixture
+def drafted(work):
+    result = run_cli("write", "facts.md", "--engine", "offline", cwd=work)
+    assert result.returncode == 0, result.stderr
+    return work / "facts.draft.md"
+
+
+def clean_failure(result, code: int = 2) -> str:
+    """A refused command: the exit code, no traceback, a Chinese message on stderr."""
+    assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr + result.stdout
+    assert CHINESE.search(result.stderr), result.stderr
+    return result.stderr
+
+
+# ------------------------------------------------------------------ 2. 100 bullets or groups
+
+
+def test_chinese_numbers_past_ninety_nine():
+    assert [chinese_number(n) for n in (99, 100, 101, 110, 120, 1000, 1010, 1100)] == [
+        "九十九", "一百", "一百零一", "一百一十", "一百二十", "一千", "一千零一十", "一千一百"
+    ]
+
+
+@pytest.mark.parametrize("grouped", [False, True])
+def test_offline_write_with_a_hundred_bullets_or_groups(tmp_path, grouped):
+    lines = ["# 履职成效"]
+    for i in range(1, 101):
+        lines += [f"## 专项{i}", f"- 完成第{i}项任务"] if grouped else [f"- 完成第{i}项任务"]
+    (tmp_path / "f.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run_cli("write", "f.md", "--engine", "offline", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    text = (tmp_path / "f.draft.md").read_text(encoding="utf-8")
+    assert ("（一百）专项100" if grouped else "一百是完成第100项任务") in text
+
+
+def test_regen_section_zero_is_refused(drafted):
+    before = drafted.read_bytes()
+    err = clean_failure(run_cli("regen", drafted, "--section", "0", "--engine", "offline"))
+    assert "第“0”部分" in err
+    assert drafted.read_bytes() == before
+
+
+# ------------------------------------------------------------------ 5. draftbot.toml
+
+
+def test_gbk_config_file_is_read(work):
+    (work / "draftbot.toml").write_bytes('provider = "deepseek"\nmodel = "深度模型"\n'.encode("gbk"))
+    result = run_cli("config", cwd=work)
+    assert result.returncode == 0, result.stderr
+    assert "深度模型" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "make, fragment",
+    [
+        (lambda p: p.write_bytes(bytes(range(256)) * 20), "二进制"),
+        (lambda p: p.mkdir(), "文件夹"),
+        (lambda p: p.write_text("provider: deepseek\n", encoding="utf-8"), "第 1 行"),
+    ],
+    ids=["binary", "folder", "not-toml"],
+)
+@pytest.mark.parametrize("command", [("config",), ("write", "facts.md", "-o", "new.md"), ("regen", "facts.draft.md", "-s", "1")])
+def test_broken_config_file_is_named(drafted, make, fragment, command):
+    work = drafted.parent
+    make(work / "draftbot.toml")
+    before = [(work / name).read_bytes() for name in ("facts.md", "facts.draft.md")]
+    err = clean_failure(run_cli(*command, cwd=work))
+    assert "draftbot.toml" in err and fragment in err
+    assert [(work / name).read_bytes() for name in ("facts.md", "facts.draft.md")] == before
+
+
+# ------------------------------------------------------------------ 6. special files
+
+
+def test_symlink_loop_as_output_or_facts(work):
+    os.symlink("loop", work / "loop")
+    err = clean_failure(run_cli("write", "facts.md", "-o", "loop", cwd=work))
+    assert "符号链接" in err
+    err = clean_failure(run_cli("write", "loop", cwd=work))
+    assert "符号链接" in err
+    run_cli("write", "facts.md", "--engine", "offline", cwd=work)
+    err = clean_failure(run_cli("export", "facts.draft.md", "-o", "loop", cwd=work))
+    os.symlink("loop2.docx", work / "loop2.docx")
+    err = clean_failure(run_cli("export", "facts.draft.md", "-o", "loop2.docx", cwd=work))
+    assert "符号链接" in err
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_fifo_as_facts_is_refused_without_hanging(work):
+    os.mkfifo(work / "pipe.md")
+    err = clean_failure(run_cli("write", "pipe.md", cwd=work, timeout=20))
+    assert "不是普通文件" in err
+    err = clean_failure(run_cli("check", "pipe.md", cwd=work, timeout=20))
+    assert "不是普通文件" in err
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero")
+def test_device_as_facts_or_output_is_refused(work):
+    err = clean_failure(run_cli("write", "/dev/zero", cwd=work, timeout=20))
+    assert "不是普通文件" in err
+    err = clean_failure(run_cli("write", "facts.md", "-o", "/dev/null", "--force", cwd=work, timeout=20))
+    assert "不是普通文件" in err
+    assert os.path.exists("/dev/null") and not os.path.exists(work / "null.bak")
+
+
+def test_oversized_facts_file_is_refused(work):
+    big = work / "big.md"
+    with open(big, "wb") as fh:
+        fh.write(b"# \xe5\xb1\xa5\xe8\x81\x8c\n")
+        fh.truncate(11_000_000)  # sparse: no 11 MB written to disk
+    err = clean_failure(run_cli("write", "big.md", cwd=work))
+    assert "太大" in err and "MB" in err
+    assert not (work / "big.draft.md").exists()
+
+
+# ------------------------------------------------------------------ 9. --base-url
+
+
+@pytest.mark.parametrize("url", ["not a url::", "ftp://example.com/v1", "http://", "http://h:99999/v1"])
+def test_bad_base_url_is_refused_before_any_request(work, url):
+    err = clean_failure(run_cli("write", "facts.md", "--model", "m", "--base-url", url, cwd=work, timeout=20))
+    assert "服务地址" in err and "--base-url" in err
+    assert not (work / "facts.draft.md").exists()
+
+
+def test_bad_base_url_in_config_names_the_file(work):
+    (work / "draftbot.toml").write_text('base_url = "localhost:8000/v1"\nmodel = "m"\n', encoding="utf-8")
+    err = clean_failure(run_cli("config", cwd=work))
+    assert "服务地址" in err and "draftbot.toml" in err
+
+
+def test_connection_failure_names_the_address(work):
+    import socket
+
+    with socket.socket() as s:  # a free loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/v1"
+    env = {"OPENAI_API_KEY": "sk-test-0123456789abcdef", "DRAFTBOT_HOME": str(work / "home")}
+    (work / "home").mkdir()
+    (work / "home" / "draftbot.toml").write_text("retries = 0\nbackoff = 0.01\n", encoding="utf-8")
+    result = run_cli("write", "facts.md", "--model", "m", "--base-url", url, cwd=work, env=env)
+    assert result.returncode == 3
+    assert f"127.0.0.1:{port}/v1" in result.stderr + result.stdout
+
+
+# ------------------------------------------------------------------ 10. empty bullets, NUL bytes
+
+
+def test_empty_bullets_do_not_reach_the_draft(work):
+    (work / "f.md").write_text("# 履职成效\n- \n-\n- 。\n- 完成项目18个\n* \n1. \n", encoding="utf-8")
+    result = run_cli("write", "f.md", "--engine", "offline", cwd=work)
+    assert result.returncode == 0, result.stderr
+    draft = (work / "f.draft.md").read_text(encoding="utf-8")
+    assert "完成项目18个" in draft
+    assert not re.search(r"[是，]-[；，。]|是\*|是1\.", draft)
+
+
+def test_nul_bytes_are_reported_with_their_line(work):
+    data = ("# 履职成效\n" + "- 完成项目18个\n" * 400 + "- 坏\x00行\n").encode("utf-8")
+    (work / "f.md").write_bytes(data)
+    err = clean_failure(run_cli("write", "f.md", "--engine", "offline", cwd=work))
+    assert "第 402 行" in err and "NUL" in err
+    assert not (work / "f.draft.md").exists()
+
+
+# ------------------------------------------------------------------ 11. what was not checked
+
+
+def test_unclosed_front_matter_is_not_called_passed(drafted):
+    text = drafted.read_text(encoding="utf-8")
+    head, _, body = text.partition("\n---\n")
+    drafted.write_text(head + "\n" + body, encoding="utf-8")  # the closing --- is gone
+    result = run_cli("check", drafted)
+    assert "检查通过：" not in result.stdout
+    assert "没有结束的“---”" in result.stdout and "不能算检查通过" in result.stdout
+
+
+def test_missing_facts_file_is_not_called_passed(drafted):
+    (drafted.parent / "facts.md").unlink()
+    result = run_cli("check", drafted)
+    assert "检查通过：" not in result.stdout
+    assert "找不到" in result.stdout and "不能算检查通过" in result.stdout
+    as_json = run_cli("check", drafted, "--format", "json")
+    assert '"complete": false' in as_json.stdout
+
+
+def test_complete_check_still_passes(drafted):
+    result = run_cli("check", drafted, "--format", "json")
+    assert '"complete": true' in result.stdout
+
+
+# ------------------------------------------------------------------ 13. Chinese help and usage errors
+
+
+ENGLISH = ("Usage", "Options", "Arguments", "Commands", "[required]", "[default", "Show this message",
+           "Missing", "No such", "Invalid value", "Error", "Try ")
+
+
+@pytest.mark.parametrize(
+    "args", [["--help"], ["write", "--help"], ["check", "--help"], ["regen", "--help"], ["export", "--help"],
+             ["plans", "--help"], ["plans", "show", "--help"], ["config", "--help"]]
+)
+def test_help_is_chinese_and_wrapped_by_display_width(args):
+    result = run_cli(*args, env={"COLUMNS": "80"})
+    assert result.returncode == 0
+    for word in ENGLISH:
+        assert word not in result.stdout, word
+    assert "用法：draftbot" in result.stdout and "选项：" in result.stdout
+    width = lambda s: sum(2 if "\u2e80" <= ch <= "\uffef" else 1 for ch in s)  # noqa: E731
+    assert max(width(line) for line in result.stdout.splitlines()) <= 80
+    source = "".join(p.read_text(encoding="utf-8") for p in (REPO / "src" / "draftbot" / "cli").glob("*.py"))
+    for word in set(re.findall(r"[A-Za-z][A-Za-z_]*", result.stdout)):  # no word cut in two
+        assert re.search(rf"(?<![A-Za-z_]){word}(?![A-Za-z_])", source), word
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["write"], "缺少参数 FACTS"),
+        (["write", "f.md", "--nope"], "没有 --nope 这个选项"),
+        (["write", "f.md", "--concurrency", "0"], "--concurrency 的值无效"),
+        (["write", "f.md", "--timeout", "abc"], "--timeout 的值无效"),
+        (["nosuch"], "没有“nosuch”这个命令"),
+        (["write", "a.md", "b.md"], "多余的参数"),
+        (["check", "x.md", "--format"], "选项 --format 后面需要一个值"),
+        (["plans", "show"], "缺少参数 NAME"),
+    ],
+)
+def test_usage_errors_are_chinese(args, fragment):
+    result = run_cli(*args)
+    err = clean_failure(result)
+    assert fragment in err and "--help 查看说明" in err
+    for word in ENGLISH:
+        assert word not in err, word
+
+
+# ------------------------------------------------------------------ 14. small ones
+
+
+def test_version():
+    from draftbot import __version__
+
+    result = run_cli("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"draftbot {__version__}"
+
+
+def test_debug_after_the_subcommand(work):
+    result = run_cli("write", "nope.md", "--debug", cwd=work)
+    assert result.returncode == 2
+    assert "Traceback" in result.stderr and "找不到事实文件" in result.stderr
+
+
+def test_internal_error_with_debug_exits_4(monkeypatch, capsys):
+    import draftbot.plans
+    from draftbot.cli import main
+
+    def broken(name):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(draftbot.plans, "load_plan", broken)
+    for args in (["--debug", "plans", "show", "述职报告"], ["plans", "show", "述职报告"]):
+        with pytest.raises(SystemExit) as exited:
+            main(args)
+        assert exited.value.code == 4
+        err = capsys.readouterr().err
+        assert "内部错误" in err and ("Traceback" in err) == ("--debug" in args)
+
+
+def test_unknown_font_role_is_named(drafted):
+    err = clean_failure(run_cli("export", drafted, "--font", "nosuch=宋体"))
+    assert "nosuch" in err and "角色" in err
+
+
+def test_repeated_section_is_regenerated_once(drafted):
+    result = run_cli("regen", drafted, "--section", "3", "--section", "三", "--engine", "offline")
+    assert result.returncode == 0, result.stderr
+    done = next(line for line in result.stdout.splitlines() if line.startswith("已重新生成"))
+    assert done.count("三、") == 1
+
+
+def test_example_export_leaves_nothing_untracked():
+    ignored = subprocess.run(
+        ["git", "check-ignore", "examples/facts.docx", "examples/facts.docx.bak"], cwd=REPO,
+        capture_output=True, text=True,
+    )
+    assert ignored.stdout.split() == ["examples/facts.docx", "examples/facts.docx.bak"]
+
+
+def test_backups_are_bounded(drafted):
+    for _ in range(4):
+        assert run_cli("write", "facts.md", "--engine", "offline", "--force", cwd=drafted.parent).returncode == 0
+    backups = sorted(p.name for p in drafted.parent.iterdir() if ".bak" in p.name)
+    assert backups == ["facts.draft.md.bak", "facts.draft.md.bak.1"]
+    assert load_draft(drafted.parent / "facts.draft.md.bak").sections
