@@ -69,7 +69,7 @@ def fontconfig_file(folder: Path) -> Path:
 
 def example_draft():
     from draftbot.compose import compose_draft
-    from draftbot.engines.base import get_engine
+    from draftbot.engines import get_engine
     from draftbot.facts import load_facts
     from draftbot.plans import resolve_plan
     from draftbot.samples import load_samples

@@ -15,11 +15,10 @@ from docx.oxml.ns import nsdecls  # noqa: E402
 from draftbot.docx_reader import (  # noqa: E402
     docx_facts_text,
     docx_front_matter,
-    docx_to_draft,
     read_docx_text,
     read_paragraphs,
 )
-from draftbot.draft import load_draft, make_failed_body, parse_draft  # noqa: E402
+from draftbot.draft import docx_to_draft, load_draft, make_failed_body, parse_draft  # noqa: E402
 from draftbot.errors import InputError  # noqa: E402
 from draftbot.export.docx_writer import write_docx  # noqa: E402
 from test_docx_export import DRAFT_TEXT, sample_draft  # noqa: E402
@@ -52,7 +51,7 @@ def test_round_trip_gives_the_same_draft(tmp_path):
 
 def test_round_trip_of_the_offline_draft_of_the_example(tmp_path):
     from draftbot.compose import compose_draft
-    from draftbot.engines.base import get_engine
+    from draftbot.engines import get_engine
     from draftbot.facts import load_facts
     from draftbot.plans import resolve_plan
     from draftbot.samples import load_samples

@@ -4,7 +4,7 @@ import pytest
 
 from draftbot.compose import compose_draft
 from draftbot.draft import parse_draft
-from draftbot.engines.base import get_engine
+from draftbot.engines import get_engine
 from draftbot.engines.offline import enumerate_points
 from draftbot.facts import load_facts, parse_facts
 from draftbot.figures import extract_figures

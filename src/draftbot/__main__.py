@@ -1,3 +1,5 @@
+"""`python -m draftbot`: the command line."""
+
 from draftbot.cli import main
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
     read_docx_text(path)      one paragraph per line (line N is paragraph N), for check and samples
     docx_front_matter(path)   the draft's front matter kept by `draftbot export` ({} otherwise)
-    docx_to_draft(path)       a Draft: title, opening, sections, closing (and the front matter)
+    title_index, closing_index where a document's title and closing are (for draft.docx_to_draft)
     docx_facts_text(path)     facts Markdown: headings as #/##, list items as "- " bullets
 
 python-docx is imported lazily, inside these functions.
@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from draftbot.errors import InputError
-from draftbot.export.layout import CLOSING_BOOKMARK, LEVEL1_RE, META_PROPERTY, STANDALONE_MAX, heading_level
 from draftbot.textio import MAX_BYTES, regular_file, resolved
-from draftbot.yamlio import YamlSyntaxError, dump_yaml, load_yaml
+from draftbot.outline import LEVEL1_RE, STANDALONE_MAX, heading_level
+from draftbot.yamlio import YamlSyntaxError, load_yaml
 
-FAILED_TEXT_RE = re.compile(
-    r"^【本部分生成失败：(.*)。请运行 draftbot regen 草稿文件(?: --section (\S+))? 重新生成。】$"
-)
+# The marks `draftbot export` leaves in a .docx for this reader.
+CLOSING_BOOKMARK = "draftbot_closing"  # where the closing starts
+META_PROPERTY = "draftbot.front_matter"  # custom document property holding the front matter
+
 CLOSING_START_RE = re.compile(r"^(以上|特此|恳请|敬请|请各位|请予|述职人|报告人|汇报人)")
 DATE_LINE_RE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月(\s*\d{1,2}\s*日)?$")
 HEADING_STYLE_RE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.I)
@@ -230,54 +231,10 @@ def read_docx_text(path: str | Path) -> str:
     return "\n".join(p.text.replace("\n", " ") for p in read_paragraphs(path)) + "\n"
 
 
-# -- drafts -----------------------------------------------------------------------------------
+# -- document structure ---------------------------------------------------------------------
 
 
-def docx_to_draft(path: str | Path) -> Any:
-    """Read a .docx (exported by draftbot or written by hand) back as a Draft.
-
-    The text goes through draft.parse_draft, so sections are recognised exactly as in a .md
-    draft; the front matter, the title style and the closing bookmark come from the file.
-    """
-    from draftbot.draft import parse_draft
-
-    paragraphs = [p for p in read_paragraphs(path) if p.text]
-    if not paragraphs:
-        raise InputError(f"Word 文件“{path}”中没有文字。")
-    meta = docx_front_matter(path)
-    draft = parse_draft(draft_markdown(paragraphs, meta), Path(path))
-    draft.path = Path(path)
-    return draft
-
-
-def draft_markdown(paragraphs: list[DocxParagraph], meta: dict) -> str:
-    """A draft file's text for the paragraphs of a Word document."""
-    lines: list[str] = []
-    if meta:
-        lines += [
-            "---",
-            dump_yaml(meta).rstrip("\n"),
-            "---",
-            "",
-        ]
-    title_at = _title_index(paragraphs)
-    closing_at = _closing_index(paragraphs)
-    for at, paragraph in enumerate(paragraphs):
-        text = paragraph.text
-        if at == title_at:
-            lines += [f"# {text}", ""]
-            continue
-        if at == closing_at:
-            from draftbot.draft import CLOSING_MARKER
-
-            lines += [CLOSING_MARKER, ""]
-        if paragraph.outline == 1 and not LEVEL1_RE.match(text):
-            text = f"{_next_number(lines)}、{text}"  # a Heading 1 without its number
-        lines += _restore_failed(text) + [""]
-    return "\n".join(lines)
-
-
-def _title_index(paragraphs: list[DocxParagraph]) -> int | None:
+def title_index(paragraphs: list[DocxParagraph]) -> int | None:
     for at, paragraph in enumerate(paragraphs):
         if paragraph.is_title:
             return at
@@ -288,7 +245,7 @@ def _title_index(paragraphs: list[DocxParagraph]) -> int | None:
     return None
 
 
-def _closing_index(paragraphs: list[DocxParagraph]) -> int | None:
+def closing_index(paragraphs: list[DocxParagraph]) -> int | None:
     """Where the closing starts: draftbot's bookmark, else the trailing 以上…/署名/日期 lines."""
     for at, paragraph in enumerate(paragraphs):
         if paragraph.closing_mark:
@@ -307,22 +264,6 @@ def _closing_index(paragraphs: list[DocxParagraph]) -> int | None:
     return start
 
 
-def _next_number(lines: list[str]) -> str:
-    from draftbot.draft import chinese_number
-
-    count = sum(1 for line in lines if LEVEL1_RE.match(line.lstrip("# ")))
-    return chinese_number(count + 1)
-
-
-def _restore_failed(text: str) -> list[str]:
-    """A failed section's visible text gets back the marker that check and regen look for."""
-    match = FAILED_TEXT_RE.match(text)
-    if not match:
-        return [text]
-    from draftbot.draft import make_failed_body
-
-    return make_failed_body(match.group(1), match.group(2) or "").split("\n")
-
 
 # -- facts ------------------------------------------------------------------------------------
 
@@ -332,7 +273,7 @@ def docx_facts_text(path: str | Path) -> str:
     一、/（一） numbering) as # and ##, list items and other paragraphs as "- " bullets."""
     lines: list[str] = []
     paragraphs = [p for p in read_paragraphs(path) if p.text]
-    title_at = _title_index(paragraphs)
+    title_at = title_index(paragraphs)
     for at, paragraph in enumerate(paragraphs):
         text = paragraph.text.replace("\t", " ")
         if at == title_at:

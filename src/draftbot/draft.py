@@ -10,35 +10,16 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from draftbot.errors import DraftFormatError
-from draftbot.samples import LEVEL_PATTERNS, split_inline_heading
+from draftbot.errors import DraftFormatError, InputError
+from draftbot.outline import LEVEL1_RE, LEVEL_PATTERNS, chinese_number, split_inline_heading
 from draftbot.textio import read_text
 
 CLOSING_MARKER = "<!-- draftbot:closing -->"
 FAILED_MARKER_RE = re.compile(r"<!--\s*draftbot:failed(?:\s+reason=\"([^\"]*)\")?\s*-->")
-_CN_DIGITS = "零一二三四五六七八九"
+FAILED_TEXT_RE = re.compile(  # the visible text of a failed section in an exported .docx
+    r"^【本部分生成失败：(.*)。请运行 draftbot regen 草稿文件(?: --section (\S+))? 重新生成。】$"
+)
 _TOP = LEVEL_PATTERNS[0][1]
-
-
-def chinese_number(n: int) -> str:
-    """1 -> 一, 10 -> 十, 12 -> 十二, 20 -> 二十, 101 -> 一百零一, 1010 -> 一千零一十 (1..9999)."""
-    if not 0 < n < 10000:
-        raise ValueError(n)
-    if n < 100:
-        tens, ones = divmod(n, 10)
-        if tens == 0:
-            return _CN_DIGITS[ones]
-        head = "" if tens == 1 else _CN_DIGITS[tens]
-        return head + "十" + (_CN_DIGITS[ones] if ones else "")
-    out, gap = "", False
-    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
-        digit, n = divmod(n, value)
-        if digit:
-            out += ("零" if gap and out else "") + _CN_DIGITS[digit] + unit
-            gap = False
-        elif out:
-            gap = True
-    return out
 
 
 def make_failed_body(reason: str, number: str = "") -> str:
@@ -138,8 +119,6 @@ def _paragraphs(text: str) -> str:
 def load_draft(path: str | Path) -> Draft:
     path = Path(path)
     if path.suffix.lower() == ".docx":
-        from draftbot.docx_reader import docx_to_draft
-
         return docx_to_draft(path)
     return parse_draft(read_text(path, "草稿"), path)
 
@@ -214,3 +193,59 @@ def _front_matter(text: str, path: Path | None) -> tuple[dict, str, int]:
     if not isinstance(meta, dict):
         raise DraftFormatError(f"草稿“{path or ''}”开头的 YAML 信息应为“键: 值”形式。")
     return meta, "\n".join(lines[end + 1 :]), end + 1
+
+
+# -- drafts from Word -----------------------------------------------------------------------------
+
+
+def docx_to_draft(path: str | Path) -> Draft:
+    """Read a .docx (exported by draftbot or written by hand) back as a Draft.
+
+    The text goes through parse_draft, so sections are recognised exactly as in a .md draft;
+    the front matter, the title style and the closing bookmark come from the file.
+    """
+    from draftbot.docx_reader import docx_front_matter, read_paragraphs
+
+    paragraphs = [p for p in read_paragraphs(path) if p.text]
+    if not paragraphs:
+        raise InputError(f"Word 文件“{path}”中没有文字。")
+    meta = docx_front_matter(path)
+    draft = parse_draft(_draft_markdown(paragraphs, meta), Path(path))
+    draft.path = Path(path)
+    return draft
+
+
+def _draft_markdown(paragraphs: list, meta: dict) -> str:
+    """A draft file's text for the paragraphs (docx_reader.DocxParagraph) of a Word document."""
+    from draftbot.docx_reader import closing_index, title_index
+    from draftbot.yamlio import dump_yaml
+
+    lines: list[str] = []
+    if meta:
+        lines += ["---", dump_yaml(meta).rstrip("\n"), "---", ""]
+    title_at = title_index(paragraphs)
+    closing_at = closing_index(paragraphs)
+    for at, paragraph in enumerate(paragraphs):
+        text = paragraph.text
+        if at == title_at:
+            lines += [f"# {text}", ""]
+            continue
+        if at == closing_at:
+            lines += [CLOSING_MARKER, ""]
+        if paragraph.outline == 1 and not LEVEL1_RE.match(text):
+            text = f"{_next_number(lines)}、{text}"  # a Heading 1 without its number
+        lines += _restore_failed(text) + [""]
+    return "\n".join(lines)
+
+
+def _next_number(lines: list[str]) -> str:
+    count = sum(1 for line in lines if LEVEL1_RE.match(line.lstrip("# ")))
+    return chinese_number(count + 1)
+
+
+def _restore_failed(text: str) -> list[str]:
+    """A failed section's visible text gets back the marker that check and regen look for."""
+    match = FAILED_TEXT_RE.match(text)
+    if not match:
+        return [text]
+    return make_failed_body(match.group(1), match.group(2) or "").split("\n")

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
 
-from draftbot.draft import chinese_number
 from draftbot.engines.base import SectionRequest
 from draftbot.facts import FactGroup, Facts
+from draftbot.outline import chinese_number
 from draftbot.plans import Plan, PlanSection
 from draftbot.samples import Sample, SampleSection
 from draftbot.tokens import count_message_tokens, count_tokens

@@ -9,18 +9,12 @@ from pathlib import Path
 
 from draftbot.datacache import parsed
 from draftbot.errors import SampleError
+from draftbot.outline import LEVEL_PATTERNS, split_inline_heading
 from draftbot.resources import DATA_DIR, samples_dir
 from draftbot.textio import read_text
 from draftbot.yamlio import YamlSyntaxError, load_yaml
 
 SAMPLE_SUFFIXES = (".txt", ".md", ".docx")
-_CN = "一二三四五六七八九十"
-LEVEL_PATTERNS = (
-    (1, re.compile(rf"^(?:#+\s*)?([{_CN}]{{1,3}})、\s*(.*)$")),
-    (2, re.compile(rf"^(?:#+\s*)?[（(]([{_CN}]{{1,3}})[)）]\s*(.*)$")),
-    (3, re.compile(r"^(?:#+\s*)?(\d{1,2})[.．、](?!\d)\s*(.*)$")),
-)
-MAX_INLINE_HEADING = 40
 
 
 @dataclass
@@ -102,16 +96,6 @@ def match_heading(line: str) -> tuple[int, str, str, str] | None:
         heading, body = split_inline_heading(rest)
         return level, number, heading, body
     return None
-
-
-def split_inline_heading(rest: str) -> tuple[str, str]:
-    """'永葆忠诚之心，做到“一心向党”。一方面……' -> heading, body."""
-    stop = rest.find("。")
-    if 0 < stop <= MAX_INLINE_HEADING:
-        return rest[:stop], rest[stop + 1 :].strip()
-    if len(rest) <= MAX_INLINE_HEADING:
-        return rest.rstrip("。"), ""
-    return "", rest
 
 
 def split_sections(text: str) -> tuple[str, str, list[SampleSection]]:

@@ -78,7 +78,7 @@ def read_bytes(path: Path, what: str = "文件", limit: int = MAX_BYTES) -> byte
     return data
 
 
-def check_target(path: Path) -> None:
+def _check_kind(path: Path) -> None:
     """Refuse an output path that is a folder, a device, a pipe or a symlink loop."""
     try:
         info = path.stat()
@@ -123,12 +123,10 @@ def backup_path(path: Path) -> Path:
     return first if not first.exists() else path.with_name(path.name + ".bak.1")
 
 
-def write_text_safely(path: Path, text: str, *, force: bool = False, what: str = "文件") -> Path | None:
-    """Write atomically; never overwrite without `force`, and then keep the old file as a backup.
-
-    Returns the backup's path when one was made.
-    """
-    check_target(path)
+def check_target(path: Path, *, force: bool = False, what: str = "文件") -> None:
+    """Refuse, before any work, an output path that is a folder, a device, a pipe or a symlink loop,
+    sits in a missing or unwritable folder, or names an existing file while `force` is off."""
+    _check_kind(path)
     if path.exists() and not force:
         raise InputError(
             f"{what}“{path}”已存在，未覆盖。",
@@ -136,15 +134,53 @@ def write_text_safely(path: Path, text: str, *, force: bool = False, what: str =
         )
     if not path.parent.exists():
         raise InputError(f"输出文件夹“{path.parent}”不存在。")
+    check_writable_folder(path.parent)
+
+
+def check_writable_folder(folder: Path) -> None:
+    """Refuse a folder no file can be written in (read-only, no permission, not a folder): tried
+    with a small file that is removed at once, since permission bits do not tell (root, mounts)."""
+    probe = folder / f".draftbot-probe-{os.getpid()}"
+    try:
+        with open(probe, "x", encoding="utf-8"):
+            pass
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise InputError(
+            f"输出文件夹“{folder}”不能写入（{exc.strerror or exc}）。",
+            hint="请用 -o 指定一个可以写入的位置，或检查文件夹的权限。",
+        ) from None
+    _remove_quietly(probe)
+
+
+def _remove_quietly(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def write_text_safely(path: Path, text: str, *, force: bool = False, what: str = "文件") -> Path | None:
+    """Write atomically; never overwrite without `force`, and then keep the old file as a backup.
+
+    Returns the backup's path when one was made.
+    """
+    return write_bytes_safely(path, text.encode("utf-8"), force=force, what=what)
+
+
+def write_bytes_safely(path: Path, data: bytes, *, force: bool = False, what: str = "文件") -> Path | None:
+    """write_text_safely for bytes: the new file is complete before the old one moves to its backup."""
+    check_target(path, force=force, what=what)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
-        tmp.write_text(text, encoding="utf-8", newline="\n")
+        tmp.write_bytes(data)
         backup = None
         if path.exists():
             backup = backup_path(path)
             os.replace(path, backup)
         os.replace(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        _remove_quietly(tmp)  # clean-up never raises a second error over the first
         raise InputError(f"无法写入{what}“{path}”：{exc.strerror or exc}") from exc
     return backup

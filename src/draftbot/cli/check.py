@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from draftbot.cli.app import app, echo
+from draftbot.cli.app import app
 from draftbot.errors import EXIT_CHECK_ERRORS, InputError
 
 CHECK_HELP = """检查草稿：编造的数字、遗漏的事实、照抄范文、未填的空白、过时或不规范的提法、缺少的部分。
@@ -91,18 +91,3 @@ def _terminal_console():
     from rich.console import Console
 
     return Console(highlight=False, soft_wrap=True)
-
-
-def summary_after_write(path: Path, facts, plan, samples):
-    """`draftbot write` ends by checking the new draft and printing the summary line; returns the report."""
-    from draftbot.checks.finding import regen_command, summary_line
-    from draftbot.checks.run import check_draft
-
-    report = check_draft(path, facts=facts, plan=plan, samples=samples)
-    summary = report.summary
-    echo(summary_line(summary) if not summary.total else f"检查：{summary_line(summary)}")
-    if summary.total:
-        echo(f"详情：draftbot check {path}")
-    for n in summary.sections_with_errors:
-        echo(f"  {regen_command(str(path), n)}")
-    return report

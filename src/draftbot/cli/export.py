@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import copy
-import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import typer
 
-from draftbot.cli.app import app, echo
-from draftbot.errors import InputError
+from draftbot.cli.app import app
+from draftbot.cli.options import print_export
 
 EXPORT_HELP = """把草稿导出为 Word 文件（.docx），版式符合 GB/T 9704-2012《党政机关公文格式》。
 
@@ -28,136 +25,6 @@ A4 纸，上 37、下 35、左 28、右 26 毫米，每页 22 行、每行 28 �
 
   draftbot export 要点.draft.md --fonts windows --font title=华文中宋
 """
-
-LEVELS = ("info", "warning", "error")
-FONTS_ENV = "DRAFTBOT_FONTS"
-
-
-@dataclass
-class ExportResult:
-    path: Path
-    backup: Path | None = None
-    findings: list = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    comments: bool = True
-
-    def describe(self) -> str:
-        if not self.comments:
-            return f"已导出 Word 文件：{self.path}（未加批注）"
-        if not self.findings:
-            return f"已导出 Word 文件：{self.path}（检查未发现问题，没有批注）"
-        counts = {level: sum(1 for f in self.findings if f.level == level) for level in LEVELS}
-        return (
-            f"已导出 Word 文件：{self.path}（批注 {len(self.findings)} 条：错误 {counts['error']}，"
-            f"警告 {counts['warning']}，提示 {counts['info']}）"
-        )
-
-
-def default_docx_path(draft_path: Path) -> Path:
-    """要点.draft.md -> 要点.docx ; 报告.txt -> 报告.docx"""
-    stem = draft_path.stem
-    if stem.endswith(".draft"):
-        stem = stem[: -len(".draft")]
-    return draft_path.with_name(f"{stem}.docx")
-
-
-def docx_beside(draft_path: Path, facts_path: Path) -> Path:
-    """The .docx `write --docx` makes next to the draft; never the facts file itself (要点.docx)."""
-    out = default_docx_path(draft_path)
-    from draftbot.textio import resolved
-
-    if resolved(out) == resolved(facts_path):
-        out = draft_path.with_suffix(".docx")
-    return out
-
-
-def check_output(out: Path, *, force: bool, source: Path | None = None) -> None:
-    """Refuse before any work: a folder, a missing folder, the draft itself, or a file without --force."""
-    if out.suffix.lower() != ".docx":
-        raise InputError(f"输出文件“{out}”应以 .docx 结尾。")
-    from draftbot.textio import check_target, resolved
-
-    check_target(out)
-    if source is not None and resolved(out) == resolved(source):
-        raise InputError(f"输出文件“{out}”与草稿是同一个文件，请用 -o 指定新的文件名。")
-    if not out.parent.exists():
-        raise InputError(f"输出文件夹“{out.parent}”不存在。")
-    if out.exists() and not force:
-        raise InputError(
-            f"Word 文件“{out}”已存在，未覆盖（里面可能有您在 Word 中的修改）。",
-            hint="加 --force 覆盖（旧文件会保留为 .bak 备份），或用 -o 指定新的文件名。",
-        )
-
-
-def export_docx(
-    draft,
-    out: Path,
-    *,
-    comments: bool = True,
-    fonts=None,
-    force: bool = False,
-    check_options: dict | None = None,
-    min_level: str = "info",
-    report=None,
-) -> ExportResult:
-    """Check the draft (unless comments are off), then write the .docx, keeping a backup of an old one.
-
-    `report`: a check report of this very draft's text, when the caller has one already.
-    """
-    from draftbot.export.docx_writer import build_docx, write_bytes
-    from draftbot.textio import backup_path
-
-    check_output(out, force=force, source=draft.path)
-    result = ExportResult(out, comments=comments)
-    source_text = draft.render()  # the text the findings' line numbers refer to
-    if comments:
-        result.findings, result.notes = _findings(draft, check_options or {}, min_level, report)
-    data = build_docx(
-        _for_output(draft, out),
-        findings=result.findings,
-        fonts=fonts,
-        comments=comments,
-        source_text=source_text,
-    )
-    if out.exists():
-        result.backup = backup_path(out)
-        os.replace(out, result.backup)
-    write_bytes(out, data)
-    return result
-
-
-def _findings(draft, options: dict, min_level: str, report=None) -> tuple[list, list[str]]:
-    from draftbot.checks.finding import filter_level
-    from draftbot.checks.run import check_draft
-
-    report = report or check_draft(draft, **options)
-    return filter_level(report.findings, min_level), list(report.notes)
-
-
-def _for_output(draft, out: Path):
-    """A copy whose recorded facts path is relative to the .docx's folder, so check finds it there."""
-    from draftbot.textio import resolved
-
-    recorded = draft.meta.get("facts") if draft.meta else None
-    if not recorded or draft.path is None:
-        return draft
-    facts = Path(str(recorded))
-    if not facts.is_absolute():
-        facts = resolved(Path(draft.path).parent / facts)
-    copied = copy.copy(draft)
-    copied.meta = dict(draft.meta)
-    try:
-        copied.meta["facts"] = Path(os.path.relpath(facts, resolved(out).parent)).as_posix()
-    except ValueError:  # another drive on Windows
-        copied.meta["facts"] = str(facts)
-    return copied
-
-
-def resolve_font_options(preset: str | None, overrides: list[str] | None):
-    from draftbot.export.fonts import resolve_fonts
-
-    return resolve_fonts(preset or os.environ.get(FONTS_ENV) or None, overrides)
-
 
 @app.command("export", help=EXPORT_HELP)
 def export(
@@ -182,30 +49,17 @@ def export(
         "info", "--min-level", help="只把不低于该级别的问题做成批注：info、warning、error。"
     ),
 ) -> None:
-    from draftbot.draft import load_draft
+    from draftbot.workflow import export_word, resolve_font_options
 
-    if min_level not in LEVELS:
-        raise InputError(f"--min-level 只能是 info、warning 或 error，而不是“{min_level}”。")
     font_set = resolve_font_options(fonts, font)
-    out = output or default_docx_path(draft)
-    check_output(out, force=force, source=draft if draft.exists() else None)
-    loaded = load_draft(draft)
     options = {"facts": facts, "plan": plan, "samples": samples, "period": period}
-    result = export_docx(
-        loaded,
-        out,
+    result = export_word(
+        draft,
+        output,
         comments=not no_comments,
         fonts=font_set,
         force=force,
         check_options=options,
         min_level=min_level,
     )
-    report(result)
-
-
-def report(result: ExportResult) -> None:
-    for note in result.notes:
-        echo(f"提示：{note}", err=True)
-    if result.backup is not None:
-        echo(f"原 Word 文件已备份为：{result.backup}")
-    echo(result.describe())
+    print_export(result)

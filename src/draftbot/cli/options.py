@@ -1,4 +1,4 @@
-"""Options shared by commands that run an engine (`write`, `regen`), and choosing that engine."""
+"""Options shared by several commands, and the printing of results they share."""
 
 from __future__ import annotations
 
@@ -36,25 +36,39 @@ PLAN = typer.Option(
 
 
 def model_flags(provider, model, base_url, concurrency, timeout, context_tokens) -> dict:
-    return {
-        "provider": provider,
-        "model": model,
-        "base_url": base_url,
-        "concurrency": concurrency,
-        "timeout": timeout,
-        "context_tokens": context_tokens,
-    }
+    from draftbot.workflow import model_flags as flags
+
+    return flags(provider, model, base_url, concurrency, timeout, context_tokens)
 
 
-def make_engine(engine: str | None, flags: dict):
-    """The engine to run: --engine, else the LLM engine when a model is configured, else offline."""
-    from draftbot.config import choose_engine
-    from draftbot.engines.base import get_engine
+def print_check_summary(path, report) -> None:
+    """The one-line check summary after a write or regen, with the regen command for each flagged section."""
+    from draftbot.checks.finding import regen_command, summary_line
 
-    name, config, note = choose_engine(engine, flags)
-    if note:
-        echo(note, err=True)
-    return get_engine(name, config=config) if config else get_engine(name)
+    summary = report.summary
+    echo(summary_line(summary) if not summary.total else f"检查：{summary_line(summary)}")
+    if summary.total:
+        echo(f"详情：draftbot check {path}")
+    for n in summary.sections_with_errors:
+        echo(f"  {regen_command(str(path), n)}")
+
+
+def print_export(result) -> None:
+    """What `export` (or `write --docx`) wrote: notes, the backup, the file and its comment counts."""
+    for note in result.notes:
+        echo(f"提示：{note}", err=True)
+    if result.backup is not None:
+        echo(f"原 Word 文件已备份为：{result.backup}")
+    if not result.comments:
+        echo(f"已导出 Word 文件：{result.path}（未加批注）")
+    elif not result.findings:
+        echo(f"已导出 Word 文件：{result.path}（检查未发现问题，没有批注）")
+    else:
+        counts = result.counts()
+        echo(
+            f"已导出 Word 文件：{result.path}（批注 {len(result.findings)} 条：错误 {counts['error']}，"
+            f"警告 {counts['warning']}，提示 {counts['info']}）"
+        )
 
 
 def fail_on_failed_sections(results, engine, outcome: str, hint: str) -> None:

@@ -8,7 +8,6 @@ import typer
 
 from draftbot.cli import options as opt
 from draftbot.cli.app import app, echo
-from draftbot.errors import InputError
 
 REGEN_HELP = """重新生成草稿中的某几个部分，其余部分（包括您手工改过的内容）保持不变。
 
@@ -45,50 +44,25 @@ def regen(
     timeout: float | None = opt.TIMEOUT,
     context_tokens: int | None = opt.CONTEXT_TOKENS,
 ) -> None:
-    from draftbot.draft import load_draft
-    from draftbot.regen import pick_sections, regenerate
-    from draftbot.textio import write_text_safely
+    from draftbot.workflow import regenerate_sections
 
-    if draft.suffix.lower() == ".docx":
-        raise InputError(
-            "暂不支持直接重新生成 .docx 中的部分：请对 draftbot 生成的 .md 草稿运行 regen，再导出 Word。"
-        )
-    document = load_draft(draft)
-    chosen_sections = pick_sections(document, section, failed)
-    inputs = _resolve_inputs(document, draft, facts, plan, samples)
     flags = opt.model_flags(provider, model, base_url, concurrency, timeout, context_tokens)
-    chosen = opt.make_engine(engine, flags)
-    results = regenerate(
-        document, chosen_sections, facts=inputs.facts, plan=inputs.plan, samples=inputs.samples, engine=chosen
+    result = regenerate_sections(
+        draft, section, failed=failed, facts=facts, plan=plan, samples=samples, engine=engine, flags=flags
     )
-    backup = write_text_safely(draft, document.render(), force=True, what="草稿")
-    opt.report_engine(chosen)
-    done = [s.full_heading for s, r in zip(chosen_sections, results, strict=True) if not r.failed]
+    if result.engine_note:
+        echo(result.engine_note, err=True)
+    for note in result.notes:
+        echo(f"提示：{note}", err=True)
+    opt.report_engine(result.engine)
+    done = [s.full_heading for s in result.done]
     if done:
-        echo(f"已重新生成：{'；'.join(done)}（引擎：{chosen.name}）")
-    echo(f"已更新草稿：{draft}（原草稿备份为：{backup}）")
-    from draftbot.cli.check import summary_after_write
-
-    summary_after_write(draft, inputs.facts, inputs.plan, inputs.samples)
+        echo(f"已重新生成：{'；'.join(done)}（引擎：{result.engine.name}）")
+    echo(f"已更新草稿：{draft}（原草稿备份为：{result.backup}）")
+    opt.print_check_summary(draft, result.report)
     opt.fail_on_failed_sections(
-        results,
-        chosen,
+        result.results,
+        result.engine,
         "失败的部分保留原文，其余部分已更新。",
         hint=f"稍后再次运行 draftbot regen {draft} --failed。",
     )
-
-
-def _resolve_inputs(document, path: Path, facts, plan, samples):
-    from draftbot.checks.run import resolve_inputs
-
-    inputs = resolve_inputs(document.meta, path, facts, plan, samples, None, None)
-    if inputs.facts is None:
-        raise InputError(
-            f"找不到草稿“{path}”对应的事实文件，无法重新生成。", hint="用 --facts 指定事实要点文件。"
-        )
-    if inputs.plan is None:
-        raise InputError(f"草稿“{path}”没有记录提纲。", hint="用 --plan 指定提纲，如 --plan 述职报告。")
-    for note in inputs.notes:
-        if "事实文件" in note and "改动" in note:
-            echo(f"提示：{note}", err=True)
-    return inputs

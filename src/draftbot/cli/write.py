@@ -31,10 +31,6 @@ WRITE_HELP = """根据事实要点文件起草报告，生成 Markdown 草稿。
 """
 
 
-def default_output(facts_path: Path) -> Path:
-    return facts_path.with_name(f"{facts_path.stem}.draft.md")
-
-
 @app.command("write", help=WRITE_HELP)
 def write(
     facts: Path = typer.Argument(..., help="事实要点文件（.md、.txt 或 .docx；UTF-8 或 GBK 编码）。"),
@@ -61,82 +57,38 @@ def write(
         False, "--dry-run", help="只显示发给大模型的提示词和词元数，不调用模型、不写草稿。"
     ),
 ) -> None:
-    from draftbot.compose import compose_draft
-    from draftbot.textio import write_text_safely
+    from draftbot import workflow
 
-    if add_samples and samples is None:
-        raise InputError("--add-samples 需要和 --samples 目录一起使用。")
-    out = output or default_output(facts)
-    _refuse_before_work(facts, out, force=force, docx=docx and not dry_run, dry_run=dry_run)
-    facts_data, plan_data, sample_set = _load_inputs(facts, plan, samples, add_samples)
     flags = opt.model_flags(provider, model, base_url, concurrency, timeout, context_tokens)
     if dry_run:
-        return _dry_run(facts_data, plan_data, sample_set, flags)
-    chosen = opt.make_engine(engine, flags)
-    draft, routing, results = compose_draft(facts_data, plan_data, sample_set, chosen, out_path=out)
-    backup = write_text_safely(out, draft.render(), force=force, what="草稿")
-    opt.report_engine(chosen)
-    for note in routing.notes:
+        out = output or workflow.default_output(facts)
+        from draftbot.textio import resolved
+
+        if resolved(out) == resolved(facts):
+            raise InputError("输出文件不能与事实文件相同，否则会覆盖事实文件。")
+        echo(workflow.dry_run(facts, plan=plan, samples=samples, add_samples=add_samples, flags=flags))
+        return
+    result = workflow.write_report(
+        facts, output=output, plan=plan, samples=samples, add_samples=add_samples,
+        engine=engine, flags=flags, force=force, docx=docx,
+    )
+    if result.engine_note:
+        echo(result.engine_note, err=True)
+    opt.report_engine(result.engine)
+    for note in result.notes:
         echo(f"提示：{note}", err=True)
-    if backup is not None:
-        echo(f"原草稿已备份为：{backup}")
-    chars = sum(len(s.body) for s in draft.sections) + len(draft.opening) + len(draft.closing)
+    if result.backup is not None:
+        echo(f"原草稿已备份为：{result.backup}")
     echo(
-        f"已生成草稿：{out}（{plan_data.name}，{len(draft.sections)} 个部分，约 {chars} 字，引擎：{chosen.name}）"
+        f"已生成草稿：{result.path}（{result.inputs.plan.name}，{len(result.draft.sections)} 个部分，"
+        f"约 {result.chars} 字，引擎：{result.engine.name}）"
     )
-    from draftbot.cli.check import summary_after_write
-
-    report = summary_after_write(out, facts_data, plan_data, sample_set)
-    if docx:
-        _export_beside(draft, out, facts, force, report)
+    opt.print_check_summary(result.path, result.report)
+    if result.export is not None:
+        opt.print_export(result.export)
     opt.fail_on_failed_sections(
-        results,
-        chosen,
+        result.results,
+        result.engine,
         "已完成的部分已写入草稿，未完成的部分已标记。",
-        hint=f"稍后运行 draftbot regen {out} --failed 重新生成标记的部分。",
+        hint=f"稍后运行 draftbot regen {result.path} --failed 重新生成标记的部分。",
     )
-
-
-def _refuse_before_work(facts: Path, out: Path, *, force: bool, docx: bool, dry_run: bool) -> None:
-    """Every refusal that needs no drafting happens before any work is done."""
-    from draftbot.textio import check_target, resolved, write_text_safely
-
-    check_target(out)
-    if resolved(out) == resolved(facts):
-        raise InputError("输出文件不能与事实文件相同，否则会覆盖事实文件。")
-    if out.exists() and not force and not dry_run:
-        write_text_safely(out, "", force=False, what="草稿")
-    if docx:
-        from draftbot.cli.export import check_output, docx_beside
-
-        check_output(docx_beside(out, facts), force=force)
-
-
-def _load_inputs(facts: Path, plan: str | None, samples: Path | None, add_samples: bool):
-    from draftbot.facts import load_facts
-    from draftbot.plans import resolve_plan
-    from draftbot.samples import load_samples
-
-    facts_data = load_facts(facts)
-    return facts_data, resolve_plan(plan, facts_data), load_samples(samples, add=add_samples)
-
-
-def _export_beside(draft, out, facts, force, checked) -> None:
-    """The Word file next to the draft; its comments are the findings of the summary just printed."""
-    from draftbot.cli import export
-
-    fonts = export.resolve_font_options(None, None)
-    export.report(
-        export.export_docx(draft, export.docx_beside(out, facts), force=force, fonts=fonts, report=checked)
-    )
-
-
-def _dry_run(facts_data, plan_data, sample_set, flags) -> None:
-    from draftbot.compose import build_requests
-    from draftbot.config import resolve_config
-    from draftbot.prompting import build_prompts, dry_run_text
-
-    cfg = resolve_config(flags)
-    requests = build_requests(facts_data, plan_data, sample_set)
-    prompts = build_prompts(requests, context_tokens=cfg.context_tokens)
-    echo(dry_run_text(requests, prompts))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from draftbot.errors import ConfigError
 from draftbot.facts import FactGroup, Facts
 from draftbot.plans import Plan, PlanSection
 from draftbot.samples import Sample
@@ -60,20 +59,3 @@ class Engine:
     def describe(self) -> dict:
         """What goes into the draft's front matter about this engine."""
         return {"engine": self.name}
-
-
-ENGINES = ("offline", "llm")
-
-
-def get_engine(name: str, **options) -> Engine:
-    if name == "offline":
-        from draftbot.engines.offline import OfflineEngine
-
-        return OfflineEngine()
-    if name == "llm":
-        try:
-            from draftbot.engines.llm import create_llm_engine
-        except ImportError as exc:  # the LLM engine is not part of this build
-            raise ConfigError("尚未配置大模型：当前版本只能使用离线引擎（--engine offline）。") from exc
-        return create_llm_engine(**options)
-    raise ConfigError(f"未知的引擎“{name}”：可选 {' 或 '.join(ENGINES)}。")

@@ -8,9 +8,9 @@ and no figure is added: plan sentences carry none.
 
 from __future__ import annotations
 
-from draftbot.draft import chinese_number
 from draftbot.engines.base import Engine, SectionRequest, SectionResult
 from draftbot.facts import Fact, FactGroup, Facts
+from draftbot.outline import chinese_number
 from draftbot.plans import _best_match
 
 TO_FILL = "【待补】"

@@ -24,12 +24,11 @@ from docx.opc.part import Part
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 
+from draftbot.docx_reader import CLOSING_BOOKMARK, META_PROPERTY
 from draftbot.errors import InputError
 from draftbot.export import gbt9704 as gb
 from draftbot.export.fonts import FontSet
 from draftbot.export.layout import (
-    CLOSING_BOOKMARK,
-    META_PROPERTY,
     Anchor,
     Block,
     anchor_findings,
@@ -75,7 +74,10 @@ def write_bytes(out: Path, data: bytes) -> Path:
         tmp.write_bytes(data)
         os.replace(tmp, out)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass  # the clean-up must not hide the error that matters
         raise InputError(f"无法写入 Word 文件：{out}（{exc.strerror or exc}）") from exc
     return out
 

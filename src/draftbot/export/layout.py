@@ -12,14 +12,8 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
-# Heading numbers of GB/T 9704-2012 §7.3.3: 一、 （一） 1. （1）
-LEVEL1_RE = re.compile(r"^[一二三四五六七八九十]{1,3}、")
-LEVEL2_RE = re.compile(r"^[（(][一二三四五六七八九十]{1,3}[）)]")
-LEVEL3_RE = re.compile(r"^\d{1,2}[.．](?!\d)")
-# A heading written on its own line is short and does not run into body text.
-STANDALONE_MAX = 40
-CLOSING_BOOKMARK = "draftbot_closing"  # where the closing starts, for reading the .docx back
-META_PROPERTY = "draftbot.front_matter"  # custom document property holding the front matter
+from draftbot.outline import LEVEL1_RE, STANDALONE_MAX, heading_level
+
 MD_PREFIX_RE = re.compile(r"^\s*(?:#{1,6}\s+|[-*+]\s+|>\s*)?")
 
 
@@ -50,14 +44,6 @@ class Anchor:
     start: int
     end: int
     finding: Any = field(repr=False)
-
-
-def heading_level(text: str) -> int:
-    """1, 2 or 3 for text that starts with 一、 / （一） / 1.; 0 otherwise."""
-    for level, pattern in ((1, LEVEL1_RE), (2, LEVEL2_RE), (3, LEVEL3_RE)):
-        if pattern.match(text):
-            return level
-    return 0
 
 
 def split_lead(text: str) -> int:

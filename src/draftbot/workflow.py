@@ -1,0 +1,386 @@
+"""The flows the commands share, callable from Python: draft a report, check it, rewrite sections, export Word.
+
+Plain inputs (paths, names, options) and plain results; nothing is printed here. The `cli`
+modules parse options, call these functions and print what they return.
+
+    from draftbot.workflow import write_report
+    result = write_report("要点.md", engine="offline")
+    print(result.path, result.report.summary.total)
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from draftbot.errors import InputError
+
+LEVELS = ("info", "warning", "error")
+FONTS_ENV = "DRAFTBOT_FONTS"
+
+
+# -- inputs and engines ---------------------------------------------------------------------------
+
+
+@dataclass
+class Inputs:
+    """What a draft is written from: the facts, the plan and the samples."""
+
+    facts: Any
+    plan: Any
+    samples: list
+
+
+def load_inputs(facts: str | Path, plan: str | None = None, samples: str | Path | None = None,
+                add_samples: bool = False) -> Inputs:
+    """Read the facts file, resolve the plan (by name, file or the facts' type) and load the samples."""
+    from draftbot.facts import load_facts
+    from draftbot.plans import resolve_plan
+    from draftbot.samples import load_samples
+
+    if add_samples and samples is None:
+        raise InputError("--add-samples 需要和 --samples 目录一起使用。")
+    facts_data = load_facts(Path(facts))
+    sample_path = Path(samples) if samples is not None else None
+    return Inputs(facts_data, resolve_plan(plan, facts_data), load_samples(sample_path, add=add_samples))
+
+
+def model_flags(provider=None, model=None, base_url=None, concurrency=None, timeout=None,
+                context_tokens=None) -> dict:
+    """Command-line model settings, in the shape config.resolve_config takes."""
+    return {
+        "provider": provider,
+        "model": model,
+        "base_url": base_url,
+        "concurrency": concurrency,
+        "timeout": timeout,
+        "context_tokens": context_tokens,
+    }
+
+
+def make_engine(engine: Any = None, flags: dict | None = None) -> tuple[Any, str | None]:
+    """(engine, note): `engine` is an Engine, a name (offline, llm) or None for "the LLM engine when a
+    model is configured, else offline"; the note says which was chosen and why, when that matters."""
+    from draftbot.engines.base import Engine
+
+    if isinstance(engine, Engine):
+        return engine, None
+    from draftbot.config import choose_engine
+    from draftbot.engines import get_engine
+
+    name, config, note = choose_engine(engine, flags or model_flags())
+    return (get_engine(name, config=config) if config else get_engine(name)), note
+
+
+# -- write: draft -> save -> check -> export -------------------------------------------------------
+
+
+@dataclass
+class WriteResult:
+    """What `write_report` did: the draft, where it was saved, the check report, the Word file."""
+
+    draft: Any
+    path: Path
+    inputs: Inputs
+    engine: Any
+    results: list
+    notes: list[str] = field(default_factory=list)  # where facts without a matching heading went
+    engine_note: str | None = None  # why this engine (e.g. no model configured: offline)
+    backup: Path | None = None
+    report: Any = None  # checks.run.CheckReport of the saved draft
+    export: ExportResult | None = None
+
+    @property
+    def failed(self) -> list:
+        """The section results that failed (their sections carry a failure marker)."""
+        return [r for r in self.results if r.failed]
+
+    @property
+    def chars(self) -> int:
+        draft = self.draft
+        return sum(len(s.body) for s in draft.sections) + len(draft.opening) + len(draft.closing)
+
+
+def default_output(facts_path: str | Path) -> Path:
+    """要点.md -> 要点.draft.md"""
+    facts_path = Path(facts_path)
+    return facts_path.with_name(f"{facts_path.stem}.draft.md")
+
+
+def refuse_before_writing(facts: Path, out: Path, *, force: bool, docx: bool) -> None:
+    """Every refusal that needs no drafting happens before any work (or any paid request) is done."""
+    from draftbot.textio import check_target, resolved
+
+    if resolved(out) == resolved(facts):
+        raise InputError("输出文件不能与事实文件相同，否则会覆盖事实文件。")
+    check_target(out, force=force, what="草稿")
+    if docx:
+        check_docx_output(docx_beside(out, facts), force=force)
+
+
+def write_report(
+    facts: str | Path,
+    *,
+    output: str | Path | None = None,
+    plan: str | None = None,
+    samples: str | Path | None = None,
+    add_samples: bool = False,
+    engine: Any = None,
+    flags: dict | None = None,
+    force: bool = False,
+    docx: bool = False,
+    fonts: Any = None,
+    progress: Any = None,
+) -> WriteResult:
+    """Draft a report from a facts file, save it (never overwriting without `force`), check it,
+    and with `docx` export the Word file beside it. Failed sections are marked in the draft and
+    listed in `result.failed`; the caller decides what that means (the CLI exits 3)."""
+    from draftbot.compose import compose_draft
+    from draftbot.textio import write_text_safely
+
+    facts_path = Path(facts)
+    out = Path(output) if output is not None else default_output(facts_path)
+    refuse_before_writing(facts_path, out, force=force, docx=docx)
+    inputs = load_inputs(facts_path, plan, samples, add_samples)
+    chosen, note = make_engine(engine, flags)
+    draft, routing, results = compose_draft(
+        inputs.facts, inputs.plan, inputs.samples, chosen, out_path=out, progress=progress
+    )
+    backup = write_text_safely(out, draft.render(), force=force, what="草稿")
+    result = WriteResult(draft, out, inputs, chosen, results, list(routing.notes), note, backup)
+    result.report = check_saved(out, inputs)
+    if docx:
+        result.export = export_word(
+            draft, docx_beside(out, facts_path), force=force, fonts=fonts, report=result.report
+        )
+    return result
+
+
+def dry_run(facts: str | Path, *, plan: str | None = None, samples: str | Path | None = None,
+            add_samples: bool = False, flags: dict | None = None) -> str:
+    """The prompts a model write would send and their token counts, as text; nothing is sent."""
+    from draftbot.compose import build_requests
+    from draftbot.config import resolve_config
+    from draftbot.prompting import build_prompts, dry_run_text
+
+    inputs = load_inputs(facts, plan, samples, add_samples)
+    cfg = resolve_config(flags or model_flags())
+    requests = build_requests(inputs.facts, inputs.plan, inputs.samples)
+    return dry_run_text(requests, build_prompts(requests, context_tokens=cfg.context_tokens))
+
+
+def check_saved(path: str | Path, inputs: Inputs | None = None, **options) -> Any:
+    """Check a saved draft (with the inputs it was written from, when known): a checks.run.CheckReport."""
+    from draftbot.checks.run import check_draft
+
+    if inputs is not None:
+        options = {"facts": inputs.facts, "plan": inputs.plan, "samples": inputs.samples, **options}
+    return check_draft(Path(path), **options)
+
+
+# -- regen: pick -> rewrite -> save ---------------------------------------------------------------
+
+
+@dataclass
+class RegenResult:
+    """What `regenerate_sections` did: the sections chosen, their results, the backup, the new check."""
+
+    draft: Any
+    path: Path
+    inputs: Inputs
+    engine: Any
+    sections: list
+    results: list
+    notes: list[str] = field(default_factory=list)  # e.g. the facts file changed since drafting
+    engine_note: str | None = None
+    backup: Path | None = None
+    report: Any = None
+
+    @property
+    def done(self) -> list:
+        return [s for s, r in zip(self.sections, self.results, strict=True) if not r.failed]
+
+    @property
+    def failed(self) -> list:
+        return [r for r in self.results if r.failed]
+
+
+def regen_inputs(document: Any, path: Path, facts=None, plan=None, samples=None) -> tuple[Inputs, list[str]]:
+    """The facts, plan and samples a draft was written from (or those given), and notes about them."""
+    from draftbot.checks.run import resolve_inputs
+
+    resolved = resolve_inputs(document.meta, path, facts, plan, samples, None, None)
+    if resolved.facts is None:
+        raise InputError(
+            f"找不到草稿“{path}”对应的事实文件，无法重新生成。", hint="用 --facts 指定事实要点文件。"
+        )
+    if resolved.plan is None:
+        raise InputError(f"草稿“{path}”没有记录提纲。", hint="用 --plan 指定提纲，如 --plan 述职报告。")
+    notes = [n for n in resolved.notes if "事实文件" in n and "改动" in n]
+    return Inputs(resolved.facts, resolved.plan, resolved.samples), notes
+
+
+def regenerate_sections(
+    draft: str | Path,
+    sections: list[str] | None = None,
+    *,
+    failed: bool = False,
+    facts: str | Path | None = None,
+    plan: str | None = None,
+    samples: str | Path | None = None,
+    engine: Any = None,
+    flags: dict | None = None,
+    progress: Any = None,
+) -> RegenResult:
+    """Rewrite the sections named in `sections` (3 or 三) and, with `failed`, every failed section;
+    everything else in the file stays as it is. The old file is kept as a backup; a section whose
+    rewrite failed keeps its old text."""
+    from draftbot.draft import load_draft
+    from draftbot.regen import pick_sections, regenerate
+    from draftbot.textio import write_text_safely
+
+    path = Path(draft)
+    if path.suffix.lower() == ".docx":
+        raise InputError(
+            "暂不支持直接重新生成 .docx 中的部分：请对 draftbot 生成的 .md 草稿运行 regen，再导出 Word。"
+        )
+    document = load_draft(path)
+    chosen_sections = pick_sections(document, list(sections or []), failed)
+    inputs, notes = regen_inputs(document, path, facts, plan, samples)
+    chosen, note = make_engine(engine, flags)
+    results = regenerate(
+        document, chosen_sections, facts=inputs.facts, plan=inputs.plan, samples=inputs.samples,
+        engine=chosen, progress=progress,
+    )
+    result = RegenResult(document, path, inputs, chosen, chosen_sections, results, notes, note)
+    result.backup = write_text_safely(path, document.render(), force=True, what="草稿")
+    result.report = check_saved(path, inputs)
+    return result
+
+
+# -- export: check -> Word -------------------------------------------------------------------------
+
+
+@dataclass
+class ExportResult:
+    """A written Word file, its backup, and the findings put in it as comments."""
+
+    path: Path
+    backup: Path | None = None
+    findings: list = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    comments: bool = True
+
+    def counts(self) -> dict[str, int]:
+        return {level: sum(1 for f in self.findings if f.level == level) for level in LEVELS}
+
+
+def default_docx_path(draft_path: str | Path) -> Path:
+    """要点.draft.md -> 要点.docx ; 报告.txt -> 报告.docx"""
+    draft_path = Path(draft_path)
+    stem = draft_path.stem
+    if stem.endswith(".draft"):
+        stem = stem[: -len(".draft")]
+    return draft_path.with_name(f"{stem}.docx")
+
+
+def docx_beside(draft_path: Path, facts_path: Path) -> Path:
+    """The .docx `write --docx` makes next to the draft; never the facts file itself (要点.docx)."""
+    from draftbot.textio import resolved
+
+    out = default_docx_path(draft_path)
+    if resolved(out) == resolved(facts_path):
+        out = draft_path.with_suffix(".docx")
+    return out
+
+
+def check_docx_output(out: Path, *, force: bool, source: Path | None = None) -> None:
+    """Refuse before any work: a folder, a missing folder, the draft itself, or a file without --force."""
+    from draftbot.textio import check_target, resolved
+
+    if out.suffix.lower() != ".docx":
+        raise InputError(f"输出文件“{out}”应以 .docx 结尾。")
+    if source is not None and resolved(out) == resolved(source):
+        raise InputError(f"输出文件“{out}”与草稿是同一个文件，请用 -o 指定新的文件名。")
+    if out.exists() and not force:
+        raise InputError(
+            f"Word 文件“{out}”已存在，未覆盖（里面可能有您在 Word 中的修改）。",
+            hint="加 --force 覆盖（旧文件会保留为 .bak 备份），或用 -o 指定新的文件名。",
+        )
+    check_target(out, force=force, what="Word 文件")
+
+
+def resolve_font_options(preset: str | None = None, overrides: list[str] | None = None):
+    """The font set: a preset (gb2312, windows, noto; default from $DRAFTBOT_FONTS) plus role=font overrides."""
+    from draftbot.export.fonts import resolve_fonts
+
+    return resolve_fonts(preset or os.environ.get(FONTS_ENV) or None, overrides)
+
+
+def export_word(
+    draft: Any,
+    out: str | Path | None = None,
+    *,
+    comments: bool = True,
+    fonts: Any = None,
+    force: bool = False,
+    check_options: dict | None = None,
+    min_level: str = "info",
+    report: Any = None,
+) -> ExportResult:
+    """Check the draft (unless comments are off), then write the GB/T 9704 .docx, keeping a backup
+    of an old one. `draft`: a Draft or a path (.md, .txt, .docx); `report`: a check report of this
+    very draft's text, when the caller has one already."""
+    from draftbot.draft import Draft, load_draft
+    from draftbot.export.docx_writer import build_docx
+    from draftbot.textio import write_bytes_safely
+
+    if min_level not in LEVELS:
+        raise InputError(f"--min-level 只能是 info、warning 或 error，而不是“{min_level}”。")
+    if not isinstance(draft, Draft):
+        source = Path(draft)
+        out = Path(out) if out is not None else default_docx_path(source)
+        check_docx_output(out, force=force, source=source if source.exists() else None)
+        draft = load_draft(source)
+    out = Path(out) if out is not None else default_docx_path(draft.path)
+    check_docx_output(out, force=force, source=draft.path)
+    result = ExportResult(out, comments=comments)
+    source_text = draft.render()  # the text the findings' line numbers refer to
+    if comments:
+        result.findings, result.notes = _findings(draft, check_options or {}, min_level, report)
+    data = build_docx(
+        _for_output(draft, out), findings=result.findings, fonts=fonts or resolve_font_options(),
+        comments=comments, source_text=source_text,
+    )
+    result.backup = write_bytes_safely(out, data, force=force, what="Word 文件")
+    return result
+
+
+def _findings(draft, options: dict, min_level: str, report=None) -> tuple[list, list[str]]:
+    from draftbot.checks.finding import filter_level
+    from draftbot.checks.run import check_draft
+
+    report = report or check_draft(draft, **options)
+    return filter_level(report.findings, min_level), list(report.notes)
+
+
+def _for_output(draft, out: Path):
+    """A copy whose recorded facts path is relative to the .docx's folder, so check finds it there."""
+    from draftbot.textio import resolved
+
+    recorded = draft.meta.get("facts") if draft.meta else None
+    if not recorded or draft.path is None:
+        return draft
+    facts = Path(str(recorded))
+    if not facts.is_absolute():
+        facts = resolved(Path(draft.path).parent / facts)
+    copied = copy.copy(draft)
+    copied.meta = dict(draft.meta)
+    try:
+        copied.meta["facts"] = Path(os.path.relpath(facts, resolved(out).parent)).as_posix()
+    except ValueError:  # another drive on Windows
+        copied.meta["facts"] = str(facts)
+    return copied

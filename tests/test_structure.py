@@ -1,0 +1,141 @@
+"""The package's import structure: one-way layers, no cycles (lazy imports included), commands apart."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "src" / "draftbot"
+
+# Each module sits on one level and only imports modules on its own level or below.
+# Within a level, imports are allowed as long as they never run in a circle.
+LAYERS = [
+    # 0: foundation: no draftbot imports beyond this level
+    {"draftbot", "draftbot.errors", "draftbot.resources", "draftbot.yamlio", "draftbot.textio",
+     "draftbot.datacache", "draftbot.outline", "draftbot.tokens"},
+    # 1: documents and data: what users and draftbot write, read into models
+    {"draftbot.facts", "draftbot.plans", "draftbot.samples", "draftbot.draft", "draftbot.docx_reader",
+     "draftbot.figures", "draftbot.config"},
+    # 2: engines, checks, export: the work on those documents
+    {"draftbot.engines", "draftbot.checks", "draftbot.export", "draftbot.prompting", "draftbot.compose",
+     "draftbot.regen"},
+    # 3: the flows the commands share
+    {"draftbot.workflow"},
+    # 4: the command line
+    {"draftbot.cli", "draftbot.__main__"},
+]
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    name = ".".join(parts)
+    return name[: -len(".__init__")] if name.endswith(".__init__") else name
+
+
+def imports_of(path: Path, name: str, modules: set[str]) -> set[str]:
+    """Every draftbot module `path` imports, at the top or inside functions, resolved to a module."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(parts + ([base] if base else []))
+            targets = [f"{base}.{alias.name}" for alias in node.names] + [base]
+        else:
+            continue
+        for target in targets:
+            while target and target not in modules:
+                target = target.rpartition(".")[0]
+            if target and target != name and not name.startswith(target + "."):
+                found.add(target)
+    return found
+
+
+def graph() -> dict[str, set[str]]:
+    files = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+    modules = set(files)
+    return {name: imports_of(path, name, modules) for name, path in files.items()}
+
+
+def layer_of(module: str) -> int:
+    for level, members in enumerate(LAYERS):
+        for member in members:
+            if module == member or (member != "draftbot" and module.startswith(member + ".")):
+                return level
+    raise AssertionError(f"{module} is on no layer: add it to LAYERS in tests/test_structure.py")
+
+
+def find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(edges.get(node, ())):
+            if state.get(nxt) == 1:
+                return stack[stack.index(nxt):] + [nxt]
+            if nxt not in state and (cycle := visit(nxt)):
+                return cycle
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(edges):
+        if node not in state and (cycle := visit(node)):
+            return cycle
+    return None
+
+
+def test_the_walker_sees_lazy_imports_and_finds_a_planted_cycle(tmp_path):
+    package = tmp_path / "draftbot"
+    package.mkdir()
+    (package / "a.py").write_text("def f():\n    from draftbot.b import g\n", encoding="utf-8")
+    (package / "b.py").write_text("from . import a\n", encoding="utf-8")
+    modules = {"draftbot.a", "draftbot.b"}
+    edges = {
+        "draftbot.a": imports_of(package / "a.py", "draftbot.a", modules),
+        "draftbot.b": imports_of(package / "b.py", "draftbot.b", modules),
+    }
+    assert edges == {"draftbot.a": {"draftbot.b"}, "draftbot.b": {"draftbot.a"}}
+    assert find_cycle(edges) == ["draftbot.a", "draftbot.b", "draftbot.a"]
+
+
+def test_no_import_cycles():
+    cycle = find_cycle(graph())
+    assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
+
+
+def test_imports_point_down_the_layers():
+    upward = [
+        f"{module} (level {layer_of(module)}) imports {target} (level {layer_of(target)})"
+        for module, targets in sorted(graph().items())
+        for target in sorted(targets)
+        if layer_of(target) > layer_of(module)
+    ]
+    assert upward == []
+
+
+def test_commands_do_not_import_commands():
+    shared = {"draftbot.cli", "draftbot.cli.app", "draftbot.cli.options"}
+    crossing = [
+        f"{module} imports {target}"
+        for module, targets in sorted(graph().items())
+        if module.startswith("draftbot.cli.") and module not in shared
+        for target in sorted(targets)
+        if target.startswith("draftbot.cli.") and target not in shared
+    ]
+    assert crossing == []
+
+
+def test_every_module_says_what_it_is_for():
+    missing = [
+        module_name(path)
+        for path in PACKAGE.rglob("*.py")
+        if path.stat().st_size and not ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert missing == []
