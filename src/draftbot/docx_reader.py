@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from draftbot.errors import InputError
-from draftbot.textio import MAX_BYTES, regular_file, resolved
 from draftbot.outline import LEVEL1_RE, STANDALONE_MAX, heading_level
+from draftbot.textio import MAX_BYTES, regular_file, resolved
 from draftbot.yamlio import YamlSyntaxError, load_yaml
 
 # The marks `draftbot export` leaves in a .docx for this reader.
