@@ -17,15 +17,17 @@ from draftbot.textio import read_text
 CLOSING_MARKER = "<!-- draftbot:closing -->"
 FAILED_MARKER_RE = re.compile(r"<!--\s*draftbot:failed(?:\s+reason=\"([^\"]*)\")?\s*-->")
 FAILED_TEXT_RE = re.compile(  # the visible text of a failed section in an exported .docx
-    r"^【本部分生成失败：(.*)。请运行 draftbot regen 草稿文件(?: --section (\S+))? 重新生成。】$"
+    r"^【本部分生成失败：(.*)。请运行 draftbot regen 草稿文件(?: --section (\S+)| --failed)? 重新生成。】$"
 )
+# The opening and the closing, by kind: the names `--section` takes for them, first the one shown.
+PART_NAMES = {"opening": ("开头", "开头部分", "opening"), "closing": ("结尾", "结束语", "结尾部分", "closing")}
 _TOP = LEVEL_PATTERNS[0][1]
 
 
 def make_failed_body(reason: str, number: str = "") -> str:
     """The body of a section the model could not write; `check` and `regen` recognise it."""
     safe = reason.replace('"', "'").replace("\n", " ")[:200]
-    where = f" --section {number}" if number else ""
+    where = f" --section {number}" if number else " --failed"
     return (
         f'<!-- draftbot:failed reason="{safe}" -->\n'
         f"【本部分生成失败：{safe}。请运行 draftbot regen 草稿文件{where} 重新生成。】"
@@ -57,6 +59,45 @@ class DraftSection:
 
     def paragraphs(self) -> list[str]:
         return [p.strip() for p in self.body.split("\n") if p.strip()]
+
+
+class DraftPart:
+    """The opening or the closing of a draft, addressed like a section (`--section 开头`): its
+    `body` reads and writes the draft's `opening` or `closing`."""
+
+    number = ""
+    line = 0
+
+    def __init__(self, draft: Draft, kind: str):
+        self.draft, self.kind, self.id = draft, kind, None
+
+    @property
+    def body(self) -> str:
+        return getattr(self.draft, self.kind)
+
+    @body.setter
+    def body(self, text: str) -> None:
+        setattr(self.draft, self.kind, text)
+
+    @property
+    def heading(self) -> str:
+        return PART_NAMES[self.kind][0]
+
+    full_heading = heading
+
+    @property
+    def failed(self) -> bool:
+        return bool(FAILED_MARKER_RE.search(self.body))
+
+    @property
+    def failure_reason(self) -> str:
+        match = FAILED_MARKER_RE.search(self.body)
+        return (match.group(1) or "") if match else ""
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, DraftPart) and other.draft is self.draft and other.kind == self.kind
+
+    __hash__ = None  # mutable, like the sections
 
 
 @dataclass
@@ -100,6 +141,27 @@ class Draft:
             if section.number == key:
                 return section
         raise DraftFormatError(f"草稿中没有第“{key}”部分。")
+
+    def part(self, name: int | str) -> DraftSection | DraftPart:
+        """A part named as `--section` takes it: 开头 / 结尾, a number (3 or 三), or heading text."""
+        key = str(name).strip()
+        for kind, names in PART_NAMES.items():
+            if key.lower() in names:
+                return DraftPart(self, kind)
+        if key.isdigit() or any(s.number == key for s in self.sections):
+            return self.section_by_number(key)
+        found = [s for s in self.sections if key and (s.heading == key or key in s.heading)]
+        exact = [s for s in found if s.heading == key]
+        if len(exact or found) == 1:
+            return (exact or found)[0]
+        names = "、".join(s.full_heading for s in found[:4])
+        if found:
+            raise DraftFormatError(f"“{key}”同时出现在几个部分的标题中：{names}，请用序号指定。")
+        raise DraftFormatError(f"草稿中没有“{key}”这一部分：可以用序号（如 3 或 三）、开头或结尾。")
+
+    def parts(self) -> list[DraftSection | DraftPart]:
+        """Opening, sections, closing: every part `regen --failed` looks at."""
+        return [DraftPart(self, "opening"), *self.sections, DraftPart(self, "closing")]
 
     def replace_section(self, number: int | str, body: str) -> None:
         self.section_by_number(number).body = body

@@ -139,7 +139,6 @@ def write_report(
     and with `docx` export the Word file beside it. Failed sections are marked in the draft and
     listed in `result.failed`; the caller decides what that means (the CLI exits 3)."""
     from draftbot.compose import compose_draft
-    from draftbot.textio import write_text_safely
 
     facts_path = Path(facts)
     out = Path(output) if output is not None else default_output(facts_path)
@@ -149,7 +148,7 @@ def write_report(
     draft, routing, results = compose_draft(
         inputs.facts, inputs.plan, inputs.samples, chosen, out_path=out, progress=progress
     )
-    backup = write_text_safely(out, draft.render(), force=force, what="草稿")
+    backup = save_draft(out, draft.render(), force=force)
     result = WriteResult(draft, out, inputs, chosen, results, list(routing.notes), note, backup)
     result.report = check_saved(out, inputs)
     if docx:
@@ -157,6 +156,40 @@ def write_report(
             draft, docx_beside(out, facts_path), force=force, fonts=fonts, report=result.report
         )
     return result
+
+
+def save_draft(path: Path, text: str, *, force: bool) -> Path | None:
+    """Save a drafted text (perhaps paid for): when the file cannot be written after all, the text
+    goes to a rescue file and the error says where. Returns the backup of the old file, if any."""
+    from draftbot.textio import write_text_safely
+
+    try:
+        return write_text_safely(path, text, force=force, what="草稿")
+    except InputError as exc:
+        rescue = rescue_copy(path, text)
+        if rescue is None:
+            raise
+        raise InputError(
+            f"{exc.message} 生成的文字没有丢失，已另存为：{rescue}",
+            hint="把这个文件移到需要的位置（或检查输出文件夹后再运行一次）。",
+        ) from exc
+
+
+def rescue_copy(path: Path, text: str) -> Path | None:
+    """Write `text` to a new file in the temporary folder (else the home folder); None if neither works."""
+    import tempfile
+    from datetime import datetime
+
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    for folder in (tempfile.gettempdir(), str(Path.home())):
+        try:
+            handle, name = tempfile.mkstemp(prefix=f"draftbot-{path.stem}-{stamp}-", suffix=".md", dir=folder)
+            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+            return Path(name)
+        except OSError:
+            continue
+    return None
 
 
 def dry_run(facts: str | Path, *, plan: str | None = None, samples: str | Path | None = None,
@@ -234,13 +267,14 @@ def regenerate_sections(
     engine: Any = None,
     flags: dict | None = None,
     progress: Any = None,
+    output: str | Path | None = None,
 ) -> RegenResult:
-    """Rewrite the sections named in `sections` (3 or 三) and, with `failed`, every failed section;
-    everything else in the file stays as it is. The old file is kept as a backup; a section whose
-    rewrite failed keeps its old text."""
+    """Rewrite the sections named in `sections` (3 or 三, 开头, 结尾) and, with `failed`, every failed
+    part; everything else in the file stays as it is. The old file is kept as a backup; a section
+    whose rewrite failed keeps its old text. With `output` the result goes to a new file instead
+    (the only way for a text draftbot did not write, which is never rewritten in place)."""
     from draftbot.draft import load_draft
     from draftbot.regen import pick_sections, regenerate
-    from draftbot.textio import write_text_safely
 
     path = Path(draft)
     if path.suffix.lower() == ".docx":
@@ -249,16 +283,57 @@ def regenerate_sections(
         )
     document = load_draft(path)
     chosen_sections = pick_sections(document, list(sections or []), failed)
+    target = regen_target(document, path, output, list(sections or []))
     inputs, notes = regen_inputs(document, path, facts, plan, samples)
     chosen, note = make_engine(engine, flags)
     results = regenerate(
         document, chosen_sections, facts=inputs.facts, plan=inputs.plan, samples=inputs.samples,
         engine=chosen, progress=progress,
     )
-    result = RegenResult(document, path, inputs, chosen, chosen_sections, results, notes, note)
-    result.backup = write_text_safely(path, document.render(), force=True, what="草稿")
-    result.report = check_saved(path, inputs)
+    if target != path:
+        _record_inputs(document, inputs, target)
+    result = RegenResult(document, target, inputs, chosen, chosen_sections, results, notes, note)
+    result.backup = save_draft(target, document.render(), force=target == path)
+    result.report = check_saved(target, inputs)
     return result
+
+
+def regen_target(document: Any, path: Path, output: str | Path | None, named: list[str] | None = None) -> Path:
+    """Where regen writes, refused before any request: the draft itself (only a draft draftbot
+    wrote: anything else would silently become draftbot Markdown), or a new file."""
+    from draftbot.textio import check_target, resolved
+
+    if output is not None and resolved(Path(output)) != resolved(path):
+        check_target(Path(output), force=False, what="草稿")
+        return Path(output)
+    if not document.meta.get("draftbot"):
+        raise InputError(
+            f"“{path}”不是 draftbot 生成的草稿：就地重新生成会把它改写成 draftbot 的 Markdown 格式"
+            "（加上开头信息），所以没有改动它。",
+            hint=f"加 -o 把结果写到新文件（原文件不变），例如：{_plain_regen(path, (named or ['1'])[0])}",
+        )
+    check_target(path, force=True, what="草稿")
+    return path
+
+
+def _plain_regen(path: Path, part: str) -> str:
+    from draftbot.checks.finding import plain_regen_args, regen_command
+
+    return regen_command(str(path), part, plain_regen_args(str(path), None, None))
+
+
+def _record_inputs(document: Any, inputs: Inputs, target: Path) -> None:
+    """What a draft written to a new file records, so that check and regen find its inputs there."""
+    from draftbot import __version__
+    from draftbot.compose import plan_label
+    from draftbot.textio import resolved
+
+    meta = document.meta
+    meta.setdefault("draftbot", __version__)
+    if inputs.facts.source is not None:
+        meta["facts"] = os.path.relpath(resolved(inputs.facts.source), resolved(target).parent)
+        meta["facts_sha256"] = inputs.facts.sha256
+    meta["plan"] = plan_label(inputs.plan)
 
 
 # -- export: check -> Word -------------------------------------------------------------------------

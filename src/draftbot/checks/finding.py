@@ -119,7 +119,8 @@ def format_line(findings: list[Finding], path: str) -> str:
     return "\n".join(rows) + ("\n" if rows else "")
 
 
-def format_json(findings: list[Finding], path: str, skipped: list[str] | None = None) -> str:
+def format_json(findings: list[Finding], path: str, skipped: list[str] | None = None,
+                regen_args: str = "") -> str:
     import json  # only this format needs it (3 ms at start-up)
 
     ordered = sort_findings(findings)
@@ -135,7 +136,7 @@ def format_json(findings: list[Finding], path: str, skipped: list[str] | None = 
             "placeholders": summary.placeholders,
             "by_rule": summary.by_rule,
             "sections_with_errors": summary.sections_with_errors,
-            "regen": [regen_command(path, n) for n in summary.sections_with_errors],
+            "regen": [regen_command(path, n, regen_args) for n in summary.sections_with_errors],
             "skipped": summary.skipped,
             "complete": not unchecked(summary.skipped),
         },
@@ -143,14 +144,24 @@ def format_json(findings: list[Finding], path: str, skipped: list[str] | None = 
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def regen_command(path: str, section_index: int) -> str:
-    return f"draftbot regen {_quote(path)} --section {section_index}"
+def regen_command(path: str, section_index: int | str, args: str = "") -> str:
+    """The command that rewrites one section; `args` what a text draftbot did not write needs
+    besides (its facts, plan and a new file: see plain_regen_args)."""
+    return f"draftbot regen {_quote(path)} --section {section_index}{args}"
+
+
+def plain_regen_args(path: str, facts: str | None, plan: str | None) -> str:
+    """--facts, --plan and -o for regenerating a section of a text draftbot did not write (regen
+    never rewrites such a file in place)."""
+    stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return f" --facts {_quote(facts or '要点.md')} --plan {_quote(plan or '述职报告')} -o {_quote(stem + '.draft.md')}"
 
 
 Segment = tuple[str, str]  # (text, rich style or "")
 
 
-def text_lines(findings: list[Finding], path: str, skipped: list[str] | None = None) -> list[list[Segment]]:
+def text_lines(findings: list[Finding], path: str, skipped: list[str] | None = None,
+               regen_args: str = "") -> list[list[Segment]]:
     """The `text` format: findings grouped by section, then the summary and regen commands."""
     ordered = sort_findings(findings)
     summary = summarize(ordered, skipped)
@@ -178,13 +189,14 @@ def text_lines(findings: list[Finding], path: str, skipped: list[str] | None = N
     lines += [[], [(summary_line(summary), f"bold {colour}")]]
     if summary.sections_with_errors:
         lines.append([("以下部分有错误，可以重新生成：", "")])
-        lines += [[(f"  {regen_command(path, n)}", "")] for n in summary.sections_with_errors]
+        lines += [[(f"  {regen_command(path, n, regen_args)}", "")] for n in summary.sections_with_errors]
     return lines
 
 
-def render_text(findings: list[Finding], path: str, console=None, skipped: list[str] | None = None) -> None:
+def render_text(findings: list[Finding], path: str, console=None, skipped: list[str] | None = None,
+                regen_args: str = "") -> None:
     """Print the `text` format: on a rich Console in colour, or as plain text when console is None."""
-    lines = text_lines(findings, path, skipped)
+    lines = text_lines(findings, path, skipped, regen_args)
     if console is None:
         import sys
 

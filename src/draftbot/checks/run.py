@@ -12,6 +12,7 @@ from draftbot.checks.rules import RuleSet, load_rules
 from draftbot.checks.sections import Located
 
 _YEAR = re.compile(r"((?:19|20)\d\d)")
+_FAILED_TEXT = re.compile(r"\s*【本部分生成失败[^】\n]*】")
 
 
 @dataclass
@@ -34,6 +35,7 @@ class CheckReport:
     findings: list[Finding]
     notes: list[str]
     sections: list[Located]
+    regen_args: str = ""  # what `regen --section N` needs besides, for a text draftbot did not write
 
     @property
     def summary(self) -> Summary:
@@ -72,7 +74,20 @@ def check_draft(draft, facts=None, plan=None, samples=None, period=None, rules_d
     inputs.notes[:0] = _unclosed_front_matter(text, parsed)
     if inputs.period is None:
         inputs.period = _year_in(parsed.title)
-    return check_text(text, parsed, inputs, label=str(path) if path else "<草稿>")
+    report = check_text(text, parsed, inputs, label=str(path) if path else "<草稿>")
+    report.regen_args = _plain_regen_args(parsed, path, inputs)
+    return report
+
+
+def _plain_regen_args(parsed, path: Path | None, inputs: CheckInputs) -> str:
+    """For a text draftbot did not write: the facts, plan and new file `regen` needs to work on it."""
+    from draftbot.checks.finding import plain_regen_args
+
+    if path is None or parsed.meta.get("draftbot"):
+        return ""
+    facts = getattr(inputs.facts, "source", None)
+    plan = getattr(inputs.plan, "name", None)
+    return plain_regen_args(str(path), str(facts) if facts else None, plan)
 
 
 def _unclosed_front_matter(text: str, parsed) -> list[str]:
@@ -190,8 +205,9 @@ def check_text(text: str, parsed, inputs: CheckInputs, label: str = "<草稿>") 
     lines = LineIndex(text)
     sections = locate_sections(text, parsed, lines)
     masked = _mask_failed(mask_text(text), sections)
+    masked, failed_parts = _failed_parts(text, masked, sections, label)
     markdown = label.lower().endswith(".md") or front_matter_end(text) > 0
-    hits = collect_hits(masked, sections, inputs, rules, markdown, front_matter_end(text))
+    hits = collect_hits(masked, sections, inputs, rules, markdown, front_matter_end(text)) + failed_parts
     findings = [_place(h, lines, sections) for h in hits]
     return CheckReport(label, sort_findings(findings), inputs.notes, sections)
 
@@ -291,6 +307,30 @@ def _lower_level_sections(text: str, content_start: int) -> list:
             if sections and not heading:
                 sections[-1].body = f"{sections[-1].body}\n{raw.strip()}".strip()
     return found[2] or found[3]
+
+
+def _failed_parts(text: str, masked: str, sections: list[Located], label: str) -> tuple[str, list[Hit]]:
+    """Failure markers in the opening or the closing (outside every section): a section-failed
+    error each, and the marker's text masked from the other checks."""
+    from draftbot.draft import CLOSING_MARKER, FAILED_MARKER_RE
+
+    if "draftbot:failed" not in text:
+        return masked, []
+    closing = text.find(CLOSING_MARKER)
+    hits = []
+    for match in FAILED_MARKER_RE.finditer(text):
+        at = match.start()
+        if any(s.start <= at < s.end for s in sections):
+            continue
+        name = "结尾" if closing != -1 and at > closing else "开头"
+        visible = _FAILED_TEXT.match(text, match.end())  # the 【本部分生成失败…】 paragraph after it
+        end = visible.end() if visible else match.end()
+        masked = blank_range(masked, at, end)
+        reason = f"（{match.group(1)}）" if match.group(1) else ""
+        where = label if label != "<草稿>" else "草稿文件"
+        hits.append(Hit("section-failed", "error", at, end, f"{name}生成失败{reason}，正文是失败标记，需要重新生成。",
+                        f"运行 draftbot regen {where} --section {name} 重写{name}。"))
+    return masked, hits
 
 
 def _mask_failed(masked: str, sections: list[Located]) -> str:

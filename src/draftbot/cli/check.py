@@ -22,7 +22,7 @@ DRAFT 可以是 draftbot 生成的草稿（事实文件、提纲、年度从草�
 
   draftbot check 要点.draft.md
 
-  draftbot check 我的述职报告.txt --facts 要点.md --plan 述职报告 --period 2026
+  draftbot check 报告.txt --facts 要点.md --plan 述职报告 --period 2026
 
   draftbot check 草稿.md --format line --min-level error
 
@@ -77,11 +77,11 @@ def _print(findings, report, output_format: str) -> None:
     if output_format == "line":
         sys.stdout.write(format_line(findings, report.path))
     elif output_format == "json":
-        sys.stdout.write(format_json(findings, report.path, report.notes))
+        sys.stdout.write(format_json(findings, report.path, report.notes, report.regen_args))
     else:
         from draftbot.checks.finding import render_text
 
-        render_text(findings, report.path, _terminal_console(), report.notes)
+        render_text(findings, report.path, _terminal_console(), report.notes, report.regen_args)
 
 
 def _terminal_console():

@@ -20,9 +20,11 @@ REGEN_HELP = """重新生成草稿中的某几个部分，其余部分（包括�
 
   draftbot regen 要点.draft.md --section 2 --section 四
 
-  draftbot regen 要点.draft.md --failed                重新生成所有标记为失败的部分
+  draftbot regen 要点.draft.md --section 开头 --section 结尾
 
-  draftbot regen 要点.draft.md --section 4 --facts 新要点.md --provider deepseek
+  draftbot regen 要点.draft.md --failed    重新生成所有标记为失败的部分
+
+  draftbot regen 要点.draft.md --section 4 --facts 新要点.md
 """
 
 
@@ -30,9 +32,9 @@ REGEN_HELP = """重新生成草稿中的某几个部分，其余部分（包括�
 def regen(
     draft: Path = typer.Argument(..., help="draftbot 生成的草稿（.md）。"),
     section: list[str] = typer.Option(
-        [], "--section", "-s", help="要重新生成的部分序号（3 或 三），可重复。"
+        [], "--section", "-s", help="要重新生成的部分：序号（3 或 三）、开头或结尾，可重复。"
     ),
-    failed: bool = typer.Option(False, "--failed", help="重新生成所有标记为“生成失败”的部分。"),
+    failed: bool = typer.Option(False, "--failed", help="重新生成所有标记为“生成失败”的部分（包括开头和结尾）。"),
     facts: Path | None = typer.Option(None, "--facts", help="事实要点文件；默认取草稿开头记录的事实文件。"),
     plan: str | None = opt.PLAN,
     samples: Path | None = opt.SAMPLES,
@@ -43,12 +45,16 @@ def regen(
     concurrency: int | None = opt.CONCURRENCY,
     timeout: float | None = opt.TIMEOUT,
     context_tokens: int | None = opt.CONTEXT_TOKENS,
+    output: Path | None = typer.Option(
+        None, "-o", "--output", help="把结果写到新文件，原草稿不变（不是 draftbot 生成的文本必须用它）。"
+    ),
 ) -> None:
     from draftbot.workflow import regenerate_sections
 
     flags = opt.model_flags(provider, model, base_url, concurrency, timeout, context_tokens)
     result = regenerate_sections(
-        draft, section, failed=failed, facts=facts, plan=plan, samples=samples, engine=engine, flags=flags
+        draft, section, failed=failed, facts=facts, plan=plan, samples=samples, engine=engine, flags=flags,
+        output=output,
     )
     if result.engine_note:
         echo(result.engine_note, err=True)
@@ -58,11 +64,21 @@ def regen(
     done = [s.full_heading for s in result.done]
     if done:
         echo(f"已重新生成：{'；'.join(done)}（引擎：{result.engine.name}）")
-    echo(f"已更新草稿：{draft}（原草稿备份为：{result.backup}）")
-    opt.print_check_summary(draft, result.report)
+    if result.path != draft:
+        echo(f"已写入新草稿：{result.path}（原文件“{draft}”没有改动）")
+    else:
+        echo(f"已更新草稿：{draft}（原草稿备份为：{result.backup}）")
+    opt.print_check_summary(result.path, result.report)
     opt.fail_on_failed_sections(
         result.results,
         result.engine,
         "失败的部分保留原文，其余部分已更新。",
-        hint=f"稍后再次运行 draftbot regen {draft} --failed。",
+        hint=f"稍后再次运行 {_retry_command(result.path, result)}。",
     )
+
+
+def _retry_command(draft: Path, result) -> str:
+    """The command that retries exactly the parts that failed (they kept their old text, so
+    `--failed` would not find a section that was fine before)."""
+    names = [s.number or s.heading for s, r in zip(result.sections, result.results, strict=True) if r.failed]
+    return f"draftbot regen {draft} " + " ".join(f"--section {n}" for n in names)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from draftbot.config import ModelConfig, Prices, resolve_config
-from draftbot.draft import make_failed_body
+from draftbot.draft import PART_NAMES, make_failed_body
 from draftbot.engines.base import Engine, Progress, SectionRequest, SectionResult
 from draftbot.errors import ModelError
 
@@ -129,6 +129,11 @@ def classify(exc: BaseException) -> AttemptError:
         if isinstance(err, openai.APIConnectionError | httpx.TransportError):
             return AttemptError(f"连接中断（{_address(exc)}）" if _address(exc) else "连接中断", retry=True)
     return AttemptError(f"调用失败（{type(exc).__name__}）", retry=False)
+
+
+def _part_name(request: SectionRequest) -> str:
+    """What `--section` takes for this request: 三, or 开头 / 结尾."""
+    return request.number or PART_NAMES.get(request.kind, ("",))[0]
 
 
 def _address(exc: BaseException) -> str:
@@ -410,7 +415,7 @@ class LLMEngine(Engine):
             return SectionResult(section_id, state.body, usage=usage)
         reason = state.error or ("已中断" if self.interrupted else "未完成")
         return SectionResult(
-            section_id, make_failed_body(reason, state.request.number), failed=True, error=reason
+            section_id, make_failed_body(reason, _part_name(state.request)), failed=True, error=reason
         )
 
     def _results(self) -> list[SectionResult]:
