@@ -317,3 +317,168 @@ def test_backups_are_bounded(drafted):
     backups = sorted(p.name for p in drafted.parent.iterdir() if ".bak" in p.name)
     assert backups == ["facts.draft.md.bak", "facts.draft.md.bak.1"]
     assert load_draft(drafted.parent / "facts.draft.md.bak").sections
+
+
+# ------------------------------------------------------------------ 1. failed opening and closing
+
+
+def _fail_opening_and_closing(path):
+    from draftbot.draft import make_failed_body
+
+    draft = load_draft(path)
+    draft.opening = make_failed_body("请求超时", "开头")
+    draft.closing = make_failed_body("连接中断", "结尾")
+    path.write_text(draft.render(), encoding="utf-8")
+
+
+def test_failed_opening_and_closing_are_checked_commented_and_regenerated(drafted):
+    import docx
+
+    _fail_opening_and_closing(drafted)
+    check = run_cli("check", drafted)
+    assert check.returncode == 1
+    assert "开头生成失败（请求超时）" in check.stdout and "结尾生成失败（连接中断）" in check.stdout
+    assert "--section 开头" in check.stdout
+    assert run_cli("export", drafted).returncode == 0
+    comments = [c.text for c in docx.Document(drafted.with_name("facts.docx")).comments]
+    assert any("开头生成失败" in c for c in comments) and any("结尾生成失败" in c for c in comments)
+    result = run_cli("regen", drafted, "--failed", "--engine", "offline")
+    assert result.returncode == 0, result.stderr
+    assert "已重新生成：开头；结尾" in result.stdout
+    after = load_draft(drafted)
+    assert not after.part("开头").failed and "现将" in after.opening and after.closing
+    assert run_cli("check", drafted).returncode == 0
+
+
+def test_regen_opening_or_closing_by_name(drafted):
+    _fail_opening_and_closing(drafted)
+    result = run_cli("regen", drafted, "--section", "结尾", "--engine", "offline")
+    assert result.returncode == 0, result.stderr
+    after = load_draft(drafted)
+    assert after.part("开头").failed and not after.part("结尾").failed
+    assert after.part("4") is after.sections[3] and after.part("聚焦主责主业").number == "四"
+
+
+# ------------------------------------------------------------------ 3, 4. refuse before paying; never lose text
+
+
+KEY = "sk-bad-input-0123456789abcdef"
+
+
+def _llm_env(server):
+    return {"OPENAI_BASE_URL": server.base_url, "DRAFTBOT_MODEL": "fake-model", "OPENAI_API_KEY": KEY}
+
+
+def _unwritable_folder():
+    for folder in ("/sys", "/proc"):
+        try:
+            open(os.path.join(folder, "draftbot-test-probe"), "x").close()
+        except OSError:
+            return folder
+        os.unlink(os.path.join(folder, "draftbot-test-probe"))
+    pytest.skip("no folder this user cannot write in")
+
+
+def test_model_write_refuses_before_the_first_request(work, fake_openai):
+    (work / "taken.md").write_text("我的稿子", encoding="utf-8")
+    for out in ("nodir/x.md", f"{_unwritable_folder()}/x.md", "taken.md"):
+        result = run_cli("write", "facts.md", "-o", out, cwd=work, env=_llm_env(fake_openai))
+        clean_failure(result)
+        assert fake_openai.chat_requests == [], out
+    assert (work / "taken.md").read_text(encoding="utf-8") == "我的稿子"
+
+
+def test_unwritable_output_folder_is_a_clean_refusal(drafted):
+    folder = _unwritable_folder()
+    err = clean_failure(run_cli("write", "facts.md", "--engine", "offline", "-o", f"{folder}/x.md",
+                                cwd=drafted.parent))
+    assert "不能写入" in err
+    err = clean_failure(run_cli("export", drafted, "-o", f"{folder}/x.docx"))
+    assert "不能写入" in err
+    err = clean_failure(run_cli("export", drafted, "-o", "nodir/x.docx"))
+    assert "不存在" in err
+
+
+def test_failed_write_cleans_up_without_a_second_error(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from draftbot.errors import InputError
+    from draftbot.textio import write_text_safely
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    monkeypatch.setattr(Path, "unlink", refuse)
+    with pytest.raises(InputError) as raised:
+        write_text_safely(tmp_path / "x.md", "正文")
+    assert "无法写入" in raised.value.message
+
+
+def test_text_is_rescued_when_the_folder_vanishes_during_a_model_write(work):
+    import sys
+    import time
+
+    from clirun import cli_env
+    from fake_openai import FakeOpenAI, Reply
+
+    (work / "out").mkdir()
+    with FakeOpenAI(default=Reply(content="本部分正文，一是抓学习；二是抓落实。", delay=1.0)) as server:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "draftbot", "write", "facts.md", "-o", "out/x.md"], cwd=work,
+            env=cli_env({**_llm_env(server), "TMPDIR": str(work)}), stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True,
+        )
+        deadline = time.monotonic() + 30
+        while not server.chat_requests and time.monotonic() < deadline:
+            time.sleep(0.05)
+        shutil.rmtree(work / "out")  # the folder goes away while the model writes
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2, err
+    assert "Traceback" not in err
+    saved = re.search(r"已另存为：(\S+)", err)
+    assert saved, err
+    text = open(saved.group(1), encoding="utf-8").read()
+    assert "本部分正文" in text and "## 四、" in text
+
+
+# ------------------------------------------------------------------ 8. the retry hint after a failed regen
+
+
+def test_failed_regen_hint_names_a_command_that_works(drafted):
+    from fake_openai import FakeOpenAI, Reply
+
+    (drafted.parent / "draftbot.toml").write_text("backoff = 0.01\nretries = 0\n", encoding="utf-8")
+    with FakeOpenAI(default=Reply.error(500)) as server:
+        server.on("第二部分", "第二部分的新正文。")  # 二 succeeds, 一 fails and keeps its old text
+        result = run_cli("regen", drafted, "--section", "1", "--section", "2", cwd=drafted.parent,
+                         env=_llm_env(server))
+    assert result.returncode == 3
+    assert not load_draft(drafted).section_by_number(1).failed  # so `--failed` would find nothing
+    hint = re.search(r"稍后再次运行 (draftbot regen .+?)。", result.stderr)
+    assert hint, result.stderr
+    assert "--section 一" in hint.group(1) and "--section 二" not in hint.group(1)
+    again = run_cli(*hint.group(1).split()[1:], "--engine", "offline", cwd=drafted.parent)
+    assert again.returncode == 0, again.stderr
+
+
+# ------------------------------------------------------------------ 14. a plain .txt
+
+
+def test_check_hint_for_a_plain_text_works_and_regen_never_converts_it(drafted):
+    text = drafted.read_text(encoding="utf-8").split("\n---\n", 1)[1]
+    text = text.replace("<!-- draftbot:closing -->\n", "").replace("56.8亿元", "99.9亿元")
+    plain = drafted.with_name("述职报告.txt")
+    plain.write_text(text, encoding="utf-8")
+    before = plain.read_bytes()
+    err = clean_failure(run_cli("regen", plain, "--section", "4", "--facts", "facts.md", "--engine", "offline",
+                                cwd=drafted.parent))
+    assert "不是 draftbot 生成的草稿" in err and "-o" in err
+    check = run_cli("check", "述职报告.txt", "--facts", "facts.md", "--plan", "述职报告", cwd=drafted.parent)
+    assert check.returncode == 1
+    command = next(line.strip() for line in check.stdout.splitlines() if line.strip().startswith("draftbot regen"))
+    result = run_cli(*command.split()[1:], "--engine", "offline", cwd=drafted.parent)
+    assert result.returncode == 0, result.stderr
+    assert plain.read_bytes() == before
+    assert "56.8亿元" in drafted.with_name("述职报告.draft.md").read_text(encoding="utf-8")
+    assert run_cli("check", "述职报告.draft.md", cwd=drafted.parent).returncode == 0
