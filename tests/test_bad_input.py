@@ -482,3 +482,25 @@ def test_check_hint_for_a_plain_text_works_and_regen_never_converts_it(drafted):
     assert plain.read_bytes() == before
     assert "56.8亿元" in drafted.with_name("述职报告.draft.md").read_text(encoding="utf-8")
     assert run_cli("check", "述职报告.draft.md", cwd=drafted.parent).returncode == 0
+
+
+# ------------------------------------------------------------------ 15. sections without facts
+
+
+def test_generic_text_of_a_section_without_facts_is_marked_and_reported(tmp_path):
+    from draftbot.engines.offline import TO_CONFIRM
+
+    (tmp_path / "f.md").write_text("---\nperiod: 2026年\n---\n# 履职成效\n- 全年新签约项目18个\n", encoding="utf-8")
+    assert run_cli("write", "f.md", "--engine", "offline", cwd=tmp_path).returncode == 0
+    draft = load_draft(tmp_path / "f.draft.md")
+    marked = [s.number for s in draft.sections if TO_CONFIRM in s.body]
+    assert "一" in marked and "四" not in marked  # 四 (履职成效) has the user's fact
+    check = run_cli("check", "f.draft.md", "--format", "line", cwd=tmp_path)
+    flagged = [line for line in check.stdout.splitlines() if TO_CONFIRM in line or "通用表述" in line]
+    assert len(flagged) == len(marked)
+
+
+def test_sections_with_facts_carry_no_marker(drafted):
+    from draftbot.engines.offline import TO_CONFIRM
+
+    assert TO_CONFIRM not in drafted.read_text(encoding="utf-8")
