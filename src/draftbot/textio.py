@@ -66,8 +66,8 @@ def read_bytes(path: Path, what: str = "文件", limit: int = MAX_BYTES) -> byte
     label = f"{what}“{path}”"
     size = regular_file(path, label)
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(limit + 1)
+        with open(path, "rb") as fh:  # read(n) reserves n bytes at once: ask for what is there
+            data = fh.read(min(size, limit) + 1)
     except OSError as exc:
         raise InputError(f"无法读取{label}：{exc.strerror or exc}") from exc
     if max(size, len(data)) > limit:

@@ -12,6 +12,7 @@ from draftbot.checks.rules import RuleSet, load_rules
 from draftbot.checks.sections import Located
 
 _YEAR = re.compile(r"((?:19|20)\d\d)")
+MAX_PER_RULE = 1000  # findings of one rule listed; past it they are counted (a runaway draft has millions)
 _FAILED_TEXT = re.compile(r"\s*【本部分生成失败[^】\n]*】")
 
 
@@ -207,7 +208,7 @@ def check_text(text: str, parsed, inputs: CheckInputs, label: str = "<草稿>") 
     masked = _mask_failed(mask_text(text), sections)
     masked, failed_parts = _failed_parts(text, masked, sections, label)
     markdown = label.lower().endswith(".md") or front_matter_end(text) > 0
-    hits = collect_hits(masked, sections, inputs, rules, markdown, front_matter_end(text)) + failed_parts
+    hits = cap_hits(collect_hits(masked, sections, inputs, rules, markdown, front_matter_end(text)) + failed_parts)
     findings = [_place(h, lines, sections) for h in hits]
     return CheckReport(label, sort_findings(findings), inputs.notes, sections)
 
@@ -216,7 +217,7 @@ def collect_hits(masked: str, sections: list[Located], inputs: CheckInputs, rule
                  markdown: bool, content_start: int = 0) -> list[Hit]:
     from draftbot.checks import formulations, grounding, leak, placeholders
     from draftbot.checks.sections import check_sections, match_plan
-    from draftbot.figures import extract_figures
+    from draftbot.figures import iter_figures
 
     options = rules.figure_options()
     blanks = placeholders.find_placeholders(masked, rules.placeholders, markdown)
@@ -232,14 +233,43 @@ def collect_hits(masked: str, sections: list[Located], inputs: CheckInputs, rule
     if inputs.facts is not None:
         facts_text = grounding.facts_text(inputs.facts)
         facts_index = grounding.grounding_index(inputs.facts, inputs.period, rules.allowed_years, options)
-        figures = extract_figures(masked, options)
-        hits += grounding.find_ungrounded(figures, facts_index, [(h.start, h.end) for h in blanks])
+        unique: dict = {}  # the draft's distinct figures that fact-dropped looks at
+        wanted = grounding.fact_figure_bases(inputs.facts, options)
+        figures = _noting_unique(iter_figures(masked, options), unique, wanted)
+        hits += grounding.find_ungrounded(figures, facts_index, [(h.start, h.end) for h in blanks], MAX_PER_RULE)
         homes = _fact_homes(inputs.facts, inputs.plan, matched)
-        hits += _dropped(inputs.facts, masked, figures, options, content_start, homes)
+        hits += _dropped(inputs.facts, masked, list(unique.values()), options, content_start, homes)
     if inputs.samples:
         hits += leak.find_leaks(masked, inputs.samples, facts_text, facts_index, rules.names, options,
                                 rules.leak.min_specific_run, rules.leak.min_verbatim_run)
     return hits
+
+
+def cap_hits(hits: list[Hit]) -> list[Hit]:
+    """At most MAX_PER_RULE hits of one rule, in text order; the rest become one counting line."""
+    from collections import Counter
+
+    from draftbot.checks.grounding import more_hit
+
+    if max(Counter(h.rule for h in hits).values(), default=0) <= MAX_PER_RULE + 1:
+        return hits
+    kept, seen, extra = [], Counter(), Counter()
+    for hit in sorted(hits, key=lambda h: h.start):
+        seen[hit.rule] += 1
+        if seen[hit.rule] <= MAX_PER_RULE:
+            kept.append(hit)
+        else:
+            extra[hit.rule] += 1
+    return kept + [more_hit(rule, count, kept[-1].start) for rule, count in extra.items()]
+
+
+def _noting_unique(figures, unique: dict, wanted: set[float]):
+    """Pass the figures through (one pass, none kept), noting in `unique` each distinct one that
+    find_dropped can use: one with an amount of the facts, or a date or year."""
+    for fig in figures:
+        if fig.key[1] in wanted or fig.dim.startswith(("date", "year")):
+            unique.setdefault((fig.dim, fig.base, fig.value), fig)
+        yield fig
 
 
 def _dropped(facts, masked: str, figures, options, at: int, homes: dict[int, Located]) -> list[Hit]:
