@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import typer
 
@@ -60,12 +59,12 @@ def echo(message: str = "", *, err: bool = False) -> None:
 # ------------------------------------------------------------------ help in Chinese
 
 HEADINGS = {"Usage": "用法", "Options": "选项", "Arguments": "参数", "Commands": "命令"}
-_HELP_PHRASES = (
-    (re.compile(r"Show this message and exit\."), "显示本帮助并退出。"),
-    (re.compile(r"\[required\]"), "[必填]"),
-    (re.compile(r"\[default: ([^\]]*)\]"), r"[默认：\1]"),
-    (re.compile(r"\[x>=([^\]]*)\]"), r"[不小于 \1]"),
-    (re.compile(r"\[([^\]=<>]*)<=x<=([^\]]*)\]"), r"[\1 到 \2]"),
+_HELP_PHRASES = (  # compiled when help is shown (start-up stays as fast as without them)
+    (r"Show this message and exit\.", "显示本帮助并退出。"),
+    (r"\[required\]", "[必填]"),
+    (r"\[default: ([^\]]*)\]", r"[默认：\1]"),
+    (r"\[x>=([^\]]*)\]", r"[不小于 \1]"),
+    (r"\[([^\]=<>]*)<=x<=([^\]]*)\]", r"[\1 到 \2]"),
 )
 _METAVARS = {
     "<path>": "<路径>", "<str>": "<文字>", "<int>": "<整数>", "<int range>": "<整数>",
@@ -78,6 +77,8 @@ _NO_LINE_START = set("，。、；：？！）》」』”’,.;:?!)]")
 
 def display_width(text: str) -> int:
     """Terminal columns: Chinese characters take two."""
+    import unicodedata
+
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
@@ -109,7 +110,7 @@ def wrap_cjk(text: str, width: int) -> list[str]:
 
 def translate_help(text: str) -> str:
     for pattern, replacement in _HELP_PHRASES:
-        text = pattern.sub(replacement, text)
+        text = re.sub(pattern, replacement, text)
     return text
 
 
@@ -159,24 +160,24 @@ click.Context.formatter_class = ChineseHelpFormatter
 
 # ------------------------------------------------------------------ usage errors in Chinese
 
-_ERROR_PATTERNS = (
-    (re.compile(r"No such command '(.*)'\.?"), "没有“{0}”这个命令"),
-    (re.compile(r"Missing command\.?"), "缺少命令"),
-    (re.compile(r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)"), "多余的参数：{0}"),
-    (re.compile(r"Option '(.*)' requires an argument\.?"), "选项 {0} 后面需要一个值"),
-    (re.compile(r"Option '(.*)' requires (.*)"), "选项 {0} 后面需要更多的值"),
-    (re.compile(r"Option '(.*)' does not take a value\.?"), "选项 {0} 不带值"),
-    (re.compile(r"(.*) is not in the range x>=(.*)\."), "{0} 太小，不能小于 {1}"),
-    (re.compile(r"(.*) is not in the range (.*)\."), "{0} 超出允许的范围（{1}）"),
-    (re.compile(r"'(.*)' is not a valid (?:integer|int)( range)?\.?"), "“{0}”不是整数"),
-    (re.compile(r"'(.*)' is not a valid float( range)?\.?"), "“{0}”不是数字"),
-    (re.compile(r"'(.*)' is not a valid boolean\.?"), "“{0}”不是是/否值"),
+_ERROR_PATTERNS = (  # click's message texts, compiled only when a usage error is shown
+    (r"No such command '(.*)'\.?", "没有“{0}”这个命令"),
+    (r"Missing command\.?", "缺少命令"),
+    (r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)", "多余的参数：{0}"),
+    (r"Option '(.*)' requires an argument\.?", "选项 {0} 后面需要一个值"),
+    (r"Option '(.*)' requires (.*)", "选项 {0} 后面需要更多的值"),
+    (r"Option '(.*)' does not take a value\.?", "选项 {0} 不带值"),
+    (r"(.*) is not in the range x>=(.*)\.", "{0} 太小，不能小于 {1}"),
+    (r"(.*) is not in the range (.*)\.", "{0} 超出允许的范围（{1}）"),
+    (r"'(.*)' is not a valid (?:integer|int)( range)?\.?", "“{0}”不是整数"),
+    (r"'(.*)' is not a valid float( range)?\.?", "“{0}”不是数字"),
+    (r"'(.*)' is not a valid boolean\.?", "“{0}”不是是/否值"),
 )
 
 
 def _plain_message(message: str) -> str:
     for pattern, chinese in _ERROR_PATTERNS:
-        match = pattern.fullmatch(message.strip())
+        match = re.fullmatch(pattern, message.strip())
         if match:
             return chinese.format(*match.groups())
     if re.search(r"[\u4e00-\u9fff]", message):
