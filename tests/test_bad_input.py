@@ -504,3 +504,28 @@ def test_sections_with_facts_carry_no_marker(drafted):
     from draftbot.engines.offline import TO_CONFIRM
 
     assert TO_CONFIRM not in drafted.read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------ 7. huge drafts
+
+
+def test_figures_by_blocks_are_the_figures_of_the_whole_text():
+    from draftbot.figures import extract_figures, iter_figures
+
+    text = "".join(f"第{i}项：完成投资{i}.5亿元，同比增长{i % 90}%，2026年{i % 12 + 1}月竣工。\n" for i in range(1, 3000))
+    whole = [(f.start, f.end, f.text, f.dim, f.base) for f in extract_figures(text)]
+    blocks = [(f.start, f.end, f.text, f.dim, f.base) for f in iter_figures(text, block=1000)]
+    assert blocks == whole and len(whole) > 9000
+
+
+def test_a_runaway_draft_lists_at_most_a_thousand_findings_per_rule(drafted):
+    from draftbot.checks.run import MAX_PER_RULE
+
+    text = drafted.read_text(encoding="utf-8")
+    numbers = "".join(f"新签约项目{1000 + i}个；" for i in range(1500))
+    drafted.write_text(text.replace("## 五、", numbers + "\n\n## 五、", 1), encoding="utf-8")
+    result = run_cli("check", drafted, "--format", "line")
+    assert result.returncode == 1
+    lines = [line for line in result.stdout.splitlines() if ":figure-ungrounded:" in line]
+    assert len(lines) == MAX_PER_RULE + 1
+    assert any("另有 500 处同类问题" in line for line in lines)
