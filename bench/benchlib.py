@@ -22,6 +22,15 @@ RESULTS_DIR = REPO / "bench" / "results"
 BASELINE = "python -c pass"
 
 
+def find_shared(repo: Path = REPO) -> Path | None:
+    """The team's shared/ folder: beside the repository (../shared), or beside its parent (a worktree
+    in wt/NAME, or CI's clone with a copy of shared/ next to it)."""
+    for candidate in (repo.parent / "shared", repo.parent.parent / "shared"):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
 def cli_env() -> dict[str, str]:
     env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
     env.pop("PYTHONDONTWRITEBYTECODE", None)

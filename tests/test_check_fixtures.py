@@ -1,4 +1,5 @@
-"""One fixture folder per rule: draft.md + facts.md (+ plan.yaml) and the exact findings in line format."""
+"""One fixture folder per rule (and RULE--variant folders for more cases of one rule): draft.md (+ facts.md,
+plan.yaml) and the exact findings in line format; levels.txt, where present, the level of each finding."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ RULE_DIRS = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
 def test_every_rule_has_a_fixture():
     from draftbot.checks.finding import RULE_IDS
 
-    assert set(RULE_DIRS) == set(RULE_IDS)
+    assert {name.split("--")[0] for name in RULE_DIRS} == set(RULE_IDS)
 
 
 @pytest.mark.parametrize("rule", RULE_DIRS)
@@ -27,5 +28,10 @@ def test_fixture(rule: str, monkeypatch):
     report = check_draft(Path("draft.md"))
     expected = (folder / "expected.txt").read_text(encoding="utf-8")
     assert format_line(report.findings, "draft.md") == expected
-    assert any(f.rule == rule for f in report.findings), f"{rule} fixture should exercise {rule}"
+    name = rule.split("--")[0]
+    assert any(f.rule == name for f in report.findings), f"{rule} fixture should exercise {name}"
     assert os.sep not in expected
+    levels = folder / "levels.txt"
+    if levels.exists():
+        shown = [f"{f.line}:{f.rule}:{f.level}" for f in sorted(report.findings, key=lambda f: f.sort_key())]
+        assert shown == levels.read_text(encoding="utf-8").split()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "draftbot"
 
 # Each module sits on one level and only imports modules on its own level or below.
@@ -32,8 +34,21 @@ def module_name(path: Path) -> str:
     return name[: -len(".__init__")] if name.endswith(".__init__") else name
 
 
+# Modules that import by name at run time (importlib), and what they may import that way.
+DYNAMIC_IMPORTS = {"draftbot.cli": "draftbot.cli."}
+
+
+def _resolve(target: str, modules: set[str]) -> str | None:
+    while target and target not in modules:
+        target = target.rpartition(".")[0]
+    return target or None
+
+
 def imports_of(path: Path, name: str, modules: set[str]) -> set[str]:
-    """Every draftbot module `path` imports, at the top or inside functions, resolved to a module."""
+    """Every draftbot module `path` imports, at the top or inside functions, resolved to a module.
+
+    `from pkg import name` is an import of pkg.name when that is a module, else of pkg;
+    `import a.b.c` imports a.b.c (and, as Python runs them, the packages above it)."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -42,17 +57,27 @@ def imports_of(path: Path, name: str, modules: set[str]) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
-                base = ".".join(parts + ([base] if base else []))
-            targets = [f"{base}.{alias.name}" for alias in node.names] + [base]
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1] + ([base] if base else []))
+            targets = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base
+                       for alias in node.names]
+        elif isinstance(node, ast.Call) and _dynamic_import(node):
+            prefix = DYNAMIC_IMPORTS.get(name)
+            assert prefix, f"{name}: import by name at run time is not allowed (add it to DYNAMIC_IMPORTS)"
+            targets = [m for m in modules if m.startswith(prefix)]
         else:
             continue
         for target in targets:
-            while target and target not in modules:
-                target = target.rpartition(".")[0]
-            if target and target != name and not name.startswith(target + "."):
-                found.add(target)
+            resolved = _resolve(target, modules) if target.startswith("draftbot") else None
+            if resolved and resolved != name:
+                found.add(resolved)
     return found
+
+
+def _dynamic_import(node: ast.Call) -> bool:
+    func = node.func
+    called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return called in ("import_module", "__import__")
 
 
 def graph() -> dict[str, set[str]]:
@@ -91,18 +116,55 @@ def find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
     return None
 
 
-def test_the_walker_sees_lazy_imports_and_finds_a_planted_cycle(tmp_path):
-    package = tmp_path / "draftbot"
-    package.mkdir()
-    (package / "a.py").write_text("def f():\n    from draftbot.b import g\n", encoding="utf-8")
-    (package / "b.py").write_text("from . import a\n", encoding="utf-8")
-    modules = {"draftbot.a", "draftbot.b"}
-    edges = {
-        "draftbot.a": imports_of(package / "a.py", "draftbot.a", modules),
-        "draftbot.b": imports_of(package / "b.py", "draftbot.b", modules),
-    }
-    assert edges == {"draftbot.a": {"draftbot.b"}, "draftbot.b": {"draftbot.a"}}
+def _planted(tmp_path, files: dict[str, str]) -> dict[str, set[str]]:
+    root = tmp_path / "draftbot"
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    named = {module_name_in(p, tmp_path): p for p in root.rglob("*.py")}
+    modules = set(named)
+    return {n: imports_of(p, n, modules) for n, p in named.items()}
+
+
+def module_name_in(path: Path, top: Path) -> str:
+    name = ".".join(path.relative_to(top).with_suffix("").parts)
+    return name[: -len(".__init__")] if name.endswith(".__init__") else name
+
+
+def test_the_walker_sees_lazy_and_relative_imports(tmp_path):
+    edges = _planted(tmp_path, {
+        "__init__.py": "",
+        "a.py": "def f():\n    from draftbot.b import g\n",
+        "b.py": "from . import a\n",
+    })
+    assert edges["draftbot.a"] == {"draftbot.b"} and edges["draftbot.b"] == {"draftbot.a"}
     assert find_cycle(edges) == ["draftbot.a", "draftbot.b", "draftbot.a"]
+
+
+def test_the_walker_sees_a_base_importing_its_package_factory(tmp_path):
+    """The cycle issue 8 named: engines/base imports the factory that imports the engine built on base."""
+    edges = _planted(tmp_path, {
+        "__init__.py": "",
+        "engines/__init__.py": "def get():\n    from draftbot.engines.offline import E\n",
+        "engines/offline.py": "from draftbot.engines.base import Engine\n",
+        "engines/base.py": "def f():\n    from draftbot.engines import get\n",
+    })
+    cycle = find_cycle(edges)
+    assert cycle is not None and set(cycle) == {"draftbot.engines", "draftbot.engines.offline",
+                                                "draftbot.engines.base"}
+
+
+def test_the_walker_sees_aliases_and_refuses_unknown_dynamic_imports(tmp_path):
+    edges = _planted(tmp_path, {
+        "__init__.py": "",
+        "a.py": "import draftbot.b as bee\nfrom draftbot import c\n",
+        "b.py": "",
+        "c.py": "",
+    })
+    assert edges["draftbot.a"] == {"draftbot.b", "draftbot.c"}
+    with pytest.raises(AssertionError, match="import by name"):
+        _planted(tmp_path / "x", {"__init__.py": "", "d.py": "import importlib\nimportlib.import_module('m')\n"})
 
 
 def test_no_import_cycles():

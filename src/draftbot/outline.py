@@ -9,7 +9,7 @@ _CN_DIGITS = "零一二三四五六七八九"
 
 # A heading line with its number and text; a Markdown '#' prefix is allowed.
 LEVEL_PATTERNS = (
-    (1, re.compile(rf"^(?:#+\s*)?([{_CN}]{{1,3}})、\s*(.*)$")),
+    (1, re.compile(rf"^(?:#+\s*)?([{_CN}]{{1,3}})\s*[、.．]\s*(.*)$")),  # 一、 一. 一．
     (2, re.compile(rf"^(?:#+\s*)?[（(]([{_CN}]{{1,3}})[)）]\s*(.*)$")),
     (3, re.compile(r"^(?:#+\s*)?(\d{1,2})[.．、](?!\d)\s*(.*)$")),
 )

@@ -36,6 +36,9 @@ class PlanSection:
     closing: str = ""
     default_points: list[str] = field(default_factory=list)
     fallback: bool = False
+    cues: list[str] = field(default_factory=list)  # words that show the section's content in any document
+    min_cues: int = 2  # cue occurrences one paragraph needs to count as this section's content
+    core: bool = False  # a report of this kind must have this content (missing: error, else warning)
 
     def names(self) -> list[str]:
         return [self.heading, *self.aliases]
@@ -233,6 +236,9 @@ class _PlanValidator:
             "closing",
             "default_points",
             "fallback",
+            "cues",
+            "min_cues",
+            "core",
         }
         unknown = sorted(set(map(str, data)) - known)
         if unknown:
@@ -258,7 +264,16 @@ class _PlanValidator:
             closing=str(data.get("closing", "")).strip(),
             default_points=self.strings(data, "default_points", where),
             fallback=bool(data.get("fallback", False)),
+            cues=self.strings(data, "cues", where),
+            min_cues=self.count(data, "min_cues", where),
+            core=bool(data.get("core", False)),
         )
+
+    def count(self, data: dict, key: str, where: str) -> int:
+        value = data.get(key, 2)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise self.fail(where, f"“{key}”应为正整数")
+        return value
 
 
 # ---------------------------------------------------------------- routing

@@ -1,4 +1,4 @@
-"""Reading users' text files whatever Windows editor saved them."""
+"""Reading users' text files whatever Windows editor saved them, and writing files without losing any."""
 
 from __future__ import annotations
 

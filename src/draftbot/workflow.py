@@ -1,7 +1,10 @@
 """The flows the commands share, callable from Python: draft a report, check it, rewrite sections, export Word.
 
-Plain inputs (paths, names, options) and plain results; nothing is printed here. The `cli`
-modules parse options, call these functions and print what they return.
+Plain inputs (paths, names, options) and plain results. Nothing is printed here except what an
+engine shows while it runs (the LLM engine's progress on stderr); notes that should reach the user
+before a long run (which engine, a facts file changed since drafting) go to `notify` when given,
+and are kept on the result as well. The `cli` modules parse options, call these functions and
+print what they return.
 
     from draftbot.workflow import write_report
     result = write_report("要点.md", engine="offline")
@@ -16,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from draftbot.checks.finding import LEVELS
 from draftbot.errors import InputError
 
-LEVELS = ("info", "warning", "error")
 FONTS_ENV = "DRAFTBOT_FONTS"
 
 
@@ -92,6 +95,7 @@ class WriteResult:
     backup: Path | None = None
     report: Any = None  # checks.run.CheckReport of the saved draft
     export: ExportResult | None = None
+    export_error: Exception | None = None  # the draft was saved, the Word file was not
 
     @property
     def failed(self) -> list:
@@ -134,17 +138,23 @@ def write_report(
     docx: bool = False,
     fonts: Any = None,
     progress: Any = None,
+    notify: Any = None,
 ) -> WriteResult:
     """Draft a report from a facts file, save it (never overwriting without `force`), check it,
     and with `docx` export the Word file beside it. Failed sections are marked in the draft and
-    listed in `result.failed`; the caller decides what that means (the CLI exits 3)."""
+    listed in `result.failed`; the caller decides what that means (the CLI exits 3). Once the draft
+    is saved, a failing export does not lose it: the error is kept in `result.export_error`."""
     from draftbot.compose import compose_draft
+    from draftbot.errors import DraftbotError
 
     facts_path = Path(facts)
     out = Path(output) if output is not None else default_output(facts_path)
     refuse_before_writing(facts_path, out, force=force, docx=docx)
+    if docx and fonts is None:
+        fonts = resolve_font_options()  # a bad $DRAFTBOT_FONTS is refused before any drafting
     inputs = load_inputs(facts_path, plan, samples, add_samples)
     chosen, note = make_engine(engine, flags)
+    _tell(notify, note)
     draft, routing, results = compose_draft(
         inputs.facts, inputs.plan, inputs.samples, chosen, out_path=out, progress=progress
     )
@@ -152,9 +162,12 @@ def write_report(
     result = WriteResult(draft, out, inputs, chosen, results, list(routing.notes), note, backup)
     result.report = check_saved(out, inputs)
     if docx:
-        result.export = export_word(
-            draft, docx_beside(out, facts_path), force=force, fonts=fonts, report=result.report
-        )
+        try:
+            result.export = export_word(
+                draft, docx_beside(out, facts_path), force=force, fonts=fonts, report=result.report
+            )
+        except DraftbotError as exc:
+            result.export_error = exc
     return result
 
 
@@ -192,10 +205,21 @@ def rescue_copy(path: Path, text: str) -> Path | None:
     return None
 
 
-def dry_run(facts: str | Path, *, plan: str | None = None, samples: str | Path | None = None,
-            add_samples: bool = False, flags: dict | None = None) -> str:
-    """The prompts a model write would send and their token counts, as text; nothing is sent."""
+def _tell(notify, note: str | None) -> None:
+    if notify is not None and note:
+        notify(note)
+
+
+def dry_run(facts: str | Path, *, output: str | Path | None = None, plan: str | None = None,
+            samples: str | Path | None = None, add_samples: bool = False, flags: dict | None = None) -> str:
+    """The prompts a model write would send and their token counts, as text; nothing is sent or written."""
     from draftbot.compose import build_requests
+
+    out = Path(output) if output is not None else default_output(facts)
+    from draftbot.textio import resolved
+
+    if resolved(out) == resolved(Path(facts)):
+        raise InputError("输出文件不能与事实文件相同，否则会覆盖事实文件。")
     from draftbot.config import resolve_config
     from draftbot.prompting import build_prompts, dry_run_text
 
@@ -205,13 +229,38 @@ def dry_run(facts: str | Path, *, plan: str | None = None, samples: str | Path |
     return dry_run_text(requests, build_prompts(requests, context_tokens=cfg.context_tokens))
 
 
-def check_saved(path: str | Path, inputs: Inputs | None = None, **options) -> Any:
-    """Check a saved draft (with the inputs it was written from, when known): a checks.run.CheckReport."""
+def check_saved(path: str | Path, inputs: Inputs | None = None, *, period: int | None = None) -> Any:
+    """Check a saved draft with the inputs it was written from (when known): a checks.run.CheckReport."""
+    if inputs is None:
+        return check_report(path, period=period)
+    return check_report(path, facts=inputs.facts, plan=inputs.plan, samples=inputs.samples, period=period)
+
+
+def check_report(
+    draft: Any,
+    *,
+    facts: Any = None,
+    plan: Any = None,
+    samples: Any = None,
+    period: int | None = None,
+    rules: str | Path | None = None,
+) -> Any:
+    """Check a draft or any report (a path to .md/.txt/.docx, a Draft, or text): a checks.run.CheckReport.
+
+    Facts, plan, samples and period default to what the draft's front matter records."""
     from draftbot.checks.run import check_draft
 
-    if inputs is not None:
-        options = {"facts": inputs.facts, "plan": inputs.plan, "samples": inputs.samples, **options}
-    return check_draft(Path(path), **options)
+    if period is not None and not 1949 <= period <= 2100:
+        raise InputError(f"报告年度应是四位年份（如 2026），而不是“{period}”。")
+    if isinstance(draft, str) and "\n" not in draft:
+        draft = Path(draft)
+    report = check_draft(draft, facts=facts, plan=plan, samples=samples, period=period, rules_dir=rules)
+    if not report.sections:
+        raise InputError(
+            f"草稿“{report.path}”中没有找到以“一、”开头的部分标题，无法按部分检查。",
+            hint="每一部分的标题单独成行，如“一、坚定理想信念”或“## 一、坚定理想信念”。",
+        )
+    return report
 
 
 # -- regen: pick -> rewrite -> save ---------------------------------------------------------------
@@ -258,7 +307,7 @@ def regen_inputs(document: Any, path: Path, facts=None, plan=None, samples=None)
 
 def regenerate_sections(
     draft: str | Path,
-    sections: list[str] | None = None,
+    sections: list[str] | str | int | None = None,
     *,
     failed: bool = False,
     facts: str | Path | None = None,
@@ -268,6 +317,7 @@ def regenerate_sections(
     flags: dict | None = None,
     progress: Any = None,
     output: str | Path | None = None,
+    notify: Any = None,
 ) -> RegenResult:
     """Rewrite the sections named in `sections` (3 or 三, 开头, 结尾) and, with `failed`, every failed
     part; everything else in the file stays as it is. The old file is kept as a backup; a section
@@ -282,10 +332,16 @@ def regenerate_sections(
             "暂不支持直接重新生成 .docx 中的部分：请对 draftbot 生成的 .md 草稿运行 regen，再导出 Word。"
         )
     document = load_draft(path)
-    chosen_sections = pick_sections(document, list(sections or []), failed)
-    target = regen_target(document, path, output, list(sections or []))
+    if isinstance(sections, (str, int)):
+        sections = [sections]  # one section: 3, "3" or "三"
+    named = [str(n) for n in sections or []]
+    chosen_sections = pick_sections(document, named, failed)
+    target = regen_target(document, path, output, named)
     inputs, notes = regen_inputs(document, path, facts, plan, samples)
+    for note in notes:
+        _tell(notify, note)
     chosen, note = make_engine(engine, flags)
+    _tell(notify, note)
     results = regenerate(
         document, chosen_sections, facts=inputs.facts, plan=inputs.plan, samples=inputs.samples,
         engine=chosen, progress=progress,
@@ -420,8 +476,11 @@ def export_word(
         out = Path(out) if out is not None else default_docx_path(source)
         check_docx_output(out, force=force, source=source if source.exists() else None)
         draft = load_draft(source)
-    out = Path(out) if out is not None else default_docx_path(draft.path)
-    check_docx_output(out, force=force, source=draft.path)
+    else:
+        if out is None and draft.path is None:
+            raise InputError("这份草稿没有文件路径，请指定 Word 文件的保存位置。")
+        out = Path(out) if out is not None else default_docx_path(draft.path)
+        check_docx_output(out, force=force, source=draft.path)
     result = ExportResult(out, comments=comments)
     source_text = draft.render()  # the text the findings' line numbers refer to
     if comments:

@@ -20,6 +20,7 @@ RULE_IDS = (
     "figure-ungrounded",
     "fact-dropped",
     "sample-leak",
+    "template-junk",
 )
 
 

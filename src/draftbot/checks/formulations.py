@@ -18,10 +18,11 @@ _QUOTES = "“”\"'‘’「」"
 # ------------------------------------------------------------------ canonical forms
 
 
-def find_noncanonical(text: str, subs: list[Substitution], enums: list[Enumeration]) -> list[Hit]:
-    hits = list(_substitutions(text, subs))
+def find_noncanonical(text: str, subs: list[Substitution], enums: list[Enumeration],
+                      period: int | None = None) -> list[Hit]:
+    hits = _without_overlaps(list(_substitutions(text, [s for s in subs if s.applies(period)])))
     taken = [(h.start, h.end) for h in hits]
-    for hit in _enumerations(text, enums):
+    for hit in _enumerations(text, [e for e in enums if e.applies(period)]):
         if all(hit.end <= s or hit.start >= e for s, e in taken):
             hits.append(hit)
     return hits
@@ -32,12 +33,28 @@ def _substitutions(text: str, subs: list[Substitution]) -> Iterable[Hit]:
         for wrong in sub.wrong:
             start = text.find(wrong)
             while start != -1:
-                end = start + len(wrong)
-                message = sub.message or f"{quoted(wrong)}不是规范表述，应为{quoted(sub.right)}。"
-                if sub.source:
-                    message += f"（依据：{sub.source}）"
-                yield Hit("formulation-noncanonical", sub.level, start, end, message, f"改为{quoted(sub.right)}。")
-                start = text.find(wrong, end)
+                yield _substitution_hit(sub, text, start, start + len(wrong))
+                start = text.find(wrong, start + len(wrong))
+        for pattern in sub.patterns:
+            for m in pattern.finditer(text):
+                yield _substitution_hit(sub, text, m.start(), m.end())
+
+
+def _substitution_hit(sub: Substitution, text: str, start: int, end: int) -> Hit:
+    wrong = text[start:end]
+    message = sub.message or f"{quoted(wrong)}不是规范表述，应为{quoted(sub.right)}。"
+    if sub.source:
+        message += f"（依据：{sub.source}）"
+    return Hit("formulation-noncanonical", sub.level, start, end, message, f"改为{quoted(sub.right)}。")
+
+
+def _without_overlaps(hits: list[Hit]) -> list[Hit]:
+    """Two rules on the same words (a literal and a pattern): the longer span is kept."""
+    kept: list[Hit] = []
+    for hit in sorted(hits, key=lambda h: (h.start, -(h.end - h.start))):
+        if not kept or hit.start >= kept[-1].end:
+            kept.append(hit)
+    return kept
 
 
 def quoted(text: str) -> str:
@@ -134,6 +151,15 @@ def _judge(text: str, enum: Enumeration, group: list[tuple[int, int, str]]) -> H
     return None
 
 
+def complete_enumeration(text: str, enum: Enumeration) -> bool:
+    """Does `text` write out every item of the enumeration in one list (道路、理论、制度、文化自信)?"""
+    for group in _groups(text, enum):
+        indices = {_item_index(enum, token) for _, _, token in group}
+        if indices >= set(range(len(enum.items))):
+            return True
+    return False
+
+
 def _continues(text: str, start: int, end: int) -> bool:
     """True when the run is part of a longer list with items of its own (……和责任意识)."""
     before = text[max(0, start - 2) : start]
@@ -154,10 +180,17 @@ def _is_cjk(ch: str) -> bool:
 # ------------------------------------------------------------------ dated wording
 
 
-def find_dated(text: str, rules: list[DatedRule], period: int) -> list[Hit]:
+def find_dated(text: str, rules: list[DatedRule], period: int, start: int | None = None) -> list[Hit]:
+    """Wording not current in `period`: stale (its time was over before the report's first year
+    `start`) at the rule's level; named before it was announced, a warning; named in the year before
+    it starts, nothing (looking forward)."""
     hits = []
     for rule in rules:
-        if rule.is_current(period):
+        if rule.is_stale(start or period):
+            level = rule.level
+        elif rule.is_early(period):
+            level = "warning"
+        else:
             continue
         spans: list[tuple[int, int]] = []
         for pattern in rule.patterns:
@@ -166,12 +199,19 @@ def find_dated(text: str, rules: list[DatedRule], period: int) -> list[Hit]:
                     continue  # two patterns of one rule on the same words
                 spans.append(m.span())
                 if not _in_history(text, m.start(), m.end(), rule.history_context):
-                    hits.append(_dated_hit(rule, m, period))
+                    hits.append(_dated_hit(rule, m, period)._replace(level=level))
     return hits
 
 
+_CLAUSE_ENDS = "，。；！？,;!?\n"
+
+
 def _in_history(text: str, start: int, end: int, words: list[str]) -> bool:
-    window = text[max(0, start - 10) : end + 10]
+    """Is a history word (回顾, 成果, 以来……) in the same clause as the match (at most 30 characters
+    either side)? “巩固‘两学一做’学习教育成果” looks back; “积极参加‘两学一做’学习教育” does not."""
+    lo = max(max(text.rfind(ch, max(0, start - 30), start) for ch in _CLAUSE_ENDS) + 1, start - 30, 0)
+    hi = min((i for ch in _CLAUSE_ENDS if (i := text.find(ch, end, end + 30)) != -1), default=end + 30)
+    window = text[lo:hi]
     return any(w in window for w in words)
 
 

@@ -128,15 +128,18 @@ def find_leaks(
     options: FigureOptions,
     min_specific: int = 12,
     min_verbatim: int = 30,
+    stock: tuple[str, ...] | list[str] = (),
 ) -> list[Hit]:
+    """`stock`: standard formulations every report writes; a run is judged on what remains without them."""
     if not samples:
         return []
     index = sample_index(samples)
     hits = []
     for start, end in common_runs(text, index, min(min_specific, min_verbatim)):
         run = text[start:end]
-        if sum("\u4e00" <= ch <= "\u9fff" for ch in run) < min(min_specific, min_verbatim) // 2:
-            continue  # punctuation, numbers or Latin text, not prose
+        own = _without_stock(run, stock)
+        if sum("\u4e00" <= ch <= "\u9fff" for ch in own) < min(min_specific, min_verbatim) // 2:
+            continue  # punctuation, numbers, Latin text or standard formulations, not the sample's prose
         owners = [n for n, t in zip(index.names, index.texts, strict=True) if run in t]
         if len(owners) != 1:
             continue  # shared by several samples: the genre's common wording
@@ -145,10 +148,17 @@ def find_leaks(
             message = f"照抄了范文 {owners[0]} 的原文，并带有范文自己的具体信息“{specific}”（事实中没有）。"
             suggestion = "删去这句，或改写为事实文件中的内容。"
             hits.append(Hit("sample-leak", "error", start, end, message, suggestion))
-        elif len(run) >= min_verbatim:
+        elif len(own) >= min_verbatim:
             message = f"与范文 {owners[0]} 连续 {len(run)} 字相同，属于照抄原文。"
             hits.append(Hit("sample-leak", "warning", start, end, message, "用自己的话改写这段。"))
     return hits
+
+
+def _without_stock(run: str, stock) -> str:
+    for phrase in stock:
+        if phrase in run:
+            run = run.replace(phrase, "")
+    return run
 
 
 def _specific(run: str, facts_text: str, facts_index, names, options) -> str:

@@ -3,10 +3,14 @@
 Every file is a mapping with optional `source` / `description` and any of these lists:
 
   placeholders:   {id, name, chars | literal | regex, [message], [level]}
-  substitutions:  {wrong: str | [str], right, [source], [level], [message]}
-  enumerations:   {name, items: [..], [suffix | prefix], [complete], [ordered], [source]}
-  dated:          {id, patterns: [regex], current: {from, until}, now: [{from, until, text}] | str,
+  substitutions:  {wrong: str | [str] and/or patterns: [regex], right, [since], [until], [source], [level],
+                   [message]}
+  enumerations:   {name, items: [..], [suffix | prefix], [complete], [ordered], [since], [until], [source]}
+  dated:          {id, patterns: [regex], current: {from, until}, [announced], now: [{from, until, text}] | str,
                    [history_context: [..]], [level], [source]}
+  formulations:   {name, [since], [until], [accepted: [..]], [patterns: [regex]], [enumeration], [scope],
+                   [absent], source}   what satisfies a plan's required formulation, and from when
+  junk:           {id, regex, [name], [source]}   lines left over from a copied template (ads, watermarks)
   not_figures:    [str]   formulations with a numeral that are not figures (两个维护)
   formulation_tails: [str]
   allowed_years:  [int]   years a report may name without the facts (2035)
@@ -27,7 +31,7 @@ from draftbot.errors import InputError
 LEVELS = ("info", "warning", "error")
 _KNOWN_KEYS = {
     "source", "description", "placeholders", "substitutions", "enumerations", "dated",
-    "not_figures", "formulation_tails", "allowed_years", "names", "leak",
+    "not_figures", "formulation_tails", "allowed_years", "names", "leak", "formulations", "junk",
 }
 
 
@@ -50,7 +54,8 @@ class PlaceholderRule(NamedTuple):
 
 
 class Substitution(NamedTuple):
-    """Wrong wordings of a formulation and the canonical one (substitutions:)."""
+    """Wrong wordings of a formulation and the canonical one (substitutions:); `since`/`until`: the
+    years in which the canonical form applies (a report of another year is not judged by it)."""
 
     wrong: list[str]
     right: str
@@ -58,6 +63,12 @@ class Substitution(NamedTuple):
     message: str = ""
     source: str = ""
     origin: str = ""
+    patterns: tuple = ()
+    since: int | None = None
+    until: int | None = None
+
+    def applies(self, year: int | None) -> bool:
+        return year is None or ((self.since is None or year >= self.since) and (self.until is None or year <= self.until))
 
 
 class Enumeration(NamedTuple):
@@ -72,6 +83,11 @@ class Enumeration(NamedTuple):
     level: str = "error"
     source: str = ""
     origin: str = ""
+    since: int | None = None
+    until: int | None = None
+
+    def applies(self, year: int | None) -> bool:
+        return year is None or ((self.since is None or year >= self.since) and (self.until is None or year <= self.until))
 
 
 class NowText(NamedTuple):
@@ -95,6 +111,16 @@ class DatedRule(NamedTuple):
     label: str = ""
     source: str = ""
     origin: str = ""
+    announced: int | None = None  # from this year on, naming it ahead of `start` is looking forward
+
+    def is_early(self, year: int) -> bool:
+        """Named before it was in use (and before it was announced)."""
+        if self.start is None or year >= self.start:
+            return False
+        return year < (self.announced if self.announced is not None else self.start)
+
+    def is_stale(self, year: int) -> bool:
+        return self.until is not None and year > self.until
 
     def is_current(self, year: int) -> bool:
         return (self.start is None or year >= self.start) and (self.until is None or year <= self.until)
@@ -103,12 +129,44 @@ class DatedRule(NamedTuple):
         return next((n.text for n in self.now if n.start <= year <= n.until), "")
 
 
+class Formulation(NamedTuple):
+    """What satisfies a required formulation (formulations:): its name, declared accepted forms,
+    regexes for the written-out form, or a complete enumeration; the years it applies; where to look
+    (section = the opening and the plan section; document = anywhere); the level when a document
+    draftbot did not write lacks it (absent)."""
+
+    name: str
+    since: int | None = None
+    until: int | None = None
+    accepted: tuple = ()
+    patterns: tuple = ()
+    enumeration: str = ""
+    scope: str = "section"
+    absent: str = "warning"
+    source: str = ""
+    origin: str = ""
+
+    def applies(self, year: int | None) -> bool:
+        return year is None or ((self.since is None or year >= self.since) and (self.until is None or year <= self.until))
+
+
+class JunkRule(NamedTuple):
+    """A line left over from a copied template: advert, watermark, vendor signature (junk:)."""
+
+    id: str
+    pattern: re.Pattern
+    name: str = ""
+    source: str = ""
+    origin: str = ""
+
+
 @dataclass
 class LeakSettings:
-    """Run lengths for the sample-leak check (leak:)."""
+    """Run lengths for the sample-leak check, and stock phrases that are never a leak (leak:)."""
 
     min_specific_run: int = 12
     min_verbatim_run: int = 30
+    stock: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -124,7 +182,13 @@ class RuleSet:
     allowed_years: list[int] = field(default_factory=list)
     names: list[re.Pattern] = field(default_factory=list)
     leak: LeakSettings = field(default_factory=LeakSettings)
+    formulations: list[Formulation] = field(default_factory=list)
+    junk: list[JunkRule] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+
+    def formulation(self, name: str) -> Formulation:
+        """The declared formulation of that name (the last one wins), or a plain one."""
+        return next((f for f in reversed(self.formulations) if f.name == name), Formulation(name))
 
     def figure_options(self):
         from draftbot.figures import FigureOptions
@@ -243,7 +307,6 @@ class _RuleFile:
     def __init__(self, path: Path, builtin: bool = False):
         self.path = path
         self.builtin = builtin
-        self.compile = re.compile
 
     def fail(self, line: int, problem: str) -> RuleError:
         return RuleError(f"规则文件“{self.path}”第 {line} 行：{problem}")
@@ -272,6 +335,8 @@ class _RuleFile:
             "not_figures": (self.plain_str, rules.not_figures),
             "formulation_tails": (self.plain_str, rules.formulation_tails),
             "allowed_years": (self.year, rules.allowed_years),
+            "formulations": (self.formulation, rules.formulations),
+            "junk": (self.junk, rules.junk),
         }
         for key, (handler, target) in handlers.items():
             if key in root.value:
@@ -321,7 +386,7 @@ class _RuleFile:
     def regex(self, node: _Node, key: str) -> re.Pattern:
         text = self.str_of(node, key)
         try:
-            return self.compile(text)
+            return re.compile(text)
         except re.error as exc:
             raise self.fail(node.line, f"“{key}”不是合法的正则表达式：{exc}") from exc
 
@@ -359,9 +424,9 @@ class _RuleFile:
         kind = kinds[0]
         text = self.str_of(entry[kind], kind)
         if kind == "chars":
-            pattern = self.compile("[" + re.escape(text) + "]+")
+            pattern = re.compile("[" + re.escape(text) + "]+")
         elif kind == "literal":
-            pattern = self.compile(re.escape(text))
+            pattern = re.compile(re.escape(text))
         else:
             pattern = self.regex(entry[kind], kind)
             if pattern.match(""):
@@ -378,18 +443,64 @@ class _RuleFile:
         )
 
     def substitution(self, node: _Node, source: str) -> Substitution:
-        entry = self.mapping(node, "substitutions", ("wrong", "right"))
-        self.check_keys(entry, {"wrong", "right", "level", "message", "source"}, "substitutions")
-        wrong = self.strs_of(entry["wrong"], "wrong")
+        entry = self.mapping(node, "substitutions", ("right",))
+        allowed = {"wrong", "patterns", "right", "level", "message", "source", "since", "until"}
+        self.check_keys(entry, allowed, "substitutions")
+        if "wrong" not in entry and "patterns" not in entry:
+            raise self.fail(node.line, "substitutions 的每一项要写 wrong 或 patterns（错误写法）。")
+        wrong = self.strs_of(entry["wrong"], "wrong") if "wrong" in entry else []
         right = self.str_of(entry["right"], "right")
         if right in wrong:
             raise self.fail(entry["wrong"].line, f"“{right}”同时出现在 wrong 和 right 中。")
+        since, until = self.years(entry)
         return Substitution(wrong, right, self.level(entry, "error"), self.optional(entry, "message"),
-                            self.optional(entry, "source", source), f"{self.path}:{node.line}")
+                            self.optional(entry, "source", source), f"{self.path}:{node.line}",
+                            self.patterns(entry), since, until)
+
+    def patterns(self, entry: dict[str, _Node]) -> tuple:
+        if "patterns" not in entry:
+            return ()
+        compiled = tuple(self.regex(n, "patterns") for n in self.list_of(entry["patterns"], "patterns"))
+        for n, pattern in zip(entry["patterns"].value, compiled, strict=True):
+            if pattern.match(""):
+                raise self.fail(n.line, "patterns 中的正则表达式不能匹配空字符串。")
+        return compiled
+
+    def years(self, entry: dict[str, _Node]) -> tuple[int | None, int | None]:
+        since = self.int_of(entry["since"], "since") if "since" in entry else None
+        until = self.int_of(entry["until"], "until") if "until" in entry else None
+        if since is not None and until is not None and since > until:
+            raise self.fail(entry["since"].line, f"since（{since}）晚于 until（{until}）。")
+        return since, until
+
+    def formulation(self, node: _Node, source: str) -> Formulation:
+        entry = self.mapping(node, "formulations", ("name",))
+        allowed = {"name", "since", "until", "accepted", "patterns", "enumeration", "scope", "absent", "source"}
+        self.check_keys(entry, allowed, "formulations")
+        scope = self.optional(entry, "scope", "section")
+        if scope not in ("section", "document"):
+            raise self.fail(entry["scope"].line, f"scope 只能是 section 或 document，而不是“{scope}”。")
+        absent = self.optional(entry, "absent", "warning")
+        if absent not in LEVELS:
+            raise self.fail(entry["absent"].line, f"absent 只能是 error、warning 或 info，而不是“{absent}”。")
+        since, until = self.years(entry)
+        accepted = tuple(self.strs_of(entry["accepted"], "accepted")) if "accepted" in entry else ()
+        return Formulation(self.str_of(entry["name"], "name"), since, until, accepted, self.patterns(entry),
+                           self.optional(entry, "enumeration"), scope, absent,
+                           self.optional(entry, "source", source), f"{self.path}:{node.line}")
+
+    def junk(self, node: _Node, source: str) -> JunkRule:
+        entry = self.mapping(node, "junk", ("id", "regex"))
+        self.check_keys(entry, {"id", "regex", "name", "source"}, "junk")
+        pattern = self.regex(entry["regex"], "regex")
+        if pattern.match(""):
+            raise self.fail(entry["regex"].line, "junk 的正则表达式不能匹配空字符串。")
+        return JunkRule(self.str_of(entry["id"], "id"), pattern, self.optional(entry, "name"),
+                        self.optional(entry, "source", source), f"{self.path}:{node.line}")
 
     def enumeration(self, node: _Node, source: str) -> Enumeration:
         entry = self.mapping(node, "enumerations", ("name", "items"))
-        allowed = {"name", "items", "suffix", "prefix", "complete", "ordered", "level", "source"}
+        allowed = {"name", "items", "suffix", "prefix", "complete", "ordered", "level", "source", "since", "until"}
         self.check_keys(entry, allowed, "enumerations")
         items = self.strs_of(entry["items"], "items")
         if len(items) < 2 or len(set(items)) != len(items):
@@ -402,12 +513,12 @@ class _RuleFile:
             name=self.str_of(entry["name"], "name"), items=items, suffix=suffix, prefix=prefix,
             complete=self.bool_of(entry, "complete", True), ordered=self.bool_of(entry, "ordered", True),
             level=self.level(entry, "error"), source=self.optional(entry, "source", source),
-            origin=f"{self.path}:{node.line}",
+            origin=f"{self.path}:{node.line}", since=self.years(entry)[0], until=self.years(entry)[1],
         )
 
     def dated(self, node: _Node, source: str) -> DatedRule:
         entry = self.mapping(node, "dated", ("id", "patterns", "current"))
-        allowed = {"id", "label", "patterns", "current", "now", "history_context", "level", "source"}
+        allowed = {"id", "label", "patterns", "current", "announced", "now", "history_context", "level", "source"}
         self.check_keys(entry, allowed, "dated")
         patterns = [self.regex(n, "patterns") for n in self.list_of(entry["patterns"], "patterns")]
         start, until = self.period(entry["current"])
@@ -419,6 +530,7 @@ class _RuleFile:
             if "history_context" in entry else [],
             level=self.level(entry, "error"), label=self.optional(entry, "label"),
             source=self.optional(entry, "source", source), origin=f"{self.path}:{node.line}",
+            announced=self.int_of(entry["announced"], "announced") if "announced" in entry else None,
         )
 
     def period(self, node: _Node) -> tuple[int | None, int | None]:
@@ -460,7 +572,9 @@ class _RuleFile:
 
     def leak(self, node: _Node, settings: LeakSettings) -> None:
         entry = self.mapping(node, "leak", ())
-        self.check_keys(entry, {"min_specific_run", "min_verbatim_run"}, "leak")
+        self.check_keys(entry, {"min_specific_run", "min_verbatim_run", "stock"}, "leak")
+        if "stock" in entry:
+            settings.stock.extend(self.strs_of(entry["stock"], "stock"))
         for key in ("min_specific_run", "min_verbatim_run"):
             if key in entry:
                 value = self.int_of(entry[key], key)

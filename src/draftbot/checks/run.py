@@ -26,6 +26,8 @@ class CheckInputs:
     period: int | None = None
     rules: RuleSet | None = None
     notes: list[str] = field(default_factory=list)
+    contract: bool = False  # a draft draftbot wrote (front matter with a `draftbot` key): the plan is binding
+    period_start: int | None = None  # first year a multi-year report covers (近三年来, 2021—2025年)
 
 
 @dataclass
@@ -73,8 +75,11 @@ def check_draft(draft, facts=None, plan=None, samples=None, period=None, rules_d
         parsed.meta = docx_front_matter(path)
     inputs = resolve_inputs(parsed.meta, path, facts, plan, samples, period, rules_dir, samples_add)
     inputs.notes[:0] = _unclosed_front_matter(text, parsed)
+    inputs.contract = "draftbot" in parsed.meta
     if inputs.period is None:
-        inputs.period = _year_in(parsed.title)
+        inputs.period = _period_from_document(parsed, text, inputs.notes)
+    if inputs.period is not None and not inputs.contract:
+        inputs.period_start = _span_start(parsed, inputs.period, inputs.notes)
     report = check_text(text, parsed, inputs, label=str(path) if path else "<草稿>")
     report.regen_args = _plain_regen_args(parsed, path, inputs)
     return report
@@ -125,8 +130,6 @@ def resolve_inputs(meta, path, facts, plan, samples, period, rules_dir, samples_
     inputs.period = _resolve_period(period, meta, inputs.facts)
     if inputs.facts is None and not any("事实文件" in n for n in inputs.notes):
         inputs.notes.append("未提供事实文件（--facts），已跳过 figure-ungrounded、fact-dropped 检查。")
-    if inputs.period is None:
-        inputs.notes.append("无法确定报告年度（--period），已跳过 formulation-dated 检查。")
     return inputs
 
 
@@ -192,6 +195,45 @@ def _resolve_period(period, meta, facts) -> int | None:
     return year
 
 
+_YEAR_OF_REPORT = re.compile(r"((?:19|20)\d\d)\s*年度")
+_YEAR_AT_START = re.compile(r"((?:19|20)\d\d)年")
+
+
+def _period_from_document(parsed, text: str, notes: list[str]) -> int | None:
+    """The report year named in the title, else the first “2019年度” near the top, else the first year
+    the opening names; a note says which year was used. None (and a note) when there is none."""
+    found = None
+    if _year_in(parsed.title) is not None:
+        found = (_year_in(parsed.title), f"标题“{parsed.title[:30]}”")
+    elif m := _YEAR_OF_REPORT.search(text, front_matter_end(text), front_matter_end(text) + 1000):
+        found = (int(m.group(1)), f"正文开头的“{m.group()}”")
+    elif m := _YEAR_AT_START.search(parsed.opening[:200]):
+        found = (int(m.group(1)), f"开头的“{m.group()}”")
+    if found is None:
+        notes.append("无法确定报告年度（--period），已跳过 formulation-dated 检查，必备表述不按年份筛选。")
+        return None
+    notes.append(f"报告年度按{found[1]}取 {found[0]} 年（可用 --period 指定）。")
+    return found[0]
+
+
+_SPAN = re.compile(r"(?:近|这)?([两二三四五])年(?:来|以来)|((?:19|20)\d\d)年(?:以来|至今)")
+_COUNT = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5}
+
+
+def _span_start(parsed, period: int, notes: list[str]) -> int | None:
+    """The first year of a report that covers several (a title span 2021—2025年, or 近三年来 /
+    2019年以来 in its opening), else None. Dated wording is judged against the whole span."""
+    years = [int(y) for y in _YEAR.findall(parsed.title or "")]
+    start, said = (years[0], f"标题“{parsed.title[:30]}”") if len(years) > 1 else (None, "")
+    if start is None and (m := _SPAN.search(parsed.opening[:300])):
+        start = period - _COUNT[m.group(1)] + 1 if m.group(1) else int(m.group(2))
+        said = f"开头的“{m.group()}”"
+    if start is None or not start < period:
+        return None
+    notes.append(f"报告涵盖 {start}—{period} 年（{said}），时效性表述按这一时期判断。")
+    return start
+
+
 def _year_in(text: str) -> int | None:
     """The report year named in `text`: the last year of a span (2021—2025年 -> 2025)."""
     years = _YEAR.findall(text or "")
@@ -215,19 +257,20 @@ def check_text(text: str, parsed, inputs: CheckInputs, label: str = "<草稿>") 
 
 def collect_hits(masked: str, sections: list[Located], inputs: CheckInputs, rules: RuleSet,
                  markdown: bool, content_start: int = 0) -> list[Hit]:
-    from draftbot.checks import formulations, grounding, leak, placeholders
-    from draftbot.checks.sections import check_sections, match_plan
+    from draftbot.checks import formulations, grounding, junk, leak, placeholders
+    from draftbot.checks.sections import match_plan
     from draftbot.figures import iter_figures
 
     options = rules.figure_options()
     blanks = placeholders.find_placeholders(masked, rules.placeholders, markdown)
     hits: list[Hit] = list(blanks)
-    hits += formulations.find_noncanonical(masked, rules.substitutions, rules.enumerations)
+    hits += formulations.find_noncanonical(masked, rules.substitutions, rules.enumerations, inputs.period)
+    hits += junk.find_junk(masked, rules.junk)
     if inputs.period:
-        hits += formulations.find_dated(masked, rules.dated, inputs.period)
+        hits += formulations.find_dated(masked, rules.dated, inputs.period, inputs.period_start)
     matched = match_plan(inputs.plan, sections) if inputs.plan is not None and sections else {}
     if inputs.plan is not None:
-        hits += check_sections(inputs.plan, sections, len(masked.rstrip()), matched)
+        hits += plan_hits(masked, sections, inputs, rules, content_start, matched)
     facts_index = None
     facts_text = ""
     if inputs.facts is not None:
@@ -241,7 +284,7 @@ def collect_hits(masked: str, sections: list[Located], inputs: CheckInputs, rule
         hits += _dropped(inputs.facts, masked, list(unique.values()), options, content_start, homes)
     if inputs.samples:
         hits += leak.find_leaks(masked, inputs.samples, facts_text, facts_index, rules.names, options,
-                                rules.leak.min_specific_run, rules.leak.min_verbatim_run)
+                                rules.leak.min_specific_run, rules.leak.min_verbatim_run, rules.leak.stock)
     return hits
 
 
@@ -270,6 +313,27 @@ def _noting_unique(figures, unique: dict, wanted: set[float]):
         if fig.key[1] in wanted or fig.dim.startswith(("date", "year")):
             unique.setdefault((fig.dim, fig.base, fig.value), fig)
         yield fig
+
+
+def plan_hits(masked: str, sections: list[Located], inputs: CheckInputs, rules: RuleSet, content_start: int,
+              matched: dict[str, Located]) -> list[Hit]:
+    """Sections and required formulations. A draft draftbot wrote is held to its plan section by
+    section; any other document only has to cover each plan section somewhere (checks.coverage)."""
+    from draftbot.checks.required import find_missing
+
+    if inputs.contract:
+        from draftbot.checks.sections import check_sections, contract_scopes
+
+        hits = check_sections(inputs.plan, sections, len(masked.rstrip()), matched)
+        scopes = contract_scopes(matched, sections, content_start)
+    else:
+        from draftbot.checks.coverage import guide_hits
+
+        hits, scopes = guide_hits(inputs.plan, masked, sections, content_start)
+    missing, skipped = find_missing(inputs.plan, masked, scopes, rules, inputs.period, inputs.contract)
+    if skipped:
+        inputs.notes.append(f"按 {inputs.period} 年度检查，{'、'.join(skipped)}不作要求。")
+    return hits + missing
 
 
 def _dropped(facts, masked: str, figures, options, at: int, homes: dict[int, Located]) -> list[Hit]:
@@ -303,7 +367,7 @@ def _fact_homes(facts, plan, matched: dict[str, Located]) -> dict[int, Located]:
 
 def locate_sections(text: str, parsed, lines: LineIndex) -> list[Located]:
     """The draft's top-level sections with their spans in `text`. A text without 一、 headings is
-    split at its highest heading level present instead: （一） or 1. (with or without #)."""
+    split at its highest heading level present instead: 第一部分, （一）, 1. or a Markdown heading."""
     closing = text.find("<!-- draftbot:closing -->")
     end_of_text = closing if closing != -1 else len(text)
     sections = parsed.sections or _lower_level_sections(text, front_matter_end(text))
@@ -322,21 +386,18 @@ def locate_sections(text: str, parsed, lines: LineIndex) -> list[Located]:
 
 
 def _lower_level_sections(text: str, content_start: int) -> list:
+    """Sections for a text without 一、 headings: the top level of its own outline (第一部分, （一）,
+    1., Markdown headings)."""
+    from draftbot.checks.parts import read_outline, top_level
     from draftbot.draft import DraftSection
-    from draftbot.samples import match_heading
 
-    offset = text.count("\n", 0, content_start)
-    found: dict[int, list] = {2: [], 3: []}
-    for number, raw in enumerate(text[content_start:].split("\n"), start=offset + 1):
-        heading = match_heading(raw)
-        if heading and heading[0] in found:
-            level, label, title, inline = heading
-            shown = f"（{label}）" if level == 2 else f"{label}. "
-            found[level].append(DraftSection(shown, title, inline, None, number))
-        for sections in found.values():
-            if sections and not heading:
-                sections[-1].body = f"{sections[-1].body}\n{raw.strip()}".strip()
-    return found[2] or found[3]
+    out = []
+    for part in top_level(read_outline(text, content_start)):
+        label = part.label()
+        shown = label[: len(label) - len(part.heading)] if label.endswith(part.heading) else ""
+        body = text[part.heading_end : part.end].strip()
+        out.append(DraftSection(shown, part.heading, body, None, part.line))
+    return out
 
 
 def _failed_parts(text: str, masked: str, sections: list[Located], label: str) -> tuple[str, list[Hit]]:

@@ -1,5 +1,6 @@
-"""Section coverage against the plan: `section-missing`, `section-empty`, `section-failed`,
-`section-order`, `section-length` (and unplanned sections as info), plus `formulation-missing`."""
+"""A draft draftbot wrote against its plan, section by section: `section-missing`, `section-empty`,
+`section-failed`, `section-order`, `section-length` (and unplanned sections as info). Documents draftbot
+did not write are judged by coverage instead (checks.coverage)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import re
 from typing import NamedTuple
 
 from draftbot.checks.base import Hit
-from draftbot.checks.formulations import missing_required, normalise
+from draftbot.checks.formulations import normalise
 
 _NON_TEXT = re.compile(r"\s|<!--.*?-->", re.S)
 
@@ -116,9 +117,7 @@ def _missing(plan, ps, position, sections, matched, text_end) -> Hit:
 def _section_hits(ps, section: Located) -> list[Hit]:
     span = (section.start, section.heading_end)
     if section.failed:
-        message = f"“{section.label}”生成失败，正文是失败标记，需要重新生成。"
-        return [Hit("section-failed", "error", *span, message, "运行下面的 draftbot regen 命令重写这一部分。",
-                    section.index)]
+        return failed_sections([section])
     length = body_length(section.body)
     if length == 0:
         return [Hit("section-empty", "error", *span, f"“{section.label}”没有正文。", "补写这一部分的内容。",
@@ -130,11 +129,24 @@ def _section_hits(ps, section: Located) -> list[Hit]:
         message = f"“{section.label}”正文 {length} 字，{side}（提纲建议 {low}—{high} 字）。"
         advice = "补充事实和做法。" if length < low else "压缩重复的表述。"
         hits.append(Hit("section-length", "warning", *span, message, advice, section.index))
-    for formulation in missing_required(section.heading + section.body, ps.required):
-        message = f"“{section.label}”缺少规范表述“{formulation}”。"
-        hits.append(Hit("formulation-missing", "error", *span, message, f"在本部分写入“{formulation}”。",
-                        section.index))
     return hits
+
+
+def failed_sections(sections: list[Located]) -> list[Hit]:
+    """section-failed for every section whose body is draftbot's failure marker."""
+    return [Hit("section-failed", "error", s.start, s.heading_end,
+                f"“{s.label}”生成失败，正文是失败标记，需要重新生成。", "运行下面的 draftbot regen 命令重写这一部分。",
+                s.index) for s in sections if s.failed]
+
+
+def contract_scopes(matched: dict[str, Located], sections: list[Located], content_start: int) -> dict:
+    """Where each plan section's required formulations are looked for in a draft draftbot wrote:
+    the opening and the draft section matched to it."""
+    from draftbot.checks.required import Scope
+
+    opening = (content_start, sections[0].start if sections else content_start)
+    return {sid: Scope([opening, (s.start, s.end)], (s.start, s.heading_end), s.label, s.index)
+            for sid, s in matched.items()}
 
 
 def _order(plan, matched: dict[str, Located]) -> list[Hit]:

@@ -12,9 +12,10 @@ from draftbot.errors import EXIT_CHECK_ERRORS, InputError
 
 CHECK_HELP = """检查草稿：编造的数字、遗漏的事实、照抄范文、未填的空白、过时或不规范的提法、缺少的部分。
 
-DRAFT 可以是 draftbot 生成的草稿（事实文件、提纲、年度从草稿开头的信息中读取），也可以是任何
-.md/.txt 文本：以“一、”“（一）”“1.”开头的行（可带 Markdown 的 #）被识别为标题；还可以是在 Word、WPS
-中修改过的 .docx（问题位置按段落给出）。
+DRAFT 可以是 draftbot 生成的草稿（事实文件、提纲、年度从草稿开头的信息中读取，按提纲逐部分检查），
+也可以是任何 .md/.txt 文本：“第一部分”“一、”“一.”“（一）”“1.”开头的行和 Markdown 标题被识别为标题，
+提纲只作参照（某部分的内容全文都没有才算缺少）；未给 --period 时按标题或开头的年份检查。还可以是在
+Word、WPS 中修改过的 .docx（问题位置按段落给出）。
 
 退出码：0 没有错误；1 有错误级别的问题；2 输入有误。
 
@@ -32,7 +33,6 @@ DRAFT 可以是 draftbot 生成的草稿（事实文件、提纲、年度从草�
 """
 
 FORMATS = ("text", "line", "json")
-LEVELS = ("info", "warning", "error")
 
 
 @app.command("check", help=CHECK_HELP)
@@ -50,8 +50,8 @@ def check(
     ),
     rules: Path | None = typer.Option(None, "--rules", help="追加的规则文件夹（.yaml），扩展内置规则。"),
 ) -> None:
-    from draftbot.checks.finding import filter_level
-    from draftbot.checks.run import check_draft
+    from draftbot.checks.finding import LEVELS, filter_level
+    from draftbot.workflow import check_report
 
     if output_format not in FORMATS:
         raise InputError(f"--format 只能是 text、line 或 json，而不是“{output_format}”。")
@@ -59,12 +59,7 @@ def check(
         raise InputError(f"--min-level 只能是 info、warning 或 error，而不是“{min_level}”。")
     if period is not None and not 1949 <= period <= 2100:
         raise InputError(f"--period 应是四位年份（如 2026），而不是“{period}”。")
-    report = check_draft(draft, facts=facts, plan=plan, samples=samples, period=period, rules_dir=rules)
-    if not report.sections:
-        raise InputError(
-            f"草稿“{draft}”中没有找到以“一、”开头的部分标题，无法按部分检查。",
-            hint="每一部分的标题单独成行，如“一、坚定理想信念”或“## 一、坚定理想信念”。",
-        )
+    report = check_report(draft, facts=facts, plan=plan, samples=samples, period=period, rules=rules)
     shown = filter_level(report.findings, min_level)
     _print(shown, report, output_format)
     if report.has_errors:

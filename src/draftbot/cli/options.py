@@ -35,12 +35,6 @@ PLAN = typer.Option(
 )
 
 
-def model_flags(provider, model, base_url, concurrency, timeout, context_tokens) -> dict:
-    from draftbot.workflow import model_flags as flags
-
-    return flags(provider, model, base_url, concurrency, timeout, context_tokens)
-
-
 def print_check_summary(path, report) -> None:
     """The one-line check summary after a write or regen, with the regen command for each flagged section."""
     from draftbot.checks.finding import regen_command, summary_line

@@ -49,17 +49,14 @@ def regen(
         None, "-o", "--output", help="把结果写到新文件，原草稿不变（不是 draftbot 生成的文本必须用它）。"
     ),
 ) -> None:
-    from draftbot.workflow import regenerate_sections
+    from draftbot.workflow import model_flags, regenerate_sections
 
-    flags = opt.model_flags(provider, model, base_url, concurrency, timeout, context_tokens)
+    flags = model_flags(provider, model, base_url, concurrency, timeout, context_tokens)
     result = regenerate_sections(
         draft, section, failed=failed, facts=facts, plan=plan, samples=samples, engine=engine, flags=flags,
         output=output,
+        notify=lambda note: echo(note if note.startswith("未配置") else f"提示：{note}", err=True),
     )
-    if result.engine_note:
-        echo(result.engine_note, err=True)
-    for note in result.notes:
-        echo(f"提示：{note}", err=True)
     opt.report_engine(result.engine)
     done = [s.full_heading for s in result.done]
     if done:

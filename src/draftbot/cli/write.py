@@ -8,7 +8,6 @@ import typer
 
 from draftbot.cli import options as opt
 from draftbot.cli.app import app, echo
-from draftbot.errors import InputError
 
 WRITE_HELP = """根据事实要点文件起草报告，生成 Markdown 草稿。
 
@@ -59,21 +58,15 @@ def write(
 ) -> None:
     from draftbot import workflow
 
-    flags = opt.model_flags(provider, model, base_url, concurrency, timeout, context_tokens)
+    flags = workflow.model_flags(provider, model, base_url, concurrency, timeout, context_tokens)
     if dry_run:
-        out = output or workflow.default_output(facts)
-        from draftbot.textio import resolved
-
-        if resolved(out) == resolved(facts):
-            raise InputError("输出文件不能与事实文件相同，否则会覆盖事实文件。")
-        echo(workflow.dry_run(facts, plan=plan, samples=samples, add_samples=add_samples, flags=flags))
+        echo(workflow.dry_run(facts, output=output, plan=plan, samples=samples, add_samples=add_samples,
+                              flags=flags))
         return
     result = workflow.write_report(
         facts, output=output, plan=plan, samples=samples, add_samples=add_samples,
-        engine=engine, flags=flags, force=force, docx=docx,
+        engine=engine, flags=flags, force=force, docx=docx, notify=lambda note: echo(note, err=True),
     )
-    if result.engine_note:
-        echo(result.engine_note, err=True)
     opt.report_engine(result.engine)
     for note in result.notes:
         echo(f"提示：{note}", err=True)
@@ -86,6 +79,8 @@ def write(
     opt.print_check_summary(result.path, result.report)
     if result.export is not None:
         opt.print_export(result.export)
+    if result.export_error is not None:
+        raise result.export_error
     opt.fail_on_failed_sections(
         result.results,
         result.engine,

@@ -1,0 +1,106 @@
+"""`formulation-missing`: a plan section's required formulations, judged by the report's year.
+
+A required formulation (plan `required:`, described in the rule files' `formulations:`) applies only
+from the year it entered use; it is satisfied anywhere in its scope (the opening and the plan section,
+or the whole document) by its name, a declared accepted form, its written-out form (patterns), or a
+complete enumeration of its items (政治意识、大局意识、核心意识、看齐意识 for 四个意识). All that one
+plan section lacks is one finding. In draftbot's own draft that finding is an error; in any other
+document it is a warning, unless the formulation is declared `absent: error` (中央八项规定……).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from draftbot.checks.base import Hit
+from draftbot.checks.formulations import complete_enumeration, normalise
+from draftbot.checks.rules import Formulation, RuleSet
+
+
+class Scope(NamedTuple):
+    """Where one plan section's formulations are looked for, and where a finding about it goes."""
+
+    spans: list[tuple[int, int]]
+    at: tuple[int, int]  # the finding's span (a heading, or an empty span)
+    label: str  # "一、政治建设", or "" for the whole report
+    index: int | None = None  # the draft section (for regen --section)
+    several: bool = False  # the section is spread over several parts (label names the first)
+
+
+def is_present(formulation: Formulation, text: str, flat: str, rules: RuleSet) -> bool:
+    """`text`: the scope's raw text; `flat`: the same, normalised (no quotes, no whitespace)."""
+    for form in (formulation.name, *formulation.accepted):
+        if normalise(form) in flat:
+            return True
+    if any(p.search(text) for p in formulation.patterns):
+        return True
+    name = formulation.enumeration
+    if name:
+        enum = next((e for e in rules.enumerations if e.name == name), None)
+        return enum is not None and complete_enumeration(text, enum)
+    return False
+
+
+def find_missing(plan, text: str, scopes: dict[str, Scope], rules: RuleSet, period: int | None,
+                 contract: bool) -> tuple[list[Hit], list[str]]:
+    """Hits for the plan sections whose required formulations are absent, and the formulations not
+    required because of the report's year (for a note)."""
+    hits: list[Hit] = []
+    skipped: list[str] = []
+    whole = (text, normalise(text))
+    for ps in plan.sections:
+        scope = scopes.get(ps.id)
+        if scope is None or not ps.required:
+            continue
+        local = "\n".join(text[s:e] for s, e in scope.spans)
+        views = {"section": (local, normalise(local)), "document": whole}
+        missing: list[Formulation] = []
+        for name in ps.required:
+            formulation = rules.formulation(name)
+            if not formulation.applies(period):
+                skipped.append(_when(formulation))
+                continue
+            raw, flat = views[formulation.scope]
+            if not is_present(formulation, raw, flat, rules):
+                missing.append(formulation)
+        hits += _hits(ps, scope, missing, contract)
+    return hits, sorted(set(skipped))
+
+
+def _hits(ps, scope: Scope, missing: list[Formulation], contract: bool) -> list[Hit]:
+    if not missing:
+        return []
+    if contract:
+        return [_hit("error", scope, missing, f"“{scope.label}”缺少规范表述{_names(missing)}。",
+                     f"在本部分写入{_names(missing)}。")]
+    out = []
+    for level in ("error", "warning", "info"):
+        group = [f for f in missing if f.absent == level]
+        if not group:
+            continue
+        if all(f.scope == "document" for f in group) or not scope.label:
+            where = "全文"
+        else:
+            where = f"报告开头和“{scope.label}”" + ("等部分" if scope.several else "")
+        message = f"{where}没有出现规范表述{_names(group)}（“{ps.heading}”方面）。{_basis(group)}"
+        out.append(_hit(level, scope, group, message, f"在相应部分写入{_names(group)}。"))
+    return out
+
+
+def _hit(level: str, scope: Scope, missing: list[Formulation], message: str, suggestion: str) -> Hit:
+    return Hit("formulation-missing", level, *scope.at, message, suggestion, scope.index)
+
+
+def _names(group: list[Formulation]) -> str:
+    return "、".join(f"“{f.name}”" for f in group)
+
+
+def _basis(group: list[Formulation]) -> str:
+    sources = [f"“{f.name}”：{f.source}" for f in group if f.source and f.absent == "error"]
+    return f"（依据：{'；'.join(sources)}）" if sources else ""
+
+
+def _when(formulation: Formulation) -> str:
+    since = f"{formulation.since}年起使用" if formulation.since else ""
+    until = f"{formulation.until}年后不再使用" if formulation.until else ""
+    return f"“{formulation.name}”（{'，'.join(w for w in (since, until) if w)}）"
