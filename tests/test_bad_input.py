@@ -119,12 +119,18 @@ def test_fifo_as_facts_is_refused_without_hanging(work):
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero")
-def test_device_as_facts_or_output_is_refused(work):
+def test_device_as_facts_is_refused(work):
     err = clean_failure(run_cli("write", "/dev/zero", cwd=work, timeout=20))
     assert "不是普通文件" in err
-    err = clean_failure(run_cli("write", "facts.md", "-o", "/dev/null", "--force", cwd=work, timeout=20))
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_pipe_as_output_is_refused_even_with_force(work):
+    # a FIFO in the test's own folder, not /dev/null: a regression must not move a system device
+    os.mkfifo(work / "pipe.md")
+    err = clean_failure(run_cli("write", "facts.md", "-o", "pipe.md", "--force", cwd=work, timeout=20))
     assert "不是普通文件" in err
-    assert os.path.exists("/dev/null") and not os.path.exists(work / "null.bak")
+    assert (work / "pipe.md").is_fifo() and not list(work.glob("pipe.md.bak*"))
 
 
 def test_oversized_facts_file_is_refused(work):
