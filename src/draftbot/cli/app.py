@@ -69,8 +69,8 @@ _HELP_PHRASES = (  # compiled when help is shown (start-up stays as fast as with
 _METAVARS = {
     "<path>": "<路径>", "<str>": "<文字>", "<int>": "<整数>", "<int range>": "<整数>",
     "<float>": "<数字>", "<float range>": "<数字>", "<text>": "<文字>", "<integer>": "<整数>",
-    "PATH": "路径", "TEXT": "文字", "INTEGER": "整数", "FLOAT": "数字",
 }
+_CLICK_METAVARS = {"PATH": "路径", "TEXT": "文字", "INTEGER": "整数", "FLOAT": "数字"}  # older typer
 _USAGE_WORDS = (("[OPTIONS]", "[选项]"), ("COMMAND [ARGS]...", "命令 [参数]..."))
 _NO_LINE_START = set("，。、；：？！）》」』”’,.;:?!)]")
 
@@ -117,7 +117,7 @@ def translate_help(text: str) -> str:
 def _metavar(text: str) -> str:
     for english, chinese in _METAVARS.items():
         text = text.replace(english, chinese)
-    return text
+    return re.sub(r"\b(PATH|TEXT|INTEGER|FLOAT)\b", lambda m: _CLICK_METAVARS[m.group(1)], text)
 
 
 class ChineseHelpFormatter(click.HelpFormatter):
