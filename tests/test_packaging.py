@@ -59,7 +59,7 @@ def see_our_packages(env_dir) -> None:
 
 def test_installed_wheel_drafts_outside_the_repo(wheel, tmp_path):
     env_dir = tmp_path / "venv"
-    venv.create(env_dir, system_site_packages=True, with_pip=True)
+    venv.create(env_dir, with_pip=True)  # isolated: it sees our packages through see_our_packages only
     see_our_packages(env_dir)
     python = env_dir / "bin" / "python"
     install = subprocess.run(
