@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from clirun import EXAMPLE_FACTS, cli_env, run_cli
+from draftbot.draft import load_draft
 from fake_openai import FakeOpenAI, Reply
 
 KEY = "sk-cli-secret-9f8e7d6c5b4a3210"
@@ -74,7 +75,10 @@ def test_configured_model_is_used_by_default(workdir, server):
     assert "engine: llm" in draft and "model: fake-model" in draft
     assert "cached_tokens:" in draft and "正文：请起草第一部分" in draft
     assert "引擎：llm" in proc.stdout and "合计" in proc.stdout
-    assert len(server.chat_requests) == 9
+    # one repair round by default with a model: the first write's 9 requests, then one per flawed section
+    (repairs,) = load_draft(workdir / "facts.draft.md").meta["repairs"]
+    assert repairs["rounds"] == 1 and repairs["requests"] >= 1 and "自动修复：1 轮" in proc.stdout
+    assert len(server.chat_requests) == 9 + repairs["requests"]
     assert_key_nowhere(proc, workdir)
 
 

@@ -139,3 +139,49 @@ def test_section_without_facts_gets_plan_points_and_no_invented_figures():
     assert "没有专门的事实要点" in tail and "不得编造具体数字" in tail
     assert political.section.default_points[0] in tail
     assert "（本次没有范文。）" in ps.prefix[1]["content"]
+
+
+def _rewrite(request, **changes):
+    from dataclasses import replace
+
+    return replace(request, **changes)
+
+
+def test_rewrite_tail_keeps_the_prefix_and_adds_findings_hint_and_other_sections(requests_):
+    first = build_prompts(requests_, context_tokens=16000)
+    target = requests_[3]
+    others = [("一、坚定理想信念", "其他部分的原文甲。"), ("结尾", "其他部分的原文乙。")]
+    rewrite = _rewrite(
+        target,
+        fix=["错误：数字“81”在事实中找不到", "警告：缺少表述\n“以习近平同志为核心的党中央”"],
+        hint="多写基层调研",
+        current="当前的第三部分文本。",
+        context=others,
+    )
+    again = build_prompts([rewrite], context_tokens=16000)
+    assert again.prefix == first.prefix  # byte-identical shared prefix: the provider cache still hits
+    tail = again.tails[target.section.id]["content"]
+    assert tail.startswith(first.tails[target.section.id]["content"])  # the same task, then the rewrite
+    assert "1. 错误：数字“81”在事实中找不到" in tail
+    assert "2. 警告：缺少表述 “以习近平同志为核心的党中央”" in tail  # one line per finding
+    assert "用户的修改意见：多写基层调研" in tail and "当前的第三部分文本。" in tail
+    assert "【一、坚定理想信念】\n其他部分的原文甲。" in tail and "【结尾】\n其他部分的原文乙。" in tail
+    assert "多写基层调研" not in json.dumps(again.prefix, ensure_ascii=False)
+
+
+def test_first_write_tails_have_no_rewrite_block(requests_):
+    ps = build_prompts(requests_, context_tokens=128000)
+    assert not any("重写" in t["content"] for t in ps.tails.values())
+
+
+def test_rewrite_other_sections_are_clipped_to_fit_the_context(requests_):
+    long_text = "这是一段很长的其他部分正文，用来测试上下文的裁剪。" * 400
+    target = requests_[2]
+    rewrite = _rewrite(target, fix=["错误：某处有问题"], context=[("一、甲", long_text), ("二、乙", long_text)])
+    roomy = build_prompts([rewrite], context_tokens=128000)
+    assert long_text in roomy.tails[target.section.id]["content"]
+    tight = build_prompts([rewrite], context_tokens=16000)
+    assert tight.prefix == build_prompts(requests_, context_tokens=16000).prefix
+    tail = tight.tails[target.section.id]["content"]
+    assert "（下略）" in tail and "【二、乙】" in tail and "错误：某处有问题" in tail
+    assert tight.request_tokens(target.section.id) <= 16000 - 4096

@@ -17,10 +17,10 @@ LAYERS = [
      "draftbot.datacache", "draftbot.outline", "draftbot.tokens"},
     # 1: documents and data: what users and draftbot write, read into models
     {"draftbot.facts", "draftbot.plans", "draftbot.samples", "draftbot.draft", "draftbot.docx_reader",
-     "draftbot.figures", "draftbot.config"},
+     "draftbot.figures", "draftbot.config", "draftbot.draftedit"},
     # 2: engines, checks, export: the work on those documents
     {"draftbot.engines", "draftbot.checks", "draftbot.export", "draftbot.prompting", "draftbot.compose",
-     "draftbot.regen"},
+     "draftbot.rewrite", "draftbot.repair", "draftbot.journal"},
     # 3: the flows the commands share
     {"draftbot.workflow"},
     # 4: the command line

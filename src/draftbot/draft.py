@@ -19,9 +19,10 @@ FAILED_MARKER_RE = re.compile(r"<!--\s*draftbot:failed(?:\s+reason=\"([^\"]*)\")
 FAILED_TEXT_RE = re.compile(  # the visible text of a failed section in an exported .docx
     r"^【本部分生成失败：(.*)。请运行 draftbot regen 草稿文件(?: --section (\S+)| --failed)? 重新生成。】$"
 )
-# The opening and the closing, by kind: the names `--section` takes for them, first the one shown.
-PART_NAMES = {"opening": ("开头", "开头部分", "opening"), "closing": ("结尾", "结束语", "结尾部分", "closing")}
 _TOP = LEVEL_PATTERNS[0][1]
+OPENING = "opening"  # part keys besides a section's 1-based position
+CLOSING = "closing"
+PART_NAMES = {"开头": OPENING, "开头段": OPENING, "导语": OPENING, "结尾": CLOSING, "结尾段": CLOSING, "结束语": CLOSING}
 
 
 def make_failed_body(reason: str, number: str = "") -> str:
@@ -61,45 +62,6 @@ class DraftSection:
         return [p.strip() for p in self.body.split("\n") if p.strip()]
 
 
-class DraftPart:
-    """The opening or the closing of a draft, addressed like a section (`--section 开头`): its
-    `body` reads and writes the draft's `opening` or `closing`."""
-
-    number = ""
-    line = 0
-
-    def __init__(self, draft: Draft, kind: str):
-        self.draft, self.kind, self.id = draft, kind, None
-
-    @property
-    def body(self) -> str:
-        return getattr(self.draft, self.kind)
-
-    @body.setter
-    def body(self, text: str) -> None:
-        setattr(self.draft, self.kind, text)
-
-    @property
-    def heading(self) -> str:
-        return PART_NAMES[self.kind][0]
-
-    full_heading = heading
-
-    @property
-    def failed(self) -> bool:
-        return bool(FAILED_MARKER_RE.search(self.body))
-
-    @property
-    def failure_reason(self) -> str:
-        match = FAILED_MARKER_RE.search(self.body)
-        return (match.group(1) or "") if match else ""
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, DraftPart) and other.draft is self.draft and other.kind == self.kind
-
-    __hash__ = None  # mutable, like the sections
-
-
 @dataclass
 class Draft:
     """A parsed draft file: front matter, title, opening, sections, closing."""
@@ -132,36 +94,37 @@ class Draft:
         return "\n".join(out)
 
     def section_by_number(self, number: int | str) -> DraftSection:
-        key = str(number).strip()
+        key = chinese_number(number) if isinstance(number, int) else str(number)
         if key.isdigit():
-            if not 0 < int(key) < 10000:
-                raise DraftFormatError(f"草稿中没有第“{key}”部分：部分序号从 1 开始。")
             key = chinese_number(int(key))
         for section in self.sections:
             if section.number == key:
                 return section
         raise DraftFormatError(f"草稿中没有第“{key}”部分。")
 
-    def part(self, name: int | str) -> DraftSection | DraftPart:
-        """A part named as `--section` takes it: 开头 / 结尾, a number (3 or 三), or heading text."""
-        key = str(name).strip()
-        for kind, names in PART_NAMES.items():
-            if key.lower() in names:
-                return DraftPart(self, kind)
-        if key.isdigit() or any(s.number == key for s in self.sections):
-            return self.section_by_number(key)
-        found = [s for s in self.sections if key and (s.heading == key or key in s.heading)]
-        exact = [s for s in found if s.heading == key]
-        if len(exact or found) == 1:
-            return (exact or found)[0]
-        names = "、".join(s.full_heading for s in found[:4])
-        if found:
-            raise DraftFormatError(f"“{key}”同时出现在几个部分的标题中：{names}，请用序号指定。")
-        raise DraftFormatError(f"草稿中没有“{key}”这一部分：可以用序号（如 3 或 三）、开头或结尾。")
-
-    def parts(self) -> list[DraftSection | DraftPart]:
-        """Opening, sections, closing: every part `regen --failed` looks at."""
-        return [DraftPart(self, "opening"), *self.sections, DraftPart(self, "closing")]
+    def find_part(self, spec: str) -> str | int:
+        """--section's value -> OPENING, CLOSING or a section's 1-based position: a number (3 or 三),
+        开头 / 结尾, or a heading (whole, or a part of it that names one section only)."""
+        spec = str(spec).strip()
+        if spec in PART_NAMES:
+            return PART_NAMES[spec]
+        key = chinese_number(int(spec)) if spec.isdigit() and 0 < int(spec) < 100 else spec
+        bare = spec.split("、", 1)[1] if "、" in spec[:4] else spec
+        for matches in (
+            [i for i, s in enumerate(self.sections, 1) if s.number == key],
+            [i for i, s in enumerate(self.sections, 1) if s.heading == bare],
+            [i for i, s in enumerate(self.sections, 1) if bare and bare in s.heading],
+        ):
+            if len(matches) == 1:
+                return matches[0]
+            if len(matches) > 1:
+                names = "、".join(f"“{self.sections[i - 1].full_heading}”" for i in matches)
+                raise DraftFormatError(f"“{spec}”同时对应 {names}，请写得更具体，或用序号。")
+        what = f"第“{key}”部分" if key and all(c in "一二三四五六七八九十" for c in key) else f"“{spec}”这一部分"
+        raise DraftFormatError(
+            f"草稿中没有{what}（共 {len(self.sections)} 个部分）。",
+            hint="用序号（3 或 三）、开头、结尾或标题中的文字指定。",
+        )
 
     def replace_section(self, number: int | str, body: str) -> None:
         self.section_by_number(number).body = body

@@ -7,7 +7,9 @@ Every section of one draft is one model call. The calls share a byte-identical p
     assistant a fixed acknowledgement                     (prompts/ack.md)
 
 and differ only in the final user message: which section, its facts, its required
-formulations and target length (prompts/section.md, opening.md, closing.md).
+formulations and target length (prompts/section.md, opening.md, closing.md). A targeted rewrite
+(regen, repair) keeps the same prefix and adds to that last message only: the section's current
+text, the findings to fix, the user's hint and the other sections as they now stand (revise.md).
 
 Samples go in whole while they fit the token budget; beyond it the samples most like this
 report are kept (same kind first, then by section overlap with the plan), long ones cut at
@@ -213,7 +215,51 @@ def _fit(sample: Sample, left: int) -> tuple[str | None, int, int]:
 # -- the messages ------------------------------------------------------------------------------
 
 
-def section_message(request: SectionRequest, folder: Path | None = None) -> str:
+def section_message(request: SectionRequest, folder: Path | None = None, room: int | None = None) -> str:
+    """The final user message: the section's task, plus the rewrite block for a targeted rewrite
+    (the other sections clipped to fit `room` tokens when given)."""
+    base = task_message(request, folder)
+    if not request.rewrite:
+        return base
+    return base + "\n\n" + revise_block(request, folder, room)
+
+
+def revise_block(request: SectionRequest, folder: Path | None = None, room: int | None = None) -> str:
+    fixes = [" ".join(f.split()) for f in request.fix]
+    values = {
+        "current": (request.current or "").strip() or "（不提供，请重新起草）",
+        "fix": "\n".join(f"{i}. {f}" for i, f in enumerate(fixes, start=1)) or "（检查没有发现问题）",
+        "hint": " ".join((request.hint or "").split()) or "无",
+        "context": "",
+    }
+    fixed = render("revise", folder, **values)
+    if room is not None:
+        room -= count_tokens(fixed)
+    values["context"] = context_text(request.context, room)
+    return render("revise", folder, **values)
+
+
+def context_text(context: list[tuple[str, str]], room: int | None = None) -> str:
+    """The other sections as 【heading】 + text; each text cut shorter until the whole fits `room`."""
+    if not context:
+        return "（无）"
+    longest = max(len(text) for _, text in context)
+    limit = longest
+    while True:
+        parts = [f"【{heading}】\n{_clip_text(text, limit)}" for heading, text in context]
+        text = "\n\n".join(parts)
+        if room is None or limit <= 20 or count_tokens(text) <= room:
+            return text
+        limit //= 2
+
+
+def _clip_text(text: str, limit: int) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[:limit].rstrip() + "……（下略）"
+
+
+def task_message(request: SectionRequest, folder: Path | None = None) -> str:
+    """Which section to write: the same for a first write and a rewrite."""
     section: PlanSection = request.section
     lo, hi = section.length
     values = {
@@ -242,11 +288,12 @@ def build_prompts(
     plan, facts = first.plan, first.all_facts
     system = render("system", folder, plan_name=plan.name, plan_kind=plan.kind)
     ack = render("ack", folder)
-    tails = {r.section.id: {"role": "user", "content": section_message(r, folder)} for r in requests}
+    tasks = {r.section.id: task_message(r, folder) for r in requests}
     fixed = render("context", folder, samples="", plan=plan_text(plan), facts=facts_text(facts))
     # A fixed room for the final message keeps the prefix the same whether one section or all
-    # are requested (regenerating a section then hits the same cache).
-    tail_room = max([TAIL_ROOM, *(count_tokens(t["content"]) for t in tails.values())])
+    # are requested, and whether it is a first write or a rewrite (regen and repair then hit the
+    # same cache): the rewrite block is not counted here, it is fitted into what is left.
+    tail_room = max([TAIL_ROOM, *(count_tokens(t) for t in tasks.values())])
     overhead = count_tokens(system) + count_tokens(fixed) + count_tokens(ack) + tail_room + 20
     budget = max(0, context_tokens - answer_tokens - overhead)
     texts, uses, dropped = choose_samples(first.samples, plan, budget)
@@ -263,6 +310,15 @@ def build_prompts(
         {"role": "user", "content": context},
         {"role": "assistant", "content": ack},
     ]
+    rewriting = any(r.rewrite for r in requests)
+    left = context_tokens - answer_tokens - count_message_tokens(prefix) - 20 if rewriting else 0
+    tails = {}
+    for r in requests:
+        content = tasks[r.section.id]
+        if r.rewrite:
+            room = max(0, left - count_tokens(content))
+            content = section_message(r, folder, room)
+        tails[r.section.id] = {"role": "user", "content": content}
     return PromptSet(prefix, tails, uses, dropped, budget, samples_text)
 
 

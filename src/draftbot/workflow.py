@@ -95,6 +95,10 @@ class WriteResult:
     backup: Path | None = None
     report: Any = None  # checks.run.CheckReport of the saved draft
     export: ExportResult | None = None
+    usage_lines: list[str] = field(default_factory=list)  # the engine's report on the first write
+    repair: Any = None  # repair.RepairResult when repair rounds ran
+    resume_note: str | None = None  # what `resume` reused, or why it could not
+    reused: list[str] = field(default_factory=list)  # section ids taken from the journal
     export_error: Exception | None = None  # the draft was saved, the Word file was not
 
     @property
@@ -139,27 +143,45 @@ def write_report(
     fonts: Any = None,
     progress: Any = None,
     notify: Any = None,
+    repair: int | None = None,
+    repair_budget: int | None = None,
+    resume: bool = False,
 ) -> WriteResult:
     """Draft a report from a facts file, save it (never overwriting without `force`), check it,
     and with `docx` export the Word file beside it. Failed sections are marked in the draft and
     listed in `result.failed`; the caller decides what that means (the CLI exits 3). Once the draft
-    is saved, a failing export does not lose it: the error is kept in `result.export_error`."""
-    from draftbot.compose import compose_draft
+    is saved, a failing export does not lose it: the error is kept in `result.export_error`.
+
+    Finished sections are journaled next to the draft as they come in; with `resume` a journal
+    of the same facts, plan, samples and model is reused and only the rest is requested (an
+    existing draft is then replaced, keeping a backup). After drafting, up to `repair` rounds
+    (default: 1 with a model, 0 offline) rewrite the sections with error-level findings."""
+    from draftbot.draft import parse_draft
     from draftbot.errors import DraftbotError
 
     facts_path = Path(facts)
     out = Path(output) if output is not None else default_output(facts_path)
-    refuse_before_writing(facts_path, out, force=force, docx=docx)
+    refuse_before_writing(facts_path, out, force=force or resume, docx=docx)
     if docx and fonts is None:
         fonts = resolve_font_options()  # a bad $DRAFTBOT_FONTS is refused before any drafting
     inputs = load_inputs(facts_path, plan, samples, add_samples)
     chosen, note = make_engine(engine, flags)
     _tell(notify, note)
-    draft, routing, results = compose_draft(
-        inputs.facts, inputs.plan, inputs.samples, chosen, out_path=out, progress=progress
-    )
-    backup = save_draft(out, draft.render(), force=force)
-    result = WriteResult(draft, out, inputs, chosen, results, list(routing.notes), note, backup)
+    draft, routing, results, journal, wrapped = _compose_journaled(inputs, chosen, out, progress, resume, notify)
+    result = WriteResult(draft, out, inputs, chosen, results, list(routing.notes), note)
+    result.resume_note, result.reused = journal.note, wrapped.reused
+    result.usage_lines = list(getattr(chosen, "report_lines", list)())
+    text = draft.render()
+    rounds = default_repair_rounds(chosen) if repair is None else repair
+    if rounds > 0 and not result.failed:  # failed or interrupted: --resume first, repair later
+        result.repair = repair_text(text, inputs, chosen, rounds=rounds, budget=repair_budget, label=str(out),
+                                    record=True)  # fmt: skip
+        if result.repair.text != text:
+            text = result.repair.text
+            result.draft = draft = parse_draft(text, out)
+    result.backup = save_draft(out, text, force=force or resume)
+    if not result.failed:
+        journal.remove()
     result.report = check_saved(out, inputs)
     if docx:
         try:
@@ -208,6 +230,27 @@ def rescue_copy(path: Path, text: str) -> Path | None:
 def _tell(notify, note: str | None) -> None:
     if notify is not None and note:
         notify(note)
+
+
+def _compose_journaled(inputs: Inputs, engine: Any, out: Path, progress: Any, resume: bool, notify=None):
+    """compose_draft with each finished section journaled next to `out` (reused with `resume`)."""
+    from draftbot.compose import compose_draft
+    from draftbot.journal import Journal, JournaledEngine, journal_key, journal_path
+
+    key = journal_key(inputs.facts, inputs.plan, inputs.samples, engine)
+    path = journal_path(out)
+    journal = Journal.resume(path, key)[0] if resume else Journal.start(path, key)
+    _tell(notify, journal.note)
+    wrapped = JournaledEngine(engine, journal)
+    try:
+        draft, routing, results = compose_draft(
+            inputs.facts, inputs.plan, inputs.samples, wrapped, out_path=out, progress=progress
+        )
+    except BaseException:
+        if not journal.sections:
+            journal.remove()
+        raise
+    return draft, routing, results, journal, wrapped
 
 
 def dry_run(facts: str | Path, *, output: str | Path | None = None, plan: str | None = None,
@@ -268,13 +311,13 @@ def check_report(
 
 @dataclass
 class RegenResult:
-    """What `regenerate_sections` did: the sections chosen, their results, the backup, the new check."""
+    """What `regenerate_sections` did: the parts chosen, their results, the backup, the new check."""
 
     draft: Any
     path: Path
     inputs: Inputs
     engine: Any
-    sections: list
+    sections: list[str]  # the chosen parts' labels (三、…, 开头, 结尾)
     results: list
     notes: list[str] = field(default_factory=list)  # e.g. the facts file changed since drafting
     engine_note: str | None = None
@@ -282,7 +325,7 @@ class RegenResult:
     report: Any = None
 
     @property
-    def done(self) -> list:
+    def done(self) -> list[str]:
         return [s for s, r in zip(self.sections, self.results, strict=True) if not r.failed]
 
     @property
@@ -291,7 +334,8 @@ class RegenResult:
 
 
 def regen_inputs(document: Any, path: Path, facts=None, plan=None, samples=None) -> tuple[Inputs, list[str]]:
-    """The facts, plan and samples a draft was written from (or those given), and notes about them."""
+    """The facts, plan and samples a draft was written from (or those given), and notes about them.
+    The facts are read again from their file, so a fact the user corrected is used."""
     from draftbot.checks.run import resolve_inputs
 
     resolved = resolve_inputs(document.meta, path, facts, plan, samples, None, None)
@@ -305,91 +349,142 @@ def regen_inputs(document: Any, path: Path, facts=None, plan=None, samples=None)
     return Inputs(resolved.facts, resolved.plan, resolved.samples), notes
 
 
+def _editable_draft(path: Path, what: str) -> str:
+    """The text of a .md/.txt draft that draftbot may rewrite in place."""
+    from draftbot.textio import read_text
+
+    if path.suffix.lower() == ".docx":
+        raise InputError(
+            f"暂不支持直接{what} .docx 中的部分：请对 draftbot 生成的 .md 草稿运行，再导出 Word。"
+        )
+    return read_text(path, "草稿")
+
+
+def _sources(inputs: Inputs):
+    from draftbot.rewrite import Sources
+
+    return Sources(inputs.facts, inputs.plan, inputs.samples)
+
+
+def save_rewritten(path: Path, old: str, new: str) -> Path | None:
+    """Save a rewritten draft keeping the previous text as a backup; nothing at all when unchanged."""
+
+    if new == old:
+        return None
+    return save_draft(path, new, force=True)
+
+
 def regenerate_sections(
     draft: str | Path,
     sections: list[str] | str | int | None = None,
     *,
     failed: bool = False,
+    hint: str | None = None,
     facts: str | Path | None = None,
     plan: str | None = None,
     samples: str | Path | None = None,
     engine: Any = None,
     flags: dict | None = None,
     progress: Any = None,
-    output: str | Path | None = None,
     notify: Any = None,
 ) -> RegenResult:
-    """Rewrite the sections named in `sections` (3 or 三, 开头, 结尾) and, with `failed`, every failed
-    part; everything else in the file stays as it is. The old file is kept as a backup; a section
-    whose rewrite failed keeps its old text. With `output` the result goes to a new file instead
-    (the only way for a text draftbot did not write, which is never rewritten in place)."""
-    from draftbot.draft import load_draft
-    from draftbot.regen import pick_sections, regenerate
+    """Rewrite the parts named in `sections` (3, 三, 开头, 结尾 or heading text) and, with `failed`,
+    every failed section. The request carries each part's current findings, the `hint` and the other
+    parts as they stand; every other byte of the file stays as it is. The old file is kept as a
+    backup; a part whose rewrite failed keeps its old text (nothing failed: the file is untouched)."""
+    from draftbot.draft import parse_draft
+    from draftbot.rewrite import make_checker, pick_parts, regenerate_parts
+    from draftbot.textio import check_target
 
     path = Path(draft)
-    if path.suffix.lower() == ".docx":
-        raise InputError(
-            "暂不支持直接重新生成 .docx 中的部分：请对 draftbot 生成的 .md 草稿运行 regen，再导出 Word。"
-        )
-    document = load_draft(path)
+    text = _editable_draft(path, "重新生成")
+    check_target(path, force=True, what="草稿")  # a folder it cannot be saved in: refused before any request
+    document = parse_draft(text, path)
     if isinstance(sections, (str, int)):
-        sections = [sections]  # one section: 3, "3" or "三"
-    named = [str(n) for n in sections or []]
-    chosen_sections = pick_sections(document, named, failed)
-    target = regen_target(document, path, output, named)
+        sections = [sections]  # one part: 3, "3", "三", "开头" …
+    keys = pick_parts(document, [str(n) for n in sections or []], failed)
     inputs, notes = regen_inputs(document, path, facts, plan, samples)
     for note in notes:
         _tell(notify, note)
     chosen, note = make_engine(engine, flags)
     _tell(notify, note)
-    results = regenerate(
-        document, chosen_sections, facts=inputs.facts, plan=inputs.plan, samples=inputs.samples,
-        engine=chosen, progress=progress,
-    )
-    if target != path:
-        _record_inputs(document, inputs, target)
-    result = RegenResult(document, target, inputs, chosen, chosen_sections, results, notes, note)
-    result.backup = save_draft(target, document.render(), force=target == path)
-    result.report = check_saved(target, inputs)
+    sources = _sources(inputs)
+    done = regenerate_parts(text, keys, sources, chosen, check=make_checker(sources, label=str(path)),
+                            hint=hint, progress=progress)  # fmt: skip
+    result = RegenResult(parse_draft(done.text, path), path, inputs, chosen, done.labels, done.results,
+                         notes, note)  # fmt: skip
+    result.backup = save_rewritten(path, text, done.text)
+    result.report = check_saved(path, inputs)
     return result
 
 
-def regen_target(document: Any, path: Path, output: str | Path | None, named: list[str] | None = None) -> Path:
-    """Where regen writes, refused before any request: the draft itself (only a draft draftbot
-    wrote: anything else would silently become draftbot Markdown), or a new file."""
-    from draftbot.textio import check_target, resolved
-
-    if output is not None and resolved(Path(output)) != resolved(path):
-        check_target(Path(output), force=False, what="草稿")
-        return Path(output)
-    if not document.meta.get("draftbot"):
-        raise InputError(
-            f"“{path}”不是 draftbot 生成的草稿：就地重新生成会把它改写成 draftbot 的 Markdown 格式"
-            "（加上开头信息），所以没有改动它。",
-            hint=f"加 -o 把结果写到新文件（原文件不变），例如：{_plain_regen(path, (named or ['1'])[0])}",
-        )
-    check_target(path, force=True, what="草稿")
-    return path
+# -- repair: check -> rewrite flagged parts -> keep the best -> save -------------------------------
 
 
-def _plain_regen(path: Path, part: str) -> str:
-    from draftbot.checks.finding import plain_regen_args, regen_command
+@dataclass
+class RepairRun:
+    """What `repair_draft` did: the repair result (per part before/after, rounds, tokens, money)."""
 
-    return regen_command(str(path), part, plain_regen_args(str(path), None, None))
+    path: Path
+    repair: Any  # repair.RepairResult
+    engine: Any
+    notes: list[str] = field(default_factory=list)
+    engine_note: str | None = None
+    backup: Path | None = None
+    report: Any = None
 
 
-def _record_inputs(document: Any, inputs: Inputs, target: Path) -> None:
-    """What a draft written to a new file records, so that check and regen find its inputs there."""
-    from draftbot import __version__
-    from draftbot.compose import plan_label
-    from draftbot.textio import resolved
+def default_repair_rounds(engine: Any) -> int:
+    """Without --repair: one round with a model, none offline (it would write the same text again)."""
+    return 1 if getattr(engine, "name", "") == "llm" else 0
 
-    meta = document.meta
-    meta.setdefault("draftbot", __version__)
-    if inputs.facts.source is not None:
-        meta["facts"] = os.path.relpath(resolved(inputs.facts.source), resolved(target).parent)
-        meta["facts_sha256"] = inputs.facts.sha256
-    meta["plan"] = plan_label(inputs.plan)
+
+def repair_text(text: str, inputs: Inputs, engine: Any, *, rounds: int, budget: int | None = None,
+                label: str = "<草稿>", hint: str | None = None, record: bool = False):
+    """The repair loop on a draft's text; the result's text carries the run in its front matter
+    when it changed something (with `record`: whenever a request was sent)."""
+    from draftbot.repair import DEFAULT_BUDGET, repair, with_history
+    from draftbot.rewrite import make_checker
+
+    sources = _sources(inputs)
+    result = repair(text, check=make_checker(sources, label=label), engine=engine, sources=sources,
+                    rounds=rounds, budget=DEFAULT_BUDGET if budget is None else budget, hint=hint)  # fmt: skip
+    if result.changed or (record and result.requests):
+        result.text = with_history(result, engine)
+    return result
+
+
+def repair_draft(
+    draft: str | Path,
+    *,
+    rounds: int | None = None,
+    budget: int | None = None,
+    facts: str | Path | None = None,
+    plan: str | None = None,
+    samples: str | Path | None = None,
+    engine: Any = None,
+    flags: dict | None = None,
+    notify: Any = None,
+    hint: str | None = None,
+) -> RepairRun:
+    """Repair an existing draft: each part with error-level findings is rewritten with its findings,
+    for up to `rounds` rounds (default 1 with a model); only what the checker judges better is kept.
+    The file changes only when something was fixed (the old text is kept as a backup)."""
+    from draftbot.draft import parse_draft
+
+    path = Path(draft)
+    text = _editable_draft(path, "修复")
+    inputs, notes = regen_inputs(parse_draft(text, path), path, facts, plan, samples)
+    for item in notes:
+        _tell(notify, item)
+    chosen, note = make_engine(engine, flags)
+    _tell(notify, note)
+    rounds = max(1, default_repair_rounds(chosen)) if rounds is None else rounds
+    result = repair_text(text, inputs, chosen, rounds=rounds, budget=budget, label=str(path), hint=hint)
+    run = RepairRun(path, result, chosen, notes, note)
+    run.backup = save_rewritten(path, text, result.text)
+    run.report = check_saved(path, inputs)
+    return run
 
 
 # -- export: check -> Word -------------------------------------------------------------------------
@@ -518,3 +613,148 @@ def _for_output(draft, out: Path):
     except ValueError:  # another drive on Windows
         copied.meta["facts"] = str(facts)
     return copied
+
+
+# -- review: findings by part, the command that fixes each ------------------------------------------
+
+
+@dataclass
+class ReviewItem:
+    """One flagged part of a draft: its findings and the command that rewrites it (when there is one)."""
+
+    label: str
+    findings: list
+    spec: str | None = None  # what regen --section takes (三, 开头, 结尾); None: not a part
+    command: str | None = None
+    why_not: str | None = None  # why draftbot cannot regenerate it
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.level == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.level == "warning")
+
+
+@dataclass
+class ReviewResult:
+    path: Path
+    report: Any  # checks.run.CheckReport
+    items: list[ReviewItem]
+    text: str | None = None  # the draft's text (.md/.txt), None for a Word file
+
+    @property
+    def editable(self) -> bool:
+        return self.text is not None
+
+
+def review_draft(draft: str | Path, *, facts=None, plan=None, samples=None) -> ReviewResult:
+    """Check a draft (any document `check` reads) and group the error and warning findings by part,
+    each with the exact command that rewrites it where draftbot can map the part to the plan."""
+    path = Path(draft)
+    options = {"facts": facts, "plan": plan, "samples": samples}
+    report = check_saved(path, None, **{k: v for k, v in options.items() if v is not None})
+    flagged = [f for f in report.findings if f.level in ("error", "warning")]
+    if path.suffix.lower() == ".docx":
+        return ReviewResult(path, report, _docx_items(flagged))
+    from draftbot.textio import read_text
+
+    text = read_text(path, "草稿")
+    return ReviewResult(path, report, _text_items(path, text, flagged, options), text)
+
+
+def _docx_items(findings: list) -> list[ReviewItem]:
+    why = "Word 文件不能直接重新生成：请在 Word 中修改，或对 .md 草稿运行 draftbot regen"
+    groups: dict[tuple, list] = {}
+    for f in findings:
+        groups.setdefault((f.section_index or 0, f.section or "全文"), []).append(f)
+    return [ReviewItem(label, items, why_not=why) for (_, label), items in sorted(groups.items())]
+
+
+def _text_items(path: Path, text: str, findings: list, options: dict) -> list[ReviewItem]:
+    from draftbot.checks.finding import shell_path
+    from draftbot.draft import parse_draft
+    from draftbot.draftedit import part_keys, part_label
+    from draftbot.rewrite import findings_by_part, part_name, plan_part
+
+    draft = parse_draft(text, path)
+    grouped = findings_by_part(text, findings, draft)
+    plan_obj, why = _review_plan(draft, path, options)
+    items = []
+    for key in [*part_keys(draft), None]:
+        if key not in grouped:
+            continue
+        if key is None:
+            items.append(ReviewItem("全文", grouped[key], why_not="涉及全文或草稿结构，请手工修改"))
+            continue
+        item = ReviewItem(part_label(draft, key), grouped[key], part_name(draft, key), why_not=why)
+        if plan_obj is not None and plan_part(draft, key, plan_obj) is None:
+            item.why_not = f"在提纲“{plan_obj.name}”中找不到对应的部分，请手工修改"
+        elif why is None:
+            item.command = f"draftbot regen {shell_path(str(path))} --section {item.spec}"
+        items.append(item)
+    return items
+
+
+def _review_plan(draft, path: Path, options: dict):
+    """(plan, None) when parts of this draft can be regenerated, else (plan or None, the reason)."""
+    from draftbot.checks.run import resolve_inputs
+
+    try:
+        resolved = resolve_inputs(draft.meta, path, options["facts"], options["plan"], [], None, None)
+    except InputError as exc:
+        return None, exc.message
+    if resolved.plan is None:
+        return None, "草稿没有记录提纲，无法重新生成（可用 --plan 指定）"
+    if resolved.facts is None:
+        return resolved.plan, "找不到草稿对应的事实文件，无法重新生成（可用 --facts 指定）"
+    return resolved.plan, None
+
+
+def rewrite_part_text(draft: str | Path, spec: str, body: str) -> Path | None:
+    """Put `body` (e.g. edited by hand) in place of one part of a draft file; every other byte stays.
+    Returns the backup of the previous file (None when nothing changed)."""
+    from draftbot.draft import parse_draft
+    from draftbot.draftedit import replace_part
+    from draftbot.textio import read_text
+
+    path = Path(draft)
+    text = read_text(path, "草稿")
+    document = parse_draft(text, path)
+    return save_rewritten(path, text, replace_part(text, document.find_part(spec), body, document))
+
+
+def mark_reviewed(draft: str | Path, spec: str, decision: str = "accepted") -> None:
+    """Record a review decision in the draft's front matter (saved at once, no backup: text unchanged)."""
+    from datetime import datetime
+
+    from draftbot.draft import parse_draft
+    from draftbot.draftedit import set_front_matter
+    from draftbot.textio import read_text
+
+    path = Path(draft)
+    text = read_text(path, "草稿")
+    meta = dict(parse_draft(text, path).meta)
+    stamp = datetime.now().astimezone().replace(microsecond=0).isoformat()
+    meta["reviewed"] = [*(meta.get("reviewed") or []), {"section": spec, "decision": decision, "at": stamp}]
+    _replace_file(path, set_front_matter(text, meta))
+
+
+def part_text(draft: str | Path, spec: str) -> str:
+    """The current text of one part of a draft file."""
+    from draftbot.draft import load_draft
+    from draftbot.draftedit import part_body
+
+    document = load_draft(Path(draft))
+    return part_body(document, document.find_part(spec))
+
+
+def _replace_file(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        tmp.write_text(text, encoding="utf-8", newline="\n")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"无法写入草稿“{path}”：{exc.strerror or exc}") from exc

@@ -147,15 +147,14 @@ def format_json(findings: list[Finding], path: str, skipped: list[str] | None = 
 
 def regen_command(path: str, section_index: int | str, args: str = "") -> str:
     """The command that rewrites one section; `args` what a text draftbot did not write needs
-    besides (its facts, plan and a new file: see plain_regen_args)."""
+    besides (its facts and plan: see plain_regen_args)."""
     return f"draftbot regen {_quote(path)} --section {section_index}{args}"
 
 
 def plain_regen_args(path: str, facts: str | None, plan: str | None) -> str:
-    """--facts, --plan and -o for regenerating a section of a text draftbot did not write (regen
-    never rewrites such a file in place)."""
-    stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    return f" --facts {_quote(facts or '要点.md')} --plan {_quote(plan or '述职报告')} -o {_quote(stem + '.draft.md')}"
+    """--facts and --plan for regenerating a section of a text draftbot did not write (it records
+    neither; regen rewrites only that part of the file)."""
+    return f" --facts {_quote(facts or '要点.md')} --plan {_quote(plan or '述职报告')}"
 
 
 Segment = tuple[str, str]  # (text, rich style or "")
@@ -216,6 +215,11 @@ def _one_line(text: str) -> str:
 def _clip(text: str, width: int = 24) -> str:
     text = _one_line(text)
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def shell_path(path: str) -> str:
+    """`path` as typed in a shell command: unquoted when safe (Chinese included), else single-quoted."""
+    return _quote(path)
 
 
 def _quote(path: str) -> str:

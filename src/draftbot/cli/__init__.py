@@ -16,6 +16,8 @@ COMMANDS = {
     "write": "write",
     "check": "check",
     "regen": "regen",
+    "repair": "repair",
+    "review": "review",
     "export": "export",
     "plans": "plans",
     "config": "config",

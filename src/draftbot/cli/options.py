@@ -35,6 +35,14 @@ PLAN = typer.Option(
 )
 
 
+REPAIR_BUDGET = typer.Option(
+    None,
+    "--repair-budget",
+    min=0,
+    help="自动修复最多花多少词元（输入含缓存命中，加输出；默认 200000）；再修一轮会超出时停止。",
+)
+
+
 def print_check_summary(path, report) -> None:
     """The one-line check summary after a write or regen, with the regen command for each flagged section."""
     from draftbot.checks.finding import regen_command, summary_line
@@ -79,3 +87,21 @@ def fail_on_failed_sections(results, engine, outcome: str, hint: str) -> None:
 def report_engine(engine) -> None:
     for line in getattr(engine, "report_lines", list)():
         echo(line)
+
+
+def print_repair(result) -> None:
+    """The repair run: per section before/after, rounds, why it stopped, tokens and money."""
+    from draftbot.repair import report_lines
+
+    for line in report_lines(result):
+        echo(line)
+
+
+def fail_on_repair_failure(result) -> None:
+    """Exit 3 when the model failed during the repair (whatever was fixed before that is saved)."""
+    if result.stopped != "failed":
+        return
+    from draftbot.errors import ModelError
+
+    kept = "之前修好的部分已保存。" if result.changed else "草稿未改动。"
+    raise ModelError(f"自动修复中断：{result.error}；{kept}", hint="稍后再次运行 draftbot repair。")

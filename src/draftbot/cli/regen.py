@@ -9,10 +9,11 @@ import typer
 from draftbot.cli import options as opt
 from draftbot.cli.app import app, echo
 
-REGEN_HELP = """重新生成草稿中的某几个部分，其余部分（包括您手工改过的内容）保持不变。
+REGEN_HELP = """重新生成草稿中的某几个部分，其余部分（包括您手工改过的内容）一字不动。
 
-事实文件、提纲、范文默认取草稿开头记录的信息；改动前的草稿保留为 .bak 备份。
-适合在 draftbot check 指出某部分有错误、或大模型某部分生成失败之后使用。
+请求里会带上这一部分检查出的错误和警告、您的修改意见（--hint）以及其他部分的现状，
+让模型有针对性地改写。事实文件、提纲、范文默认取草稿开头记录的信息，事实文件重新读取
+（改过的事实会用上）；改动前的草稿保留为 .bak 备份。
 
 示例：
 
@@ -20,11 +21,13 @@ REGEN_HELP = """重新生成草稿中的某几个部分，其余部分（包括�
 
   draftbot regen 要点.draft.md --section 2 --section 四
 
-  draftbot regen 要点.draft.md --section 开头 --section 结尾
+  draftbot regen 要点.draft.md --section 开头 --hint "更简练，不超过 150 字"
 
-  draftbot regen 要点.draft.md --failed    重新生成所有标记为失败的部分
+  draftbot regen 要点.draft.md --section 履职成效     按标题中的文字指定
 
-  draftbot regen 要点.draft.md --section 4 --facts 新要点.md
+  draftbot regen 要点.draft.md --failed                重新生成所有标记为失败的部分
+
+  draftbot regen 要点.draft.md --section 4 --facts 新要点.md --provider deepseek
 """
 
 
@@ -32,8 +35,9 @@ REGEN_HELP = """重新生成草稿中的某几个部分，其余部分（包括�
 def regen(
     draft: Path = typer.Argument(..., help="draftbot 生成的草稿（.md）。"),
     section: list[str] = typer.Option(
-        [], "--section", "-s", help="要重新生成的部分：序号（3 或 三）、开头或结尾，可重复。"
+        [], "--section", "-s", help="要重新生成的部分：序号（3 或 三）、开头、结尾或标题中的文字，可重复。"
     ),
+    hint: str | None = typer.Option(None, "--hint", help="对重写的要求，原样交给模型（离线引擎不用）。"),
     failed: bool = typer.Option(False, "--failed", help="重新生成所有标记为“生成失败”的部分（包括开头和结尾）。"),
     facts: Path | None = typer.Option(None, "--facts", help="事实要点文件；默认取草稿开头记录的事实文件。"),
     plan: str | None = opt.PLAN,
@@ -45,37 +49,34 @@ def regen(
     concurrency: int | None = opt.CONCURRENCY,
     timeout: float | None = opt.TIMEOUT,
     context_tokens: int | None = opt.CONTEXT_TOKENS,
-    output: Path | None = typer.Option(
-        None, "-o", "--output", help="把结果写到新文件，原草稿不变（不是 draftbot 生成的文本必须用它）。"
-    ),
 ) -> None:
     from draftbot.workflow import model_flags, regenerate_sections
 
     flags = model_flags(provider, model, base_url, concurrency, timeout, context_tokens)
     result = regenerate_sections(
-        draft, section, failed=failed, facts=facts, plan=plan, samples=samples, engine=engine, flags=flags,
-        output=output,
+        draft, section, failed=failed, hint=hint, facts=facts, plan=plan, samples=samples,
+        engine=engine, flags=flags,
         notify=lambda note: echo(note if note.startswith("未配置") else f"提示：{note}", err=True),
-    )
+    )  # fmt: skip
     opt.report_engine(result.engine)
-    done = [s.full_heading for s in result.done]
-    if done:
-        echo(f"已重新生成：{'；'.join(done)}（引擎：{result.engine.name}）")
-    if result.path != draft:
-        echo(f"已写入新草稿：{result.path}（原文件“{draft}”没有改动）")
-    else:
+    if result.done:
+        echo(f"已重新生成：{'；'.join(result.done)}（引擎：{result.engine.name}）")
+    if result.backup is not None:
         echo(f"已更新草稿：{draft}（原草稿备份为：{result.backup}）")
-    opt.print_check_summary(result.path, result.report)
+    else:
+        echo(f"草稿未改动：{draft}")
+    opt.print_check_summary(draft, result.report)
     opt.fail_on_failed_sections(
         result.results,
         result.engine,
         "失败的部分保留原文，其余部分已更新。",
-        hint=f"稍后再次运行 {_retry_command(result.path, result)}。",
+        hint=f"稍后再次运行 {_retry_command(draft, result)}。",
     )
 
 
 def _retry_command(draft: Path, result) -> str:
     """The command that retries exactly the parts that failed (they kept their old text, so
     `--failed` would not find a section that was fine before)."""
-    names = [s.number or s.heading for s, r in zip(result.sections, result.results, strict=True) if r.failed]
+    labels = [label for label, r in zip(result.sections, result.results, strict=True) if r.failed]
+    names = [label.split("、", 1)[0] if "、" in label[:4] else label for label in labels]
     return f"draftbot regen {draft} " + " ".join(f"--section {n}" for n in names)

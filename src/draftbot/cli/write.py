@@ -27,6 +27,10 @@ WRITE_HELP = """根据事实要点文件起草报告，生成 Markdown 草稿。
   draftbot write 要点.md --provider deepseek      需先设置 DEEPSEEK_API_KEY
 
   draftbot write 要点.md --provider qwen --dry-run    只看提示词和词元数
+
+  draftbot write 要点.md --repair 2                  写完后自动修复有错误的部分，最多 2 轮
+
+  draftbot write 要点.md --resume                    中断后续写：已完成的部分不再请求模型
 """
 
 
@@ -55,6 +59,13 @@ def write(
     dry_run: bool = typer.Option(
         False, "--dry-run", help="只显示发给大模型的提示词和词元数，不调用模型、不写草稿。"
     ),
+    repair: int | None = typer.Option(
+        None, "--repair", min=0, help="写完后自动修复有错误的部分，最多几轮（默认：大模型 1 轮，离线 0）。"
+    ),
+    repair_budget: int | None = opt.REPAIR_BUDGET,
+    resume: bool = typer.Option(
+        False, "--resume", help="接着上次中断的起草：沿用已完成的部分（事实、提纲、范文、模型须相同），草稿旧文件留 .bak。"
+    ),
 ) -> None:
     from draftbot import workflow
 
@@ -66,8 +77,12 @@ def write(
     result = workflow.write_report(
         facts, output=output, plan=plan, samples=samples, add_samples=add_samples,
         engine=engine, flags=flags, force=force, docx=docx, notify=lambda note: echo(note, err=True),
+        repair=repair, repair_budget=repair_budget, resume=resume,
     )
-    opt.report_engine(result.engine)
+    for line in result.usage_lines:
+        echo(line)
+    if result.repair is not None:
+        opt.print_repair(result.repair)
     for note in result.notes:
         echo(f"提示：{note}", err=True)
     if result.backup is not None:
@@ -85,5 +100,8 @@ def write(
         result.results,
         result.engine,
         "已完成的部分已写入草稿，未完成的部分已标记。",
-        hint=f"稍后运行 draftbot regen {result.path} --failed 重新生成标记的部分。",
+        hint=f"稍后运行 draftbot write {facts} --resume 续写未完成的部分"
+        f"（或 draftbot regen {result.path} --failed）。",
     )
+    if result.repair is not None:
+        opt.fail_on_repair_failure(result.repair)

@@ -19,6 +19,16 @@ class SectionRequest:
     all_facts: Facts
     plan: Plan
     samples: list[Sample] = field(default_factory=list)
+    # a targeted rewrite (regen, repair): what to fix, the user's wish, the section's current text
+    # and the other sections as they now stand; all empty for a first write
+    fix: list[str] = field(default_factory=list)
+    hint: str | None = None
+    current: str | None = None
+    context: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def rewrite(self) -> bool:
+        return bool(self.fix or self.hint or self.context)
 
     @property
     def kind(self) -> str:

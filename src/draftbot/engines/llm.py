@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from draftbot.config import ModelConfig, Prices, resolve_config
-from draftbot.draft import PART_NAMES, make_failed_body
+from draftbot.draft import make_failed_body
 from draftbot.engines.base import Engine, Progress, SectionRequest, SectionResult
 from draftbot.errors import ModelError
 
@@ -133,7 +133,7 @@ def classify(exc: BaseException) -> AttemptError:
 
 def _part_name(request: SectionRequest) -> str:
     """What `--section` takes for this request: 三, or 开头 / 结尾."""
-    return request.number or PART_NAMES.get(request.kind, ("",))[0]
+    return request.number or {"opening": "开头", "closing": "结尾"}.get(request.kind, "")
 
 
 def _address(exc: BaseException) -> str:
@@ -205,7 +205,12 @@ def _chunk_usage(chunk) -> dict | None:
 
 
 def make_chat_model(cfg: ModelConfig):
+    import openai
+
     options = dict(
+        # Our own HTTP client per run: langchain's default one is cached per process and
+        # _close_client closes it, which broke a second run in the same process (write, then repair).
+        http_async_client=openai.DefaultAsyncHttpxClient(),
         model=cfg.model,
         base_url=cfg.base_url,
         api_key=cfg.api_key or "not-needed",
@@ -313,6 +318,14 @@ class LLMEngine(Engine):
         finally:
             self.wall_time = time.monotonic() - started
         return self._results()
+
+    def estimate_tokens(self, requests: list[SectionRequest]) -> int:
+        """What these requests would cost at most: input (cl100k) plus the longest answers."""
+        from draftbot.prompting import DEFAULT_ANSWER_TOKENS, build_prompts
+
+        answer = self.answer_tokens or self.config.max_output_tokens or DEFAULT_ANSWER_TOKENS
+        prompts = build_prompts(requests, context_tokens=self.config.context_tokens, answer_tokens=answer)
+        return sum(prompts.request_tokens(r.section.id) + min(answer, r.section.length[1]) for r in requests)
 
     async def _run_all(self, progress: Progress | None) -> None:
         llm = make_chat_model(self.config)

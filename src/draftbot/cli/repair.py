@@ -1,0 +1,57 @@
+"""`draftbot repair DRAFT`: rewrite the sections with errors until the checker is satisfied (bounded)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from draftbot.cli import options as opt
+from draftbot.cli.app import app, echo
+
+REPAIR_HELP = """自动修复草稿：检查后，把有错误的部分连同检查出的问题交给模型重写，最多 N 轮。
+
+判断好坏的是检查，不是模型：只改有错误的部分，其余部分一字不动；每个部分保留检查结果最好的
+一版；新增错误的重写不采用。一轮什么也没修好、同样的问题反复出现、或再修一轮会超出词元预算时
+提前停止。有改动时，原草稿保留为 .bak 备份，修复记录写在草稿开头。
+
+示例：
+
+  draftbot repair 要点.draft.md
+
+  draftbot repair 要点.draft.md --rounds 3 --repair-budget 100000 --provider deepseek
+"""
+
+
+@app.command("repair", help=REPAIR_HELP)
+def repair(
+    draft: Path = typer.Argument(..., help="draftbot 生成的草稿（.md）。"),
+    rounds: int | None = typer.Option(None, "--rounds", min=0, help="最多修复几轮（默认 1）。"),
+    repair_budget: int | None = opt.REPAIR_BUDGET,
+    hint: str | None = typer.Option(None, "--hint", help="对每个要重写的部分都适用的要求，原样交给模型。"),
+    facts: Path | None = typer.Option(None, "--facts", help="事实要点文件；默认取草稿开头记录的事实文件。"),
+    plan: str | None = opt.PLAN,
+    samples: Path | None = opt.SAMPLES,
+    engine: str | None = opt.ENGINE,
+    provider: str | None = opt.PROVIDER,
+    model: str | None = opt.MODEL,
+    base_url: str | None = opt.BASE_URL,
+    concurrency: int | None = opt.CONCURRENCY,
+    timeout: float | None = opt.TIMEOUT,
+    context_tokens: int | None = opt.CONTEXT_TOKENS,
+) -> None:
+    from draftbot.workflow import model_flags, repair_draft
+
+    flags = model_flags(provider, model, base_url, concurrency, timeout, context_tokens)
+    run = repair_draft(
+        draft, rounds=rounds, budget=repair_budget, facts=facts, plan=plan, samples=samples,
+        engine=engine, flags=flags, hint=hint,
+        notify=lambda note: echo(note if note.startswith("未配置") else f"提示：{note}", err=True),
+    )  # fmt: skip
+    opt.print_repair(run.repair)
+    if run.backup is not None:
+        echo(f"已更新草稿：{draft}（原草稿备份为：{run.backup}）")
+    else:
+        echo(f"草稿未改动：{draft}")
+    opt.print_check_summary(draft, run.report)
+    opt.fail_on_repair_failure(run.repair)

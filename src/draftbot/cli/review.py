@@ -1,0 +1,213 @@
+"""`draftbot review DRAFT [--interactive]`: the findings by section with the command that fixes each,
+or a walk through the flagged sections deciding one by one."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import typer
+
+from draftbot.cli import options as opt
+from draftbot.cli.app import app, echo
+
+REVIEW_HELP = """审阅草稿：按部分列出检查发现的错误和警告，以及修好每一部分的命令。
+
+加 --interactive 逐个走过有问题的部分：显示问题和正文，然后选择接受、重新生成（可附修改意见）、
+用编辑器（$EDITOR）修改或跳过；每次决定后立即保存（改动前的草稿保留为 .bak 备份）。
+Word 文件（.docx）和其他 check 能读的文件也可以审阅，但只有能对应到提纲的 .md 草稿部分可以重新生成。
+
+示例：
+
+  draftbot review 要点.draft.md
+
+  draftbot review 要点.draft.md --interactive --provider deepseek
+"""
+
+LEVEL_NAMES = {"error": "错误", "warning": "警告"}
+CHOICES = {"a": "接受", "r": "重新生成", "e": "编辑", "s": "跳过", "q": "退出"}
+
+
+@app.command("review", help=REVIEW_HELP)
+def review(
+    draft: Path = typer.Argument(..., help="草稿（.md、.txt 或 .docx）。"),
+    interactive: bool = typer.Option(False, "--interactive", "-i", help="在终端里逐个处理有问题的部分。"),
+    facts: Path | None = typer.Option(None, "--facts", help="事实要点文件；默认取草稿开头记录的事实文件。"),
+    plan: str | None = opt.PLAN,
+    engine: str | None = opt.ENGINE,
+    provider: str | None = opt.PROVIDER,
+    model: str | None = opt.MODEL,
+    base_url: str | None = opt.BASE_URL,
+    timeout: float | None = opt.TIMEOUT,
+    context_tokens: int | None = opt.CONTEXT_TOKENS,
+) -> None:
+    from draftbot.workflow import review_draft
+
+    result = review_draft(draft, facts=facts, plan=plan)
+    for note in result.report.notes:
+        echo(f"提示：{note}", err=True)
+    if not interactive:
+        _print_review(result)
+        raise typer.Exit(1 if result.report.has_errors else 0)
+    from draftbot.workflow import model_flags
+
+    flags = model_flags(provider, model, base_url, None, timeout, context_tokens)
+    _Walk(draft, facts, plan, engine, flags).run(result)
+
+
+def _print_review(result) -> None:
+    path = result.path
+    errors = sum(i.errors for i in result.items)
+    warnings = sum(i.warnings for i in result.items)
+    if not result.items:
+        echo(f"审阅 {path}：没有错误和警告。")
+        return
+    echo(f"审阅 {path}：错误 {errors}，警告 {warnings}，{len(result.items)} 处需要处理。")
+    for item in result.items:
+        _print_item(item)
+    if errors and result.editable:
+        echo(f"\n一次自动修复所有有错误的部分：draftbot repair {path}")
+    echo(f"逐个处理：draftbot review {path} --interactive")
+
+
+def _print_item(item) -> None:
+    echo(f"\n{item.label}（错误 {item.errors}，警告 {item.warnings}）")
+    for f in item.findings:
+        quoted = f"“{f.text.strip()[:24]}”" if f.text.strip() else ""
+        echo(f"  {f.line}:{f.column}  {LEVEL_NAMES[f.level]}  {f.rule} {quoted} {f.message}")
+    if item.command:
+        echo(f"  修复：{item.command}")
+    elif item.why_not:
+        echo(f"  （{item.why_not}）")
+
+
+class _Walk:
+    """The interactive review: one flagged part at a time; the file is saved after each decision."""
+
+    def __init__(self, path: Path, facts, plan, engine, flags):
+        self.path = path
+        self.facts = facts
+        self.plan = plan
+        self.engine = engine
+        self.flags = flags
+
+    def run(self, result) -> None:
+        if not result.items:
+            echo(f"审阅 {self.path}：没有错误和警告。")
+            return
+        echo(f"审阅 {self.path}：{len(result.items)} 处需要处理。")
+        for number, item in enumerate(result.items, start=1):
+            echo(f"\n[{number}/{len(result.items)}]")
+            if self._decide(item, result.editable) == "q":
+                break
+        echo("审阅结束。")
+
+    def _decide(self, item, editable: bool) -> str:
+        while True:
+            _print_item(item)
+            if editable and item.spec:
+                echo("  ---- 正文 ----")
+                echo(_indent(_part_text(self.path, item.spec)))
+            choices = self._choices(item, editable)
+            answer = _ask("  " + " ".join(f"[{k}]{CHOICES[k]}" for k in choices) + "：", choices)
+            if answer in ("s", "q"):
+                return answer
+            if answer == "a":
+                if editable and item.spec:
+                    from draftbot.workflow import mark_reviewed
+
+                    mark_reviewed(self.path, item.spec)
+                    echo("  已接受（记录在草稿开头）。")
+                return answer
+            changed = self._regenerate(item) if answer == "r" else self._edit(item)
+            if changed:
+                item = self._refresh(item)
+
+    def _choices(self, item, editable: bool) -> list[str]:
+        choices = ["a"]
+        if item.command:
+            choices.append("r")
+        if editable and item.spec:
+            choices.append("e")
+        return [*choices, "s", "q"]
+
+    def _regenerate(self, item) -> bool:
+        from draftbot.errors import DraftbotError
+        from draftbot.workflow import regenerate_sections
+
+        hint = _ask_text("  修改意见（可直接回车）：")
+        try:
+            result = regenerate_sections(
+                self.path, [item.spec], hint=hint or None, facts=self.facts, plan=self.plan,
+                engine=self.engine, flags=self.flags,
+            )  # fmt: skip
+        except DraftbotError as exc:
+            echo(f"  重新生成失败：{exc.message}（草稿未改动）")
+            return False
+        for note in result.notes:
+            echo(f"  提示：{note}")
+        if result.failed:
+            echo(f"  重新生成失败：{result.failed[0].error}（这一部分保留原文）")
+            return False
+        echo(f"  已重新生成并保存（原草稿备份为：{result.backup}）。")
+        return True
+
+    def _edit(self, item) -> bool:
+        import shlex
+        import subprocess
+        import tempfile
+
+        from draftbot.workflow import rewrite_part_text
+
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or ("notepad" if os.name == "nt" else "vi")
+        old = _part_text(self.path, item.spec)
+        with tempfile.TemporaryDirectory(prefix="draftbot-edit-") as folder:
+            temp = Path(folder) / f"{item.spec}.txt"
+            temp.write_text(old + "\n", encoding="utf-8")
+            try:
+                subprocess.run([*shlex.split(editor), str(temp)], check=True)
+            except (OSError, subprocess.CalledProcessError) as exc:
+                echo(f"  无法打开编辑器“{editor}”：{exc}（可设置环境变量 EDITOR）")
+                return False
+            new = temp.read_text(encoding="utf-8").strip()
+        if not new or new == old.strip():
+            echo("  未修改。")
+            return False
+        backup = rewrite_part_text(self.path, item.spec, new)
+        echo(f"  已保存修改（原草稿备份为：{backup}）。")
+        return True
+
+    def _refresh(self, item):
+        from draftbot.workflow import ReviewItem, review_draft
+
+        fresh = review_draft(self.path, facts=self.facts, plan=self.plan)
+        same = next((i for i in fresh.items if i.spec == item.spec), None)
+        return same or ReviewItem(item.label, [], item.spec, item.command, item.why_not)
+
+
+def _part_text(path: Path, spec: str) -> str:
+    from draftbot.workflow import part_text
+
+    return part_text(path, spec)
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"  {line}" for line in text.split("\n"))
+
+
+def _ask(prompt: str, choices: list[str]) -> str:
+    while True:
+        line = _ask_text(prompt)
+        answer = "q" if line is None else line.lower()[:1]
+        if answer in choices:
+            return answer
+        echo(f"  请输入 {'、'.join(choices)} 之一。")
+
+
+def _ask_text(prompt: str) -> str | None:
+    """One line from the user; None at the end of input (then the walk stops, all saved so far)."""
+    sys.stdout.write(prompt)
+    sys.stdout.flush()
+    line = sys.stdin.readline()
+    return line.strip() if line else None

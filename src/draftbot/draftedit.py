@@ -1,0 +1,168 @@
+"""Replacing one part of a draft file's text (opening, a section's body, closing, front matter)
+while every other byte stays as it is, hand edits and their formatting included.
+
+A part is named by a key: "opening", "closing", or a section's 1-based position (int).
+"""
+
+from __future__ import annotations
+
+from draftbot.draft import CLOSING, CLOSING_MARKER, OPENING, Draft, parse_draft
+from draftbot.outline import LEVEL_PATTERNS, split_inline_heading
+
+PartKey = str | int
+_TOP = LEVEL_PATTERNS[0][1]
+
+
+class _Lines:
+    """Line start offsets of a text (line numbers are 1-based)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.starts = [0]
+        for index, char in enumerate(text):
+            if char == "\n":
+                self.starts.append(index + 1)
+
+    @property
+    def count(self) -> int:
+        return len(self.starts)
+
+    def start(self, line: int) -> int:
+        return self.starts[line - 1] if line <= self.count else len(self.text)
+
+    def after(self, line: int) -> int:
+        """The offset just past line `line` (its newline included)."""
+        return self.start(line + 1)
+
+    def line(self, line: int) -> str:
+        return self.text[self.start(line) : self.after(line)].rstrip("\n")
+
+
+def part_keys(draft: Draft) -> list[PartKey]:
+    return [OPENING, *range(1, len(draft.sections) + 1), CLOSING]
+
+
+def part_label(draft: Draft, key: PartKey) -> str:
+    if key == OPENING:
+        return "开头"
+    if key == CLOSING:
+        return "结尾"
+    return draft.sections[int(key) - 1].full_heading
+
+
+def part_body(draft: Draft, key: PartKey) -> str:
+    if key == OPENING:
+        return draft.opening
+    if key == CLOSING:
+        return draft.closing
+    return draft.sections[int(key) - 1].body
+
+
+def _closing_line(lines: _Lines, first: int) -> int | None:
+    for number in range(first, lines.count + 1):
+        if lines.line(number).strip() == CLOSING_MARKER:
+            return number
+    return None
+
+
+def _boundary(draft: Draft, lines: _Lines, after_line: int) -> int | None:
+    """The first line after `after_line` that starts another part (heading or closing marker)."""
+    heads = [s.line for s in draft.sections if s.line > after_line]
+    marker = _closing_line(lines, after_line + 1)
+    found = [n for n in (*heads, marker) if n is not None]
+    return min(found) if found else None
+
+
+def _title_line(draft: Draft, lines: _Lines) -> int | None:
+    if not draft.title:
+        return None
+    last = draft.sections[0].line if draft.sections else lines.count + 1
+    for number in range(draft.body_start_line, min(last, lines.count + 1)):
+        stripped = lines.line(number).strip()
+        if stripped in (f"# {draft.title}", draft.title):
+            return number
+        if stripped:
+            return None
+    return None
+
+
+def _region(draft: Draft, lines: _Lines, key: PartKey) -> tuple[int, int, bool]:
+    """(start, end, has_boundary): the offsets of the part's text region."""
+    if key == CLOSING:
+        marker = _closing_line(lines, draft.body_start_line)
+        if marker is None:
+            return len(lines.text), len(lines.text), False
+        return lines.after(marker), len(lines.text), False
+    if key == OPENING:
+        head = _title_line(draft, lines) or draft.body_start_line - 1
+        start = lines.after(head) if head else 0
+    else:
+        section = draft.sections[int(key) - 1]
+        head = section.line
+        start = lines.after(head)
+        inline = _inline_body(lines.line(head))
+        if inline:
+            start = lines.start(head) + lines.line(head).find(inline)
+    end_line = _boundary(draft, lines, head)
+    return start, (lines.start(end_line) if end_line else len(lines.text)), end_line is not None
+
+
+def _inline_body(line: str) -> str:
+    top = _TOP.match(line.strip())
+    if not top or not top.group(2).strip():
+        return ""
+    heading, inline = split_inline_heading(top.group(2).strip())
+    return inline if heading else ""
+
+
+def part_at_line(text: str, line: int, draft: Draft | None = None) -> PartKey | None:
+    """The part that line `line` of `text` belongs to (None: front matter, title, headings)."""
+    draft = draft or parse_draft(text)
+    lines = _Lines(text)
+    offset = lines.start(line)
+    for key in part_keys(draft):
+        start, end, _ = _region(draft, lines, key)
+        if start <= offset < end:
+            return key
+    return None
+
+
+def paragraphs(body: str) -> str:
+    """A part's text as the draft file writes it: one paragraph per line, blank lines between."""
+    return "\n\n".join(p.strip() for p in body.split("\n") if p.strip())
+
+
+def replace_part(text: str, key: PartKey, body: str, draft: Draft | None = None) -> str:
+    """`text` with the part `key` replaced by `body`; every byte outside that part unchanged."""
+    draft = draft or parse_draft(text)
+    lines = _Lines(text)
+    new = paragraphs(body)
+    if key == CLOSING and _closing_line(lines, draft.body_start_line) is None:
+        if not new:
+            return text
+        joint = "" if text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
+        return f"{text}{joint}{CLOSING_MARKER}\n\n{new}\n"
+    start, end, bounded = _region(draft, lines, key)
+    region = text[start:end]
+    if region.strip():
+        lead = len(region) - len(region.lstrip())
+        trail = len(region.rstrip())
+        return text[: start + lead] + new + text[start + trail :]
+    if not new:
+        return text
+    before = "" if start == 0 or text[start - 1] == "\n" else "\n"
+    return text[:start] + f"{before}\n{new}\n" + ("\n" if bounded else "") + text[end:]
+
+
+def set_front_matter(text: str, meta: dict) -> str:
+    """`text` with its YAML front matter replaced by `meta` (added when there was none)."""
+    from draftbot.yamlio import dump_yaml
+
+    block = f"---\n{dump_yaml(meta).rstrip(chr(10))}\n---\n"
+    lines = text.split("\n")
+    if lines and lines[0].strip() == "---":
+        for end in range(1, len(lines)):
+            if lines[end].strip() == "---":
+                rest = "\n".join(lines[end + 1 :])
+                return block + rest
+    return block + "\n" + text

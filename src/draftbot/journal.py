@@ -1,0 +1,154 @@
+"""The resume journal: the sections a `write` has finished, kept next to the draft and rewritten
+atomically after each one, so `write --resume` after a crash, Ctrl-C or provider outage asks the
+model only for the rest. A journal is reused only when facts, plan, samples and model are the same.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from draftbot.engines.base import Engine, Progress, SectionRequest, SectionResult
+from draftbot.facts import Facts
+from draftbot.plans import Plan
+from draftbot.samples import Sample
+from draftbot.textio import sha256_bytes
+
+VERSION = 1
+KEY_NAMES = {"facts": "事实文件", "plan": "提纲", "samples": "范文", "model": "模型"}
+
+
+def journal_path(draft_path: Path) -> Path:
+    return draft_path.with_name(f"{draft_path.name}.journal.json")
+
+
+def _digest(text: str) -> str:
+    return sha256_bytes(text.encode("utf-8"))[:16]
+
+
+def plan_fingerprint(plan: Plan) -> str:
+    return f"{plan.name}:{_digest(repr(plan.all_sections()))}"
+
+
+def samples_fingerprint(samples: list[Sample]) -> str:
+    return _digest("\n".join(f"{s.name}\n{s.text}" for s in samples))
+
+
+def model_fingerprint(engine: Engine) -> str:
+    config = getattr(engine, "config", None)
+    if config is None:
+        return engine.name
+    described = config.describe()
+    return ":".join(str(described.get(k) or "") for k in ("provider", "model", "base_url"))
+
+
+def journal_key(facts: Facts, plan: Plan, samples: list[Sample], engine: Engine) -> dict:
+    """What a journal is valid for: the drafting inputs and the model."""
+    return {
+        "facts": facts.sha256 or _digest(facts.text()),
+        "plan": plan_fingerprint(plan),
+        "samples": samples_fingerprint(samples),
+        "model": model_fingerprint(engine),
+    }
+
+
+@dataclass
+class Journal:
+    """Finished sections by section id (body and usage)."""
+
+    path: Path
+    key: dict
+    sections: dict[str, dict] = field(default_factory=dict)
+    note: str | None = None  # what a resume reused, or why it could not
+
+    @classmethod
+    def start(cls, path: Path, key: dict) -> Journal:
+        journal = cls(path, key)
+        journal.save()
+        return journal
+
+    @classmethod
+    def resume(cls, path: Path, key: dict) -> tuple[Journal, str]:
+        """The journal at `path` when it fits `key` (else a fresh one) and a note saying which."""
+        old = _read(path)
+        changed = (
+            [] if old is None else [KEY_NAMES[k] for k in KEY_NAMES if old.get("key", {}).get(k) != key[k]]
+        )
+        if old is None or changed:
+            journal = cls.start(path, key)
+            journal.note = (
+                f"没有找到可以续写的起草记录（{path.name}），全部重新起草。"
+                if old is None
+                else f"上次的起草记录与这次的{'、'.join(changed)}不同，不能沿用，全部重新起草。"
+            )
+            return journal, journal.note
+        journal = cls(path, key, dict(old.get("sections") or {}))
+        journal.note = f"沿用上次已完成的 {len(journal.sections)} 个部分，只起草其余部分。"
+        return journal, journal.note
+
+    def record(self, request: SectionRequest, result: SectionResult) -> None:
+        if result.failed:
+            return
+        self.sections[request.section.id] = {"body": result.body, "usage": result.usage}
+        self.save()
+
+    def save(self) -> None:
+        data = {"version": VERSION, "key": self.key, "sections": self.sections}
+        tmp = self.path.with_name(f".{self.path.name}.tmp{os.getpid()}")
+        try:
+            tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError:
+            tmp.unlink(missing_ok=True)  # a journal that cannot be written only costs the resume
+
+    def remove(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def _read(path: Path) -> dict | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("version") == VERSION else None
+
+
+class JournaledEngine(Engine):
+    """Wraps an engine: journaled sections are not requested again; each finished one is recorded."""
+
+    def __init__(self, inner: Engine, journal: Journal):
+        self.inner = inner
+        self.journal = journal
+        self.name = inner.name
+        self.reused: list[str] = []
+
+    def __getattr__(self, name: str):  # report_lines, interrupted, totals … of the wrapped engine
+        if name == "inner":  # not set yet (copying): no recursion
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+    def write_section(self, request: SectionRequest) -> SectionResult:
+        return self.write_all([request])[0]
+
+    def write_all(
+        self, requests: list[SectionRequest], progress: Progress | None = None
+    ) -> list[SectionResult]:
+        done = self.journal.sections
+        pending = [r for r in requests if r.section.id not in done]
+        self.reused = [r.section.id for r in requests if r.section.id in done]
+
+        def record(request: SectionRequest, result: SectionResult) -> None:
+            self.journal.record(request, result)
+            if progress is not None:
+                progress(request, result)
+
+        fresh = {r.section_id: r for r in (self.inner.write_all(pending, record) if pending else [])}
+        return [
+            fresh.get(r.section.id) or SectionResult(r.section.id, done[r.section.id]["body"])
+            for r in requests
+        ]
+
+    def describe(self) -> dict:
+        return self.inner.describe()
