@@ -237,6 +237,6 @@ def regenerate_parts(
             continue
         new = candidate
     done = [(k, q) for k, q, r in zip(keys, requests, results, strict=True) if not r.failed]
-    if done:
+    if done and draft.meta:  # a text without front matter (the user's own .txt) stays plain text
         new = set_front_matter(new, _logged(draft, done, engine.name, hint))
     return Regenerated(new, list(keys), labels, results)
