@@ -17,12 +17,13 @@ LAYERS = [
      "draftbot.datacache", "draftbot.outline", "draftbot.tokens"},
     # 1: documents and data: what users and draftbot write, read into models
     {"draftbot.facts", "draftbot.plans", "draftbot.samples", "draftbot.draft", "draftbot.docx_reader",
-     "draftbot.figures", "draftbot.config", "draftbot.draftedit"},
+     "draftbot.figures", "draftbot.config", "draftbot.draftedit", "draftbot.masking", "draftbot.localonly",
+     "draftbot.auditlog"},
     # 2: engines, checks, export: the work on those documents
     {"draftbot.engines", "draftbot.checks", "draftbot.export", "draftbot.prompting", "draftbot.compose",
      "draftbot.rewrite", "draftbot.repair", "draftbot.journal"},
     # 3: the flows the commands share
-    {"draftbot.workflow"},
+    {"draftbot.workflow", "draftbot.batch"},
     # 4: the command line
     {"draftbot.cli", "draftbot.__main__"},
 ]

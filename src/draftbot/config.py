@@ -44,6 +44,8 @@ FLAG_NAMES = {
     "concurrency": "--concurrency",
     "timeout": "--timeout",
     "context_tokens": "--context-tokens",
+    "local_only": "--local-only",
+    "audit_log": "--no-log",
 }
 # Settings that belong to one provider: taken only from the provider's layer and above.
 PROVIDER_BOUND = ("model", "base_url", "context_tokens", "prices")
@@ -61,6 +63,8 @@ FILE_KEYS = {
     "backoff": (int, float),
     "prices": dict,
     "providers": dict,
+    "local_only": bool,  # refuse endpoints outside this machine and the LAN (localonly.py)
+    "audit_log": bool,  # record every model call in the local audit log (auditlog.py)
 }
 PRICE_KEYS = ("input", "cached", "output")
 
@@ -108,6 +112,8 @@ class ModelConfig:
     configured: bool = False  # a provider, model or base URL was chosen somewhere
     sources: dict[str, str] = field(default_factory=dict)
     config_file: Path | None = None
+    local_only: bool = False
+    audit_log: bool = True
 
     @property
     def masked_key(self) -> str:
@@ -223,7 +229,7 @@ def load_config_file(path: Path) -> dict:
         if kind is None:
             allowed = "、".join(FILE_KEYS)
             raise ConfigError(f"配置文件 {path} 中有未知的设置项“{key}”。", hint=f"可用的设置项：{allowed}")
-        if not isinstance(value, kind) or isinstance(value, bool):
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
             raise ConfigError(f"配置文件 {path} 中“{key}”的值类型不对：{value!r}")
     if "prices" in data:
         _check_prices(data["prices"], str(path))
@@ -335,8 +341,10 @@ def _build(values, sources, preset, provider, configured, path, environ) -> Mode
         configured=configured,
         sources=sources,
         config_file=path,
+        local_only=bool(values.get("local_only", False)),
+        audit_log=bool(values.get("audit_log", True)),
     )
-    for key in ("context_tokens", "concurrency", "timeout"):
+    for key in ("context_tokens", "concurrency", "timeout", "local_only", "audit_log"):
         sources.setdefault(key, "默认值")
     check_base_url(cfg.base_url, sources.get("base_url", ""))
     return cfg

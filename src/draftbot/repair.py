@@ -147,6 +147,8 @@ class _Loop:
         """One round over `parts`; True when at least one part got better."""
         draft = parse_draft(self.text)
         requests = [part_request(draft, p.key, self.sources, p.after, self.hint) for p in parts]
+        for request in requests:  # the audit log records which repair round a call belongs to
+            request.repair_round = self.result.rounds
         results = self.engine.write_all(requests)
         self.result.requests += len(requests)
         for part in parts:

@@ -52,8 +52,9 @@ def load_inputs(facts: str | Path, plan: str | None = None, samples: str | Path 
 
 
 def model_flags(provider=None, model=None, base_url=None, concurrency=None, timeout=None,
-                context_tokens=None) -> dict:
-    """Command-line model settings, in the shape config.resolve_config takes."""
+                context_tokens=None, local_only=False, no_log=False) -> dict:
+    """Command-line model settings, in the shape config.resolve_config takes. `local_only` and
+    `no_log` only ever switch on local-only and off the audit log (else the config decides)."""
     return {
         "provider": provider,
         "model": model,
@@ -61,12 +62,17 @@ def model_flags(provider=None, model=None, base_url=None, concurrency=None, time
         "concurrency": concurrency,
         "timeout": timeout,
         "context_tokens": context_tokens,
+        "local_only": True if local_only else None,
+        "audit_log": False if no_log else None,
     }
 
 
-def make_engine(engine: Any = None, flags: dict | None = None) -> tuple[Any, str | None]:
+def make_engine(engine: Any = None, flags: dict | None = None, *, names: Any = None,
+                draft: str = "", options: dict | None = None) -> tuple[Any, str | None]:
     """(engine, note): `engine` is an Engine, a name (offline, llm) or None for "the LLM engine when a
-    model is configured, else offline"; the note says which was chosen and why, when that matters."""
+    model is configured, else offline"; the note says which was chosen and why, when that matters.
+    `names` (a masking.NameTable) masks every model call; `draft` labels the calls in the audit log;
+    `options` go to the LLM engine (e.g. console, live, slots)."""
     from draftbot.engines.base import Engine
 
     if isinstance(engine, Engine):
@@ -75,7 +81,20 @@ def make_engine(engine: Any = None, flags: dict | None = None) -> tuple[Any, str
     from draftbot.engines import get_engine
 
     name, config, note = choose_engine(engine, flags or model_flags())
-    return (get_engine(name, config=config) if config else get_engine(name)), note
+    if config is None:
+        if names is not None:
+            note = " ".join(filter(None, [note, "离线引擎不向外发送任何内容，保密模式无需生效。"]))
+        return get_engine(name), note
+    return get_engine(name, config=config, names=names, draft=draft, **(options or {})), note
+
+
+def name_table(facts: Any, mask: bool = False, mask_names: str | Path | None = None) -> Any:
+    """The placeholder table of a masked run (masking.NameTable), or None when not masking."""
+    if not mask and mask_names is None:
+        return None
+    from draftbot.masking import build_table
+
+    return build_table(facts, Path(mask_names) if mask_names is not None else None)
 
 
 # -- write: draft -> save -> check -> export -------------------------------------------------------
@@ -95,6 +114,7 @@ class WriteResult:
     backup: Path | None = None
     report: Any = None  # checks.run.CheckReport of the saved draft
     export: ExportResult | None = None
+    names: Any = None  # masking.NameTable of a masked run
     usage_lines: list[str] = field(default_factory=list)  # the engine's report on the first write
     repair: Any = None  # repair.RepairResult when repair rounds ran
     resume_note: str | None = None  # what `resume` reused, or why it could not
@@ -146,6 +166,8 @@ def write_report(
     repair: int | None = None,
     repair_budget: int | None = None,
     resume: bool = False,
+    mask: bool = False,
+    mask_names: str | Path | None = None,
 ) -> WriteResult:
     """Draft a report from a facts file, save it (never overwriting without `force`), check it,
     and with `docx` export the Word file beside it. Failed sections are marked in the draft and
@@ -155,7 +177,8 @@ def write_report(
     Finished sections are journaled next to the draft as they come in; with `resume` a journal
     of the same facts, plan, samples and model is reused and only the rest is requested (an
     existing draft is then replaced, keeping a backup). After drafting, up to `repair` rounds
-    (default: 1 with a model, 0 offline) rewrite the sections with error-level findings."""
+    (default: 1 with a model, 0 offline) rewrite the sections with error-level findings. With
+    `mask` (or a `mask_names` list file) names leave the machine only as placeholders (masking.py)."""
     from draftbot.draft import parse_draft
     from draftbot.errors import DraftbotError
 
@@ -165,10 +188,12 @@ def write_report(
     if docx and fonts is None:
         fonts = resolve_font_options()  # a bad $DRAFTBOT_FONTS is refused before any drafting
     inputs = load_inputs(facts_path, plan, samples, add_samples)
-    chosen, note = make_engine(engine, flags)
+    names = name_table(inputs.facts, mask, mask_names)
+    chosen, note = make_engine(engine, flags, names=names, draft=str(out))
     _tell(notify, note)
     draft, routing, results, journal, wrapped = _compose_journaled(inputs, chosen, out, progress, resume, notify)
     result = WriteResult(draft, out, inputs, chosen, results, list(routing.notes), note)
+    result.names = names
     result.resume_note, result.reused = journal.note, wrapped.reused
     result.usage_lines = list(getattr(chosen, "report_lines", list)())
     text = draft.render()
@@ -254,8 +279,10 @@ def _compose_journaled(inputs: Inputs, engine: Any, out: Path, progress: Any, re
 
 
 def dry_run(facts: str | Path, *, output: str | Path | None = None, plan: str | None = None,
-            samples: str | Path | None = None, add_samples: bool = False, flags: dict | None = None) -> str:
-    """The prompts a model write would send and their token counts, as text; nothing is sent or written."""
+            samples: str | Path | None = None, add_samples: bool = False, flags: dict | None = None,
+            mask: bool = False, mask_names: str | Path | None = None) -> str:
+    """The prompts a model write would send (masked, with `mask`) and their token counts, as text;
+    nothing is sent or written."""
     from draftbot.compose import build_requests
 
     out = Path(output) if output is not None else default_output(facts)
@@ -269,7 +296,12 @@ def dry_run(facts: str | Path, *, output: str | Path | None = None, plan: str | 
     inputs = load_inputs(facts, plan, samples, add_samples)
     cfg = resolve_config(flags or model_flags())
     requests = build_requests(inputs.facts, inputs.plan, inputs.samples)
-    return dry_run_text(requests, build_prompts(requests, context_tokens=cfg.context_tokens))
+    text = dry_run_text(requests, build_prompts(requests, context_tokens=cfg.context_tokens))
+    names = name_table(inputs.facts, mask, mask_names)
+    if names is None:
+        return text
+    table = ["===== 保密模式：占位符（只在本机显示，不会发送）=====", *names.describe()]
+    return names.mask(text) + "\n" + "\n".join(table)
 
 
 def check_saved(path: str | Path, inputs: Inputs | None = None, *, period: int | None = None) -> Any:
@@ -323,6 +355,7 @@ class RegenResult:
     engine_note: str | None = None
     backup: Path | None = None
     report: Any = None
+    names: Any = None  # masking.NameTable of a masked run
 
     @property
     def done(self) -> list[str]:
@@ -387,6 +420,8 @@ def regenerate_sections(
     flags: dict | None = None,
     progress: Any = None,
     notify: Any = None,
+    mask: bool = False,
+    mask_names: str | Path | None = None,
 ) -> RegenResult:
     """Rewrite the parts named in `sections` (3, 三, 开头, 结尾 or heading text) and, with `failed`,
     every failed section. The request carries each part's current findings, the `hint` and the other
@@ -406,13 +441,15 @@ def regenerate_sections(
     inputs, notes = regen_inputs(document, path, facts, plan, samples)
     for note in notes:
         _tell(notify, note)
-    chosen, note = make_engine(engine, flags)
+    names = name_table(inputs.facts, mask, mask_names)
+    chosen, note = make_engine(engine, flags, names=names, draft=str(path))
     _tell(notify, note)
     sources = _sources(inputs)
     done = regenerate_parts(text, keys, sources, chosen, check=make_checker(sources, label=str(path)),
                             hint=hint, progress=progress)  # fmt: skip
     result = RegenResult(parse_draft(done.text, path), path, inputs, chosen, done.labels, done.results,
                          notes, note)  # fmt: skip
+    result.names = names
     result.backup = save_rewritten(path, text, done.text)
     result.report = check_saved(path, inputs)
     return result
@@ -466,6 +503,8 @@ def repair_draft(
     flags: dict | None = None,
     notify: Any = None,
     hint: str | None = None,
+    mask: bool = False,
+    mask_names: str | Path | None = None,
 ) -> RepairRun:
     """Repair an existing draft: each part with error-level findings is rewritten with its findings,
     for up to `rounds` rounds (default 1 with a model); only what the checker judges better is kept.
@@ -477,7 +516,8 @@ def repair_draft(
     inputs, notes = regen_inputs(parse_draft(text, path), path, facts, plan, samples)
     for item in notes:
         _tell(notify, item)
-    chosen, note = make_engine(engine, flags)
+    names = name_table(inputs.facts, mask, mask_names)
+    chosen, note = make_engine(engine, flags, names=names, draft=str(path))
     _tell(notify, note)
     rounds = max(1, default_repair_rounds(chosen)) if rounds is None else rounds
     result = repair_text(text, inputs, chosen, rounds=rounds, budget=budget, label=str(path), hint=hint)

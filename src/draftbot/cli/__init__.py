@@ -21,6 +21,8 @@ COMMANDS = {
     "export": "export",
     "plans": "plans",
     "config": "config",
+    "batch": "batch",
+    "log": "log",
 }
 
 

@@ -29,6 +29,8 @@ ROWS = (
     ("concurrency", "并发数"),
     ("timeout", "超时（秒）"),
     ("prices", "价格"),
+    ("local_only", "仅限本地"),
+    ("audit_log", "审计日志"),
 )
 
 
@@ -71,6 +73,8 @@ def _value(cfg, key: str) -> str:
     if key == "prices":
         return cfg.prices.describe() if cfg.prices else "（无公开价格，不估算费用）"
     value = getattr(cfg, key)
+    if isinstance(value, bool):
+        return "开" if value else "关"
     if key == "base_url":
         from draftbot.config import safe_url
 

@@ -35,6 +35,44 @@ PLAN = typer.Option(
 )
 
 
+MASK = typer.Option(
+    False,
+    "--mask",
+    help="保密模式：人名、单位、地名、企业名在发给大模型前换成占位符（如【人名1】），回答中再换回；"
+    "发送前逐条检查，仍含真实名称则拒绝发送。",
+)
+MASK_NAMES = typer.Option(
+    None,
+    "--mask-names",
+    help="保密名单文件：每行一个名称，可在后面加类型（人名、单位、地名、企业）；隐含 --mask。",
+)
+LOCAL_ONLY = typer.Option(
+    False,
+    "--local-only",
+    help="仅限本地：模型服务不在本机或内网（127.x、10.x、172.16～31.x、192.168.x）时拒绝连接（也可在配置文件中写 local_only = true）。",
+)
+NO_LOG = typer.Option(
+    False, "--no-log", help="本次不记审计日志（默认每次调用模型都记入本地日志，见 draftbot log）。"
+)
+
+
+def print_mask_summary(table) -> None:
+    """How many names a masked run replaced (the names themselves stay on this machine)."""
+    if table is None:
+        return
+    from collections import Counter
+
+    counts = Counter(e.kind for e in table.entries)
+    kinds = "、".join(f"{kind} {n}" for kind, n in counts.items()) or "无"
+    echo(f"保密模式：{len(table)} 个名称（{kinds}）在发送前已换成占位符，回答中已换回。", err=True)
+
+
+def report_mask_issues(engine) -> None:
+    guard = getattr(engine, "guard", None)
+    for issue in getattr(guard, "issues", None) or []:
+        echo(f"保密模式提示：{issue.message()}", err=True)
+
+
 REPAIR_BUDGET = typer.Option(
     None,
     "--repair-budget",
@@ -87,6 +125,7 @@ def fail_on_failed_sections(results, engine, outcome: str, hint: str) -> None:
 def report_engine(engine) -> None:
     for line in getattr(engine, "report_lines", list)():
         echo(line)
+    report_mask_issues(engine)
 
 
 def print_repair(result) -> None:

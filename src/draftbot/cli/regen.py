@@ -49,15 +49,21 @@ def regen(
     concurrency: int | None = opt.CONCURRENCY,
     timeout: float | None = opt.TIMEOUT,
     context_tokens: int | None = opt.CONTEXT_TOKENS,
+    mask: bool = opt.MASK,
+    mask_names: Path | None = opt.MASK_NAMES,
+    local_only: bool = opt.LOCAL_ONLY,
+    no_log: bool = opt.NO_LOG,
 ) -> None:
     from draftbot.workflow import model_flags, regenerate_sections
 
-    flags = model_flags(provider, model, base_url, concurrency, timeout, context_tokens)
+    flags = model_flags(provider, model, base_url, concurrency, timeout, context_tokens, local_only, no_log)
     result = regenerate_sections(
         draft, section, failed=failed, hint=hint, facts=facts, plan=plan, samples=samples,
         engine=engine, flags=flags,
         notify=lambda note: echo(note if note.startswith("未配置") else f"提示：{note}", err=True),
+        mask=mask, mask_names=mask_names,
     )  # fmt: skip
+    opt.print_mask_summary(result.names)
     opt.report_engine(result.engine)
     if result.done:
         echo(f"已重新生成：{'；'.join(result.done)}（引擎：{result.engine.name}）")

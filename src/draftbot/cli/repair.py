@@ -39,15 +39,21 @@ def repair(
     concurrency: int | None = opt.CONCURRENCY,
     timeout: float | None = opt.TIMEOUT,
     context_tokens: int | None = opt.CONTEXT_TOKENS,
+    mask: bool = opt.MASK,
+    mask_names: Path | None = opt.MASK_NAMES,
+    local_only: bool = opt.LOCAL_ONLY,
+    no_log: bool = opt.NO_LOG,
 ) -> None:
     from draftbot.workflow import model_flags, repair_draft
 
-    flags = model_flags(provider, model, base_url, concurrency, timeout, context_tokens)
+    flags = model_flags(provider, model, base_url, concurrency, timeout, context_tokens, local_only, no_log)
     run = repair_draft(
         draft, rounds=rounds, budget=repair_budget, facts=facts, plan=plan, samples=samples,
         engine=engine, flags=flags, hint=hint,
         notify=lambda note: echo(note if note.startswith("未配置") else f"提示：{note}", err=True),
+        mask=mask, mask_names=mask_names,
     )  # fmt: skip
+    opt.report_mask_issues(run.engine)
     opt.print_repair(run.repair)
     if run.backup is not None:
         echo(f"已更新草稿：{draft}（原草稿备份为：{run.backup}）")

@@ -59,6 +59,10 @@ def write(
     dry_run: bool = typer.Option(
         False, "--dry-run", help="只显示发给大模型的提示词和词元数，不调用模型、不写草稿。"
     ),
+    mask: bool = opt.MASK,
+    mask_names: Path | None = opt.MASK_NAMES,
+    local_only: bool = opt.LOCAL_ONLY,
+    no_log: bool = opt.NO_LOG,
     repair: int | None = typer.Option(
         None, "--repair", min=0, help="写完后自动修复有错误的部分，最多几轮（默认：大模型 1 轮，离线 0）。"
     ),
@@ -69,18 +73,20 @@ def write(
 ) -> None:
     from draftbot import workflow
 
-    flags = workflow.model_flags(provider, model, base_url, concurrency, timeout, context_tokens)
+    flags = workflow.model_flags(provider, model, base_url, concurrency, timeout, context_tokens, local_only, no_log)
     if dry_run:
         echo(workflow.dry_run(facts, output=output, plan=plan, samples=samples, add_samples=add_samples,
-                              flags=flags))
+                              flags=flags, mask=mask, mask_names=mask_names))
         return
     result = workflow.write_report(
         facts, output=output, plan=plan, samples=samples, add_samples=add_samples,
         engine=engine, flags=flags, force=force, docx=docx, notify=lambda note: echo(note, err=True),
-        repair=repair, repair_budget=repair_budget, resume=resume,
+        repair=repair, repair_budget=repair_budget, resume=resume, mask=mask, mask_names=mask_names,
     )
+    opt.print_mask_summary(result.names)
     for line in result.usage_lines:
         echo(line)
+    opt.report_mask_issues(result.engine)
     if result.repair is not None:
         opt.print_repair(result.repair)
     for note in result.notes:

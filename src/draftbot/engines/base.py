@@ -25,6 +25,7 @@ class SectionRequest:
     hint: str | None = None
     current: str | None = None
     context: list[tuple[str, str]] = field(default_factory=list)
+    repair_round: int = 0  # which repair round asked for this rewrite (0: not a repair); for the audit log
 
     @property
     def rewrite(self) -> bool:

@@ -22,6 +22,7 @@ from functools import cache
 from draftbot.config import ModelConfig, Prices, resolve_config
 from draftbot.draft import make_failed_body
 from draftbot.engines.base import Engine, Progress, SectionRequest, SectionResult
+from draftbot.engines.callguard import CallGuard, SendRefused
 from draftbot.errors import ModelError
 
 DEFAULT_RETRIES = 3
@@ -275,9 +276,12 @@ class LLMEngine(Engine):
         console=None,
         live: bool | None = None,
         warm_prefix: bool = True,
+        guard: CallGuard | None = None,
     ):
         config.require_ready()
         self.config = config
+        # local-only check (before any connection), masking, audit log: see engines/callguard.py
+        self.guard = guard or CallGuard(config)
         self.retries = retries
         self.backoff = backoff
         self.answer_tokens = answer_tokens
@@ -376,7 +380,7 @@ class LLMEngine(Engine):
                 break
             state.attempts = attempt
             try:
-                state.body, state.usage = await self._attempt(llm, messages, state)
+                state.body, state.usage = await self._guarded(llm, messages, state)
                 state.status = "完成"
                 break
             except Exception as exc:  # noqa: BLE001 - every failure is classified
@@ -391,6 +395,24 @@ class LLMEngine(Engine):
                 state.status = f"重试 {attempt}（{error.reason}）"
                 await asyncio.sleep(delay)
         state.finished = time.monotonic()
+
+    async def _guarded(self, llm, messages: list[dict], state: SectionState, *args) -> tuple[str, dict]:
+        """`_attempt` through the guard (engines/callguard.py): a shared slot, masking and the leak
+        scan before the request leaves, names restored and the audit row written after."""
+        async with self.guard.slot():
+            try:
+                call = self.guard.start(messages, state)
+            except SendRefused as exc:
+                raise AttemptError(exc.reason, retry=False, fatal=True) from exc
+            try:
+                body, usage = await self._attempt(call.observing(llm), call.sent, state, *args)
+            except Exception as exc:
+                call.fail(classify(exc).reason)
+                raise
+            except BaseException:
+                call.fail("已中断")
+                raise
+        return call.finish(body, usage), usage
 
     async def _attempt(self, llm, messages: list[dict], state: SectionState) -> tuple[str, dict]:
         state.status, state.chars, state.chunks = "生成中", 0, 0
@@ -567,4 +589,8 @@ def create_llm_engine(config: ModelConfig | None = None, flags: dict | None = No
         )
     options.setdefault("retries", cfg.retries)
     options.setdefault("backoff", cfg.backoff)
+    guard_options = {k: options.pop(k) for k in ("names", "draft", "slots") if k in options}
+    if "guard" not in options:
+        cfg.require_ready()  # a missing key is reported before the local-only check
+        options["guard"] = CallGuard(cfg, **guard_options)
     return LLMEngine(cfg, **options)

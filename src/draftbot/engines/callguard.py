@@ -1,0 +1,226 @@
+"""Around each model call: the local-only check, masking, the leak scan, restoring names, the audit row.
+
+The LLM engine asks its `CallGuard` for a `Call` just before a request leaves (`start`), shows
+it every streamed chunk (`observe`), and ends it with the answer (`finish`) or a failure (`fail`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+import uuid
+from collections import deque
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from draftbot.auditlog import AuditLog, CallRecord, now_iso
+from draftbot.masking import MaskIssue, NameTable
+
+
+class SendRefused(Exception):
+    """The final request still contains a known name: nothing was sent."""
+
+    def __init__(self, names: list[str]):
+        shown = "、".join(f"“{n}”" for n in names[:3])
+        self.reason = f"发送前检查发现请求中仍有真实名称{shown}，已拒绝发送"
+        self.logged = f"发送前检查发现请求中仍有 {len(names)} 个真实名称，已拒绝发送"  # no names in the log
+        super().__init__(self.reason)
+
+
+class SharedSlots:
+    """One bound on model calls in flight, shared by the event loops of several threads (batch).
+
+    A released slot is handed straight to the longest waiter, whatever loop it waits in.
+    """
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.in_use = 0
+        self.max_in_use = 0
+        self._free = limit
+        self._waiters: deque = deque()
+        self._lock = threading.Lock()
+
+    async def acquire(self) -> None:
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            if self._free > 0 and not self._waiters:
+                self._free -= 1
+                self._count(+1)
+                return
+            waiter = (loop, loop.create_future())
+            self._waiters.append(waiter)
+        try:
+            await waiter[1]
+        except asyncio.CancelledError:
+            with self._lock:
+                if waiter in self._waiters:  # not handed over yet
+                    self._waiters.remove(waiter)
+            raise  # else _hand_over sees the cancelled future and passes the slot on
+
+    def release(self) -> None:
+        with self._lock:
+            self._count(-1)
+            if not self._waiters:
+                self._free += 1
+                return
+            loop, future = self._waiters.popleft()
+            self._count(+1)
+        try:
+            loop.call_soon_threadsafe(self._hand_over, future)
+        except RuntimeError:  # that loop is closed: the slot goes to the next waiter
+            self.release()
+
+    def _hand_over(self, future) -> None:
+        if future.done():  # cancelled while the slot was on its way
+            self.release()
+        else:
+            future.set_result(None)
+
+    def _count(self, step: int) -> None:
+        self.in_use += step
+        self.max_in_use = max(self.max_in_use, self.in_use)
+
+
+@dataclass
+class CallGuard:
+    """One per engine run. `names` masks (None: not a masked run); `log` records every call (by
+    default the user's audit log, unless the config's `audit_log` switch is off)."""
+
+    config: object
+    names: NameTable | None = None
+    log: AuditLog | None = None
+    draft: str = ""
+    run: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    issues: list[MaskIssue] = field(default_factory=list)
+    slots: SharedSlots | None = None  # a bound on calls shared with other engines (batch)
+    repair_round: int = 0  # set by a repair loop before each round (the audit log records it)
+
+    def __post_init__(self):
+        if getattr(self.config, "local_only", False):
+            from draftbot.localonly import require_local
+
+            require_local(self.config.base_url)
+        if self.log is None and getattr(self.config, "audit_log", False):
+            self.log = AuditLog()
+        if self.log is not None:
+            self.log.check()  # an unusable log is refused before anything is sent
+
+    @asynccontextmanager
+    async def slot(self):
+        """Held while one request is in flight (a no-op unless a shared bound is set)."""
+        if self.slots is None:
+            yield
+            return
+        await self.slots.acquire()
+        try:
+            yield
+        finally:
+            self.slots.release()
+
+    def start(self, messages: list[dict], state) -> Call:
+        """The call about to be made; raises SendRefused (after logging it) if a name would leak."""
+        call = Call(self, state, messages)
+        if self.names is not None:
+            call.sent = self.names.mask_messages(messages)
+            call.needed = self.names.needed(call.sent[-1].get("content") or "")
+            leaked = self.names.leaked(json.dumps(call.sent, ensure_ascii=False))
+            if leaked:
+                refusal = SendRefused(leaked)
+                call.record("refused", refusal.logged)
+                raise refusal
+        return call
+
+    def record(self, record: CallRecord) -> None:
+        if self.log is not None:
+            key = getattr(self.config, "api_key", None)
+            self.log.append(record, secrets=(key,) if key else ())
+
+
+class Call:
+    """One request and its answer."""
+
+    def __init__(self, guard: CallGuard, state, messages: list[dict]):
+        self.guard = guard
+        self.state = state
+        self.sent = messages
+        self.needed: list[str] = []
+        self.parts: list[str] = []
+        self.model_answered = ""
+        self.started = time.monotonic()
+        self.issues: list[MaskIssue] = []
+
+    def observing(self, llm) -> _Observed:
+        """`llm` whose streamed chunks this call sees (for the answering model and the raw text)."""
+        return _Observed(llm, self)
+
+    def observe(self, chunk) -> None:
+        text = chunk.content if isinstance(chunk.content, str) else ""
+        if text:
+            self.parts.append(text)
+        self.model_answered = (chunk.response_metadata or {}).get("model_name") or self.model_answered
+
+    def finish(self, body: str, usage: dict | None) -> str:
+        """The answer with names restored; placeholder problems go to the guard's `issues`."""
+        if self.guard.names is not None:
+            body, self.issues = self.guard.names.restore(body, self.needed, self.state.label)
+            self.guard.issues.extend(self.issues)
+        notes = "；".join(i.message(names=False) for i in self.issues)  # the log keeps masked text only
+        self.record("ok", "", usage, notes)
+        return body
+
+    def fail(self, reason: str) -> None:
+        self.record("error", reason)
+
+    def record(self, status: str, error: str = "", usage: dict | None = None, notes: str = "") -> None:
+        guard, cfg, request = self.guard, self.guard.config, self.state.request
+        usage = usage or {}
+        prices = getattr(cfg, "prices", None)
+        cost = None
+        if prices is not None and usage:
+            cost = prices.cost(usage.get("input", 0), usage.get("cached", 0), usage.get("output", 0))
+        guard.record(
+            CallRecord(
+                time=now_iso(),
+                run=guard.run,
+                provider=cfg.provider or "custom",
+                host=urlsplit(cfg.base_url or "").netloc.rpartition("@")[2],
+                model_asked=cfg.model or "",
+                model_answered=self.model_answered,
+                draft=guard.draft,
+                section=f"{request.section.id} {self.state.label}",
+                repair_round=int(getattr(request, "repair_round", 0) or guard.repair_round or 0),
+                attempt=self.state.attempts or 1,
+                masked=int(guard.names is not None),
+                request=json.dumps(self.sent, ensure_ascii=False),
+                response="".join(self.parts),
+                input_tokens=usage.get("input", 0),
+                cached_tokens=usage.get("cached", 0),
+                output_tokens=usage.get("output", 0),
+                cost=None if cost is None else round(cost, 8),
+                currency=prices.currency if prices is not None else "",
+                duration_s=round(time.monotonic() - self.started, 3),
+                status=status,
+                error=error,
+                notes=notes,
+            )
+        )
+
+
+class _Observed:
+    """A chat model whose `astream` shows every chunk to a Call on its way to the engine."""
+
+    def __init__(self, llm, call: Call):
+        self._llm = llm
+        self._call = call
+
+    async def astream(self, messages, *args, **kwargs):
+        async for chunk in self._llm.astream(messages, *args, **kwargs):
+            self._call.observe(chunk)
+            yield chunk
+
+    def __getattr__(self, name):
+        return getattr(self._llm, name)
