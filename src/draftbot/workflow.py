@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from draftbot.checks.finding import LEVELS
+from draftbot.checks.run import check_report  # the check flow, for library users too
 from draftbot.errors import InputError
 
 FONTS_ENV = "DRAFTBOT_FONTS"
@@ -309,33 +310,6 @@ def check_saved(path: str | Path, inputs: Inputs | None = None, *, period: int |
     if inputs is None:
         return check_report(path, period=period)
     return check_report(path, facts=inputs.facts, plan=inputs.plan, samples=inputs.samples, period=period)
-
-
-def check_report(
-    draft: Any,
-    *,
-    facts: Any = None,
-    plan: Any = None,
-    samples: Any = None,
-    period: int | None = None,
-    rules: str | Path | None = None,
-) -> Any:
-    """Check a draft or any report (a path to .md/.txt/.docx, a Draft, or text): a checks.run.CheckReport.
-
-    Facts, plan, samples and period default to what the draft's front matter records."""
-    from draftbot.checks.run import check_draft
-
-    if period is not None and not 1949 <= period <= 2100:
-        raise InputError(f"报告年度应是四位年份（如 2026），而不是“{period}”。")
-    if isinstance(draft, str) and "\n" not in draft:
-        draft = Path(draft)
-    report = check_draft(draft, facts=facts, plan=plan, samples=samples, period=period, rules_dir=rules)
-    if not report.sections:
-        raise InputError(
-            f"草稿“{report.path}”中没有找到以“一、”开头的部分标题，无法按部分检查。",
-            hint="每一部分的标题单独成行，如“一、坚定理想信念”或“## 一、坚定理想信念”。",
-        )
-    return report
 
 
 # -- regen: pick -> rewrite -> save ---------------------------------------------------------------

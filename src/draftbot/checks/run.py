@@ -10,6 +10,7 @@ from draftbot.checks.base import Hit, LineIndex, blank_range, front_matter_end, 
 from draftbot.checks.finding import Finding, Summary, sort_findings, summarize
 from draftbot.checks.rules import RuleSet, load_rules
 from draftbot.checks.sections import Located
+from draftbot.errors import InputError
 
 _YEAR = re.compile(r"((?:19|20)\d\d)")
 MAX_PER_RULE = 1000  # findings of one rule listed; past it they are counted (a runaway draft has millions)
@@ -61,6 +62,31 @@ def run_checks(draft, facts=None, plan=None, samples=None, period=None, rules_di
     """
     return check_draft(draft, facts=facts, plan=plan, samples=samples, period=period,
                        rules_dir=rules_dir).findings
+
+
+def check_report(
+    draft,
+    *,
+    facts=None,
+    plan=None,
+    samples=None,
+    period: int | None = None,
+    rules: str | Path | None = None,
+) -> CheckReport:
+    """Check a draft or any report (a path to .md/.txt/.docx, a Draft, or text): a CheckReport.
+
+    Facts, plan, samples and period default to what the draft's front matter records."""
+    if period is not None and not 1949 <= period <= 2100:
+        raise InputError(f"报告年度应是四位年份（如 2026），而不是“{period}”。")
+    if isinstance(draft, str) and "\n" not in draft:
+        draft = Path(draft)
+    report = check_draft(draft, facts=facts, plan=plan, samples=samples, period=period, rules_dir=rules)
+    if not report.sections:
+        raise InputError(
+            f"草稿“{report.path}”中没有找到以“一、”开头的部分标题，无法按部分检查。",
+            hint="每一部分的标题单独成行，如“一、坚定理想信念”或“## 一、坚定理想信念”。",
+        )
+    return report
 
 
 def check_draft(draft, facts=None, plan=None, samples=None, period=None, rules_dir=None,

@@ -51,7 +51,7 @@ def check(
     rules: Path | None = typer.Option(None, "--rules", help="追加的规则文件夹（.yaml），扩展内置规则。"),
 ) -> None:
     from draftbot.checks.finding import LEVELS, filter_level
-    from draftbot.workflow import check_report
+    from draftbot.checks.run import check_report  # not via workflow: check stays light to start
 
     if output_format not in FORMATS:
         raise InputError(f"--format 只能是 text、line 或 json，而不是“{output_format}”。")
