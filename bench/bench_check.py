@@ -4,8 +4,11 @@
    session so machine noise hits both alike (goal: median <= 0.5 s and <= 3x the baseline).
 2. Checking 1 MB of draft text in-process with facts, plan, samples and period (goal: <= 2 s):
    a 1 MB UTF-8 file (about 350,000 Chinese characters), and for reference 1,000,000 characters.
+3. Huge drafts (8 MB and 72 MB files) through the real command: wall time and peak memory (goals:
+   peak RSS of the largest under 10x its size (at 8 MB the ~45 MB of the program itself still
+   dominates); time per MB at 72 MB at most 1.5x that at 8 MB, i.e. linear).
 
-Usage: python bench/bench_check.py [--runs N]
+Usage: python bench/bench_check.py [--runs N] [--huge-mb 8 72]
 """
 
 from __future__ import annotations
@@ -17,12 +20,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchlib import BASELINE, REPO, draftbot, print_table, side_by_side, write_results
+from benchlib import BASELINE, REPO, cli_env, draftbot, print_table, side_by_side, write_results
 
 CHECK = "draftbot check (5,000 chars)"
 CLEAN = REPO / "tests" / "fixtures" / "check_clean" / "述职报告.md"
 FACTS = REPO / "examples" / "facts.md"
-GOALS = {"cold_median_s": 0.5, "cold_ratio": 3.0, "mb_in_process_s": 2.0}
+GOALS = {"cold_median_s": 0.5, "cold_ratio": 3.0, "mb_in_process_s": 2.0, "huge_rss_over_size": 10.0,
+         "huge_time_per_mb_growth": 1.5}
 
 
 def sized_draft(target_chars: int) -> str:
@@ -35,6 +39,34 @@ def sized_draft(target_chars: int) -> str:
         extra.append(paragraphs[i % len(paragraphs)])
         i += 1
     return head + "\n\n".join(extra) + "\n\n五、" + rest
+
+
+def repeated_draft(target_bytes: int) -> str:
+    """The clean example draft with its fourth section's paragraphs repeated up to `target_bytes`
+    (built in linear time, for the huge sizes)."""
+    base = sized_draft(20_000)
+    head, rest = base.split("五、", 1)
+    block = "\n\n".join(p for p in head.split("四、", 1)[1].split("\n") if p.startswith("（")) + "\n\n"
+    return head + block * max(1, target_bytes // len(block.encode("utf-8"))) + "五、" + rest
+
+
+def huge(megabytes: float) -> dict:
+    """`draftbot check` on a file of that size, in a child process: wall time and peak RSS (wait4)."""
+    import os
+    import subprocess
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "huge.md"
+        path.write_text(repeated_draft(int(megabytes * 1e6)), encoding="utf-8")
+        size = path.stat().st_size
+        cmd = draftbot("check", str(path), "--facts", str(FACTS), "--plan", "述职报告", "--format", "line")
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=cli_env())
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+    rss_mb = usage.ru_maxrss / 1024  # KiB on Linux
+    return {"file_mb": size / 1e6, "seconds": seconds, "peak_rss_mb": rss_mb, "exit": os.waitstatus_to_exitcode(status),
+            "rss_over_size": rss_mb / (size / 1e6), "seconds_per_mb": seconds / (size / 1e6)}
 
 
 def cold(runs: int) -> tuple[dict[str, list[float]], int]:
@@ -74,6 +106,7 @@ def in_process(target: int = 1_000_000, unit: str = "bytes") -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--huge-mb", type=float, nargs="*", default=[8, 72])
     args = parser.parse_args()
     times, draft_chars = cold(args.runs)
     medians = print_table(times)
@@ -88,15 +121,26 @@ def main() -> None:
             f"first call {r['first_call_s']:.2f} s, second call {r['second_call_s']:.2f} s, "
             f"{r['findings']} findings"
         )
+    huge_runs = [huge(mb) for mb in args.huge_mb]
+    for r in huge_runs:
+        print(
+            f"draftbot check, {r['file_mb']:.1f} MB file: {r['seconds']:.1f} s ({r['seconds_per_mb']:.2f} s/MB), "
+            f"peak RSS {r['peak_rss_mb']:.0f} MB = {r['rss_over_size']:.1f}x the file, exit {r['exit']}"
+        )
     met = {
         "cold_median": medians[check_name] <= GOALS["cold_median_s"],
         "cold_ratio": ratio <= GOALS["cold_ratio"],
         "mb_in_process": big["first_call_s"] <= GOALS["mb_in_process_s"],
     }
+    if huge_runs:
+        met["huge_rss"] = huge_runs[-1]["rss_over_size"] <= GOALS["huge_rss_over_size"]
+        growth = huge_runs[-1]["seconds_per_mb"] / huge_runs[0]["seconds_per_mb"]
+        met["huge_linear"] = growth <= GOALS["huge_time_per_mb_growth"]
     print("goals:", ", ".join(f"{k} {'met' if v else 'NOT met'}" for k, v in met.items()))
     result = {
         "benchmark": "cold draftbot check on a 5,000-char draft vs python -c pass; 1 MB checked in-process",
-        "command": f"python bench/bench_check.py --runs {args.runs}",
+        "command": f"python bench/bench_check.py --runs {args.runs} --huge-mb "
+        + " ".join(f"{mb:g}" for mb in args.huge_mb),
         "runs": args.runs,
         "draft_chars": draft_chars,
         "median_seconds": medians,
@@ -104,6 +148,7 @@ def main() -> None:
         "ratio_check_over_baseline": ratio,
         "in_process_1mb": big,
         "in_process_1m_chars": chars,
+        "huge_files": huge_runs,
         "goals": GOALS,
         "goals_met": met,
     }

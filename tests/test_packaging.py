@@ -1,9 +1,12 @@
 """The wheel carries prompts/, samples/ and the plan data; an installed draftbot drafts without the repo."""
 
+import site
 import subprocess
 import sys
+import sysconfig
 import venv
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -43,9 +46,21 @@ def test_wheel_contains_data(wheel):
     assert "draftbot/data/sample_noise.yaml" in names
 
 
+def see_our_packages(env_dir) -> None:
+    """Let a new venv import the packages of the environment running the tests (a venv of its own
+    or the system's): its site-packages folders go on the new venv's path, after its own."""
+    inner = subprocess.run(
+        [env_dir / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    ours = dict.fromkeys([*site.getsitepackages(), sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]])
+    (Path(inner) / "draftbot-test-outer.pth").write_text("\n".join(ours) + "\n", encoding="utf-8")
+
+
 def test_installed_wheel_drafts_outside_the_repo(wheel, tmp_path):
     env_dir = tmp_path / "venv"
-    venv.create(env_dir, system_site_packages=True, with_pip=True)
+    venv.create(env_dir, with_pip=True)  # isolated: it sees our packages through see_our_packages only
+    see_our_packages(env_dir)
     python = env_dir / "bin" / "python"
     install = subprocess.run(
         [python, "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],

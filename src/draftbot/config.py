@@ -15,6 +15,7 @@ DRAFTBOT_HOME moves the user config dir (tests point it at a temporary folder).
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tomllib
 from dataclasses import dataclass, field
@@ -198,20 +199,31 @@ def user_config_dir() -> Path:
 
 
 def find_config_file(cwd: Path | None = None) -> Path | None:
+    """The first draftbot.toml that exists (a folder or a device by that name is an error, not skipped)."""
     for candidate in ((cwd or Path.cwd()) / CONFIG_NAME, user_config_dir() / CONFIG_NAME):
         if candidate.is_file():
             return candidate
+        if os.path.lexists(candidate):
+            return candidate  # load_config_file says what is wrong with it
     return None
+
+
+def read_config_text(path: Path) -> str:
+    """The config file's text: UTF-8 or GBK like the facts, a clear ConfigError for anything else."""
+    from draftbot.errors import InputError
+    from draftbot.textio import decode_bytes, read_bytes
+
+    try:
+        return decode_bytes(read_bytes(path, "配置文件", 1_000_000), f"配置文件“{path}”")
+    except InputError as exc:
+        raise ConfigError(exc.message, hint=exc.hint or "配置文件应是 UTF-8 编码的 TOML 文本文件。") from exc
 
 
 def load_config_file(path: Path) -> dict:
     try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
+        data = tomllib.loads(read_config_text(path))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"配置文件格式有误：{path}（{exc}）") from exc
-    except OSError as exc:
-        raise ConfigError(f"无法读取配置文件：{path}") from exc
+        raise ConfigError(f"配置文件格式有误：{path}（{_toml_problem(exc)}）") from exc
     for key, value in data.items():
         kind = FILE_KEYS.get(key)
         if kind is None:
@@ -222,6 +234,14 @@ def load_config_file(path: Path) -> dict:
     if "prices" in data:
         _check_prices(data["prices"], str(path))
     return data
+
+
+def _toml_problem(exc: Exception) -> str:
+    """tomllib's English message in Chinese where it is one of the common ones, with its line."""
+    text = str(exc)
+    match = re.search(r"\(at line (\d+), column (\d+)\)", text)
+    where = f"第 {match.group(1)} 行第 {match.group(2)} 列" if match else ""
+    return f"{where}不是有效的 TOML：每行写成 键 = 值，文字值加引号，如 provider = \"deepseek\"".lstrip()
 
 
 def _check_prices(prices: dict, where: str) -> None:
@@ -326,7 +346,43 @@ def _build(values, sources, preset, provider, configured, path, environ) -> Mode
     )
     for key in ("context_tokens", "concurrency", "timeout", "local_only", "audit_log"):
         sources.setdefault(key, "默认值")
+    check_base_url(cfg.base_url, sources.get("base_url", ""))
     return cfg
+
+
+def check_base_url(url: str | None, source: str = "") -> None:
+    """Refuse a service address that cannot be an OpenAI-compatible HTTP endpoint, before any request."""
+    if not url:
+        return
+    from urllib.parse import urlsplit
+
+    where = f"（来自{source}）" if source else ""
+    example = "例如 https://api.deepseek.com/v1 或 http://127.0.0.1:8000/v1"
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("http", "https"):
+        raise ConfigError(
+            f"服务地址“{safe_url_text(url)}”{where}无效：应以 http:// 或 https:// 开头。", hint=example
+        )
+    if not parts.hostname or not _port_ok(parts) or any(ch.isspace() for ch in url):
+        raise ConfigError(f"服务地址“{safe_url_text(url)}”{where}无效：缺少主机名或端口不对。", hint=example)
+
+
+def _port_ok(parts) -> bool:
+    try:
+        return parts.port is None or 0 < parts.port
+    except ValueError:  # not a number, or over 65535
+        return False
+
+
+def safe_url_text(url: str) -> str:
+    """safe_url for any text, also one that does not parse as a URL."""
+    try:
+        return safe_url(url) or url
+    except ValueError:
+        return url.split("@")[-1].split("?")[0]
 
 
 def _positive(values: dict, key: str, default):

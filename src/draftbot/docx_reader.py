@@ -20,6 +20,7 @@ from typing import Any
 
 from draftbot.errors import InputError
 from draftbot.outline import LEVEL1_RE, STANDALONE_MAX, heading_level
+from draftbot.textio import MAX_BYTES, regular_file, resolved
 from draftbot.yamlio import YamlSyntaxError, load_yaml
 
 # The marks `draftbot export` leaves in a .docx for this reader.
@@ -65,10 +66,8 @@ def _standalone(text: str) -> bool:
 def _open(path: str | Path) -> Any:
     path = Path(path)
     label = f"Word 文件“{path}”"
-    if not path.exists():
-        raise InputError(f"找不到{label}，请检查路径是否正确。")
-    if path.is_dir():
-        raise InputError(f"{label}是一个文件夹，请指定文件。")
+    if regular_file(path, label) > MAX_BYTES:
+        raise InputError(f"{label}太大，超过了 {MAX_BYTES / 1e6:g} MB 的上限。")
     if not zipfile.is_zipfile(path):
         hint = "旧版 .doc 或加密的文件请先在 Word/WPS 中“另存为” .docx 格式（不加密码）。"
         raise InputError(f"{label}不是有效的 .docx 文件。", hint=hint)
@@ -109,7 +108,7 @@ def _cached(path: str | Path) -> tuple[tuple[DocxParagraph, ...], dict]:
         stat = path.stat()
     except OSError:
         return _read(str(path), 0.0, -1)  # _open reports the missing file
-    return _read(str(path.resolve()), stat.st_mtime, stat.st_size)
+    return _read(str(resolved(path)), stat.st_mtime, stat.st_size)
 
 
 # -- paragraphs -------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from draftbot.textio import read_text
 CLOSING_MARKER = "<!-- draftbot:closing -->"
 FAILED_MARKER_RE = re.compile(r"<!--\s*draftbot:failed(?:\s+reason=\"([^\"]*)\")?\s*-->")
 FAILED_TEXT_RE = re.compile(  # the visible text of a failed section in an exported .docx
-    r"^【本部分生成失败：(.*)。请运行 draftbot regen 草稿文件(?: --section (\S+))? 重新生成。】$"
+    r"^【本部分生成失败：(.*)。请运行 draftbot regen 草稿文件(?: --section (\S+)| --failed)? 重新生成。】$"
 )
 _TOP = LEVEL_PATTERNS[0][1]
 OPENING = "opening"  # part keys besides a section's 1-based position
@@ -28,7 +28,7 @@ PART_NAMES = {"开头": OPENING, "开头段": OPENING, "导语": OPENING, "结�
 def make_failed_body(reason: str, number: str = "") -> str:
     """The body of a section the model could not write; `check` and `regen` recognise it."""
     safe = reason.replace('"', "'").replace("\n", " ")[:200]
-    where = f" --section {number}" if number else ""
+    where = f" --section {number}" if number else " --failed"
     return (
         f'<!-- draftbot:failed reason="{safe}" -->\n'
         f"【本部分生成失败：{safe}。请运行 draftbot regen 草稿文件{where} 重新生成。】"

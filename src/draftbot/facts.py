@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from draftbot.errors import FactsError, InputError
-from draftbot.textio import decode_bytes, read_bytes, sha256_bytes
+from draftbot.textio import MAX_FACTS_BYTES, decode_bytes, read_bytes, sha256_bytes
 
 META_KEYS = ("title", "type", "position", "unit", "period", "author")
 META_LABELS = {
@@ -101,7 +101,7 @@ def load_facts(path: str | Path) -> Facts:
         data_text = docx_facts_text(path)
         data = data_text.encode("utf-8")
     else:
-        data = read_bytes(path, "事实文件")
+        data = read_bytes(path, "事实文件", MAX_FACTS_BYTES)
         data_text = decode_bytes(data, f"事实文件“{path}”")
     facts = parse_facts(data_text, source=path)
     facts.sha256 = sha256_bytes(data)
@@ -242,18 +242,27 @@ def _parse_body(body: str, offset: int) -> tuple[list[FactGroup], list[int]]:
                 parser.heading(len(heading.group(1)), heading.group(2), line_no)
             continue
         bullet = _BULLET.match(raw)
-        if bullet and bullet.group(2).strip():
+        if bullet and not _clean_fact(bullet.group(2)):
+            parser.last = None  # an empty bullet ("-", "- ", "- 。") says nothing
+        elif bullet:
             parser.fact(bullet.group(2).strip(), line_no)
         elif raw[:1] in (" ", "\t") and parser.last is not None:
             parser.last.text = parser.last.text + stripped  # continuation of a wrapped bullet
         else:
             parser.paragraphs.append(line_no)
             parser.fact(stripped, line_no)
+    for group in parser.groups:
+        _clean_group(group)
     groups = [g for g in parser.groups if g.all_facts() or g.heading]
-    for group in groups:
-        for fact in group.all_facts():
-            fact.text = _clean_fact(fact.text)
     return groups, parser.paragraphs
+
+
+def _clean_group(group: FactGroup) -> None:
+    for fact in group.facts:
+        fact.text = _clean_fact(fact.text)
+    group.facts = [f for f in group.facts if f.text]
+    for sub in group.subgroups:
+        _clean_group(sub)
 
 
 def _clean_fact(text: str) -> str:

@@ -24,14 +24,24 @@ STANDALONE_MAX = 40
 
 
 def chinese_number(n: int) -> str:
-    """1 -> 一, 10 -> 十, 12 -> 十二, 20 -> 二十 (1..99)."""
-    if not 0 < n < 100:
+    """1 -> 一, 10 -> 十, 12 -> 十二, 20 -> 二十, 101 -> 一百零一, 1010 -> 一千零一十 (1..9999)."""
+    if not 0 < n < 10000:
         raise ValueError(n)
-    tens, ones = divmod(n, 10)
-    if tens == 0:
-        return _CN_DIGITS[ones]
-    head = "" if tens == 1 else _CN_DIGITS[tens]
-    return head + "十" + (_CN_DIGITS[ones] if ones else "")
+    if n < 100:
+        tens, ones = divmod(n, 10)
+        if tens == 0:
+            return _CN_DIGITS[ones]
+        head = "" if tens == 1 else _CN_DIGITS[tens]
+        return head + "十" + (_CN_DIGITS[ones] if ones else "")
+    out, gap = "", False
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit, n = divmod(n, value)
+        if digit:
+            out += ("零" if gap and out else "") + _CN_DIGITS[digit] + unit
+            gap = False
+        elif out:
+            gap = True
+    return out
 
 
 def heading_level(text: str) -> int:

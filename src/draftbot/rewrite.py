@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from draftbot.checks.finding import LEVEL_NAMES, Finding
-from draftbot.draft import Draft, parse_draft
+from draftbot.draft import FAILED_MARKER_RE, Draft, parse_draft
 from draftbot.draftedit import CLOSING, OPENING, PartKey, part_at_line, part_body, part_keys, part_label
 from draftbot.engines.base import Engine, SectionRequest, SectionResult
 from draftbot.errors import DraftFormatError
@@ -149,8 +149,10 @@ def pick_parts(draft: Draft, specs: list[str], failed: bool = False) -> list[Par
     """The parts named by --section (3, 三, 开头, 结尾, heading text) and, with --failed, every
     section marked failed; in draft order, each once."""
     chosen = [draft.find_part(spec) for spec in specs]
-    if failed:
+    if failed:  # the opening and the closing too: a failed write marks them like sections
         chosen += [i for i, s in enumerate(draft.sections, 1) if s.failed]
+        chosen += [key for key, body in ((OPENING, draft.opening), (CLOSING, draft.closing))
+                   if FAILED_MARKER_RE.search(body)]
     if not chosen:
         if failed:
             raise DraftFormatError("草稿中没有标记为生成失败的部分，无需重新生成。")
@@ -235,6 +237,6 @@ def regenerate_parts(
             continue
         new = candidate
     done = [(k, q) for k, q, r in zip(keys, requests, results, strict=True) if not r.failed]
-    if done:
+    if done and draft.meta:  # a text without front matter (the user's own .txt) stays plain text
         new = set_front_matter(new, _logged(draft, done, engine.name, hint))
     return Regenerated(new, list(keys), labels, results)

@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from pathlib import Path
 
 from draftbot.errors import InputError
 
+MAX_BYTES = 100_000_000  # a draft or sample (a real report is tens of KB)
+MAX_FACTS_BYTES = 10_000_000
 _ENCODINGS = ("utf-8", "gb18030")  # a UTF-8 BOM is stripped by _normalise (no utf-8-sig codec import)
 
 
 def decode_bytes(data: bytes, label: str) -> str:
     """Decode UTF-8 (with or without BOM) or GB18030/GBK; normalise newlines to LF."""
-    if b"\x00" in data[:4096]:
-        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            text = data.decode("utf-16")
-            return _normalise(text)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return _normalise(data.decode("utf-16"))
+        except UnicodeDecodeError:
+            pass
+    nul = data.find(b"\x00")
+    if 0 <= nul < 4096:
         raise InputError(
-            f"{label} 不是文本文件（疑似二进制文件），请提供 UTF-8 或 GBK 编码的 .md/.txt 文件。"
+            f"{label} 不是文本文件（疑似二进制文件），请提供 UTF-8 或 GBK 编码的文本文件（如 .md、.txt）。"
+        )
+    if nul != -1:
+        line = data.count(b"\n", 0, nul) + 1
+        raise InputError(
+            f"{label}第 {line} 行有 NUL 控制字符，文件可能已损坏：请删去后重试。"
         )
     for encoding in _ENCODINGS:
         try:
@@ -31,21 +43,68 @@ def _normalise(text: str) -> str:
     return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def read_bytes(path: Path, what: str = "文件") -> bytes:
-    label = f"{what}“{path}”"
-    if not path.exists():
-        raise InputError(f"找不到{label}，请检查路径是否正确。")
-    if path.is_dir():
-        raise InputError(f"{label}是一个文件夹，请指定文件。")
+def regular_file(path: Path, label: str) -> int:
+    """The size of `path` when it is a regular file; a clear InputError for everything else
+    (missing, a folder, a symlink loop, a FIFO or device that would hang or never end)."""
     try:
-        return path.read_bytes()
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError(f"找不到{label}，请检查路径是否正确。") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError(f"{label}是循环的符号链接（指向自己），请指定真实的文件。") from None
+        raise InputError(f"无法读取{label}：{exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(f"{label}是一个文件夹，请指定文件。")
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(f"{label}不是普通文件（可能是管道或设备），请指定一个保存在磁盘上的文件。")
+    return info.st_size
+
+
+def read_bytes(path: Path, what: str = "文件", limit: int = MAX_BYTES) -> bytes:
+    """A regular file's bytes, at most `limit` of them (a clear message for a larger file)."""
+    label = f"{what}“{path}”"
+    size = regular_file(path, label)
+    try:
+        with open(path, "rb") as fh:  # read(n) reserves n bytes at once: ask for what is there
+            data = fh.read(min(size, limit) + 1)
     except OSError as exc:
         raise InputError(f"无法读取{label}：{exc.strerror or exc}") from exc
+    if max(size, len(data)) > limit:
+        raise InputError(
+            f"{label}太大（{max(size, len(data)) / 1e6:.1f} MB），超过了 {limit / 1e6:g} MB 的上限。",
+            hint="请确认文件选对了：述职报告和要点通常只有几十 KB。",
+        )
+    return data
 
 
-def read_text(path: str | os.PathLike[str], what: str = "文件") -> str:
+def _check_kind(path: Path) -> None:
+    """Refuse an output path that is a folder, a device, a pipe or a symlink loop."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError(f"输出路径“{path}”是循环的符号链接，请指定新的文件名。") from None
+        raise InputError(f"无法使用输出路径“{path}”：{exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(f"输出路径“{path}”是一个文件夹，请指定文件名。")
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(f"输出路径“{path}”不是普通文件（可能是管道或设备），请指定新的文件名。")
+
+
+def resolved(path: Path) -> Path:
+    """path.resolve(), or the absolute path when it cannot be resolved (a symlink loop)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return Path(os.path.abspath(path))
+
+
+def read_text(path: str | os.PathLike[str], what: str = "文件", limit: int = MAX_BYTES) -> str:
     path = Path(path)
-    return decode_bytes(read_bytes(path, what), f"{what}“{path}”")
+    return decode_bytes(read_bytes(path, what, limit), f"{what}“{path}”")
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -57,20 +116,17 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def backup_path(path: Path) -> Path:
-    """The first free name of path.bak, path.bak.1, path.bak.2 …"""
-    candidate = path.with_name(path.name + ".bak")
-    index = 1
-    while candidate.exists():
-        candidate = path.with_name(f"{path.name}.bak.{index}")
-        index += 1
-    return candidate
+    """Where the file about to be replaced goes: path.bak the first time (kept from then on: it is
+    usually the user's own version), later path.bak.1, each time replacing the one before.
+    Never more than two backups, however often --force is used."""
+    first = path.with_name(path.name + ".bak")
+    return first if not first.exists() else path.with_name(path.name + ".bak.1")
 
 
 def check_target(path: Path, *, force: bool = False, what: str = "文件") -> None:
-    """Refuse, before any work, an output path that is a folder, sits in a missing folder, or
-    names an existing file while `force` is off."""
-    if path.is_dir():
-        raise InputError(f"输出路径“{path}”是一个文件夹，请指定文件名。")
+    """Refuse, before any work, an output path that is a folder, a device, a pipe or a symlink loop,
+    sits in a missing or unwritable folder, or names an existing file while `force` is off."""
+    _check_kind(path)
     if path.exists() and not force:
         raise InputError(
             f"{what}“{path}”已存在，未覆盖。",
@@ -78,6 +134,31 @@ def check_target(path: Path, *, force: bool = False, what: str = "文件") -> No
         )
     if not path.parent.exists():
         raise InputError(f"输出文件夹“{path.parent}”不存在。")
+    check_writable_folder(path.parent)
+
+
+def check_writable_folder(folder: Path) -> None:
+    """Refuse a folder no file can be written in (read-only, no permission, not a folder): tried
+    with a small file that is removed at once, since permission bits do not tell (root, mounts)."""
+    probe = folder / f".draftbot-probe-{os.getpid()}"
+    try:
+        with open(probe, "x", encoding="utf-8"):
+            pass
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise InputError(
+            f"输出文件夹“{folder}”不能写入（{exc.strerror or exc}）。",
+            hint="请用 -o 指定一个可以写入的位置，或检查文件夹的权限。",
+        ) from None
+    _remove_quietly(probe)
+
+
+def _remove_quietly(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def write_text_safely(path: Path, text: str, *, force: bool = False, what: str = "文件") -> Path | None:
@@ -85,16 +166,21 @@ def write_text_safely(path: Path, text: str, *, force: bool = False, what: str =
 
     Returns the backup's path when one was made.
     """
+    return write_bytes_safely(path, text.encode("utf-8"), force=force, what=what)
+
+
+def write_bytes_safely(path: Path, data: bytes, *, force: bool = False, what: str = "文件") -> Path | None:
+    """write_text_safely for bytes: the new file is complete before the old one moves to its backup."""
     check_target(path, force=force, what=what)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
-        tmp.write_text(text, encoding="utf-8", newline="\n")
+        tmp.write_bytes(data)
         backup = None
         if path.exists():
             backup = backup_path(path)
             os.replace(path, backup)
         os.replace(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        _remove_quietly(tmp)  # clean-up never raises a second error over the first
         raise InputError(f"无法写入{what}“{path}”：{exc.strerror or exc}") from exc
     return backup

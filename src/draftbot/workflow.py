@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from draftbot.checks.finding import LEVELS
+from draftbot.checks.run import check_report  # the check flow, for library users too
 from draftbot.errors import InputError
 
 FONTS_ENV = "DRAFTBOT_FONTS"
@@ -140,9 +141,9 @@ def default_output(facts_path: str | Path) -> Path:
 
 def refuse_before_writing(facts: Path, out: Path, *, force: bool, docx: bool) -> None:
     """Every refusal that needs no drafting happens before any work (or any paid request) is done."""
-    from draftbot.textio import check_target
+    from draftbot.textio import check_target, resolved
 
-    if out.resolve() == facts.resolve():
+    if resolved(out) == resolved(facts):
         raise InputError("输出文件不能与事实文件相同，否则会覆盖事实文件。")
     check_target(out, force=force, what="草稿")
     if docx:
@@ -181,7 +182,6 @@ def write_report(
     `mask` (or a `mask_names` list file) names leave the machine only as placeholders (masking.py)."""
     from draftbot.draft import parse_draft
     from draftbot.errors import DraftbotError
-    from draftbot.textio import write_text_safely
 
     facts_path = Path(facts)
     out = Path(output) if output is not None else default_output(facts_path)
@@ -205,7 +205,7 @@ def write_report(
         if result.repair.text != text:
             text = result.repair.text
             result.draft = draft = parse_draft(text, out)
-    result.backup = write_text_safely(out, text, force=force or resume, what="草稿")
+    result.backup = save_draft(out, text, force=force or resume)
     if not result.failed:
         journal.remove()
     result.report = check_saved(out, inputs)
@@ -217,6 +217,40 @@ def write_report(
         except DraftbotError as exc:
             result.export_error = exc
     return result
+
+
+def save_draft(path: Path, text: str, *, force: bool) -> Path | None:
+    """Save a drafted text (perhaps paid for): when the file cannot be written after all, the text
+    goes to a rescue file and the error says where. Returns the backup of the old file, if any."""
+    from draftbot.textio import write_text_safely
+
+    try:
+        return write_text_safely(path, text, force=force, what="草稿")
+    except InputError as exc:
+        rescue = rescue_copy(path, text)
+        if rescue is None:
+            raise
+        raise InputError(
+            f"{exc.message} 生成的文字没有丢失，已另存为：{rescue}",
+            hint="把这个文件移到需要的位置（或检查输出文件夹后再运行一次）。",
+        ) from exc
+
+
+def rescue_copy(path: Path, text: str) -> Path | None:
+    """Write `text` to a new file in the temporary folder (else the home folder); None if neither works."""
+    import tempfile
+    from datetime import datetime
+
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    for folder in (tempfile.gettempdir(), str(Path.home())):
+        try:
+            handle, name = tempfile.mkstemp(prefix=f"draftbot-{path.stem}-{stamp}-", suffix=".md", dir=folder)
+            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+            return Path(name)
+        except OSError:
+            continue
+    return None
 
 
 def _tell(notify, note: str | None) -> None:
@@ -253,7 +287,9 @@ def dry_run(facts: str | Path, *, output: str | Path | None = None, plan: str | 
     from draftbot.compose import build_requests
 
     out = Path(output) if output is not None else default_output(facts)
-    if out.resolve() == Path(facts).resolve():
+    from draftbot.textio import resolved
+
+    if resolved(out) == resolved(Path(facts)):
         raise InputError("输出文件不能与事实文件相同，否则会覆盖事实文件。")
     from draftbot.budget import caps_line, fit_prompts
     from draftbot.config import resolve_config
@@ -276,33 +312,6 @@ def check_saved(path: str | Path, inputs: Inputs | None = None, *, period: int |
     if inputs is None:
         return check_report(path, period=period)
     return check_report(path, facts=inputs.facts, plan=inputs.plan, samples=inputs.samples, period=period)
-
-
-def check_report(
-    draft: Any,
-    *,
-    facts: Any = None,
-    plan: Any = None,
-    samples: Any = None,
-    period: int | None = None,
-    rules: str | Path | None = None,
-) -> Any:
-    """Check a draft or any report (a path to .md/.txt/.docx, a Draft, or text): a checks.run.CheckReport.
-
-    Facts, plan, samples and period default to what the draft's front matter records."""
-    from draftbot.checks.run import check_draft
-
-    if period is not None and not 1949 <= period <= 2100:
-        raise InputError(f"报告年度应是四位年份（如 2026），而不是“{period}”。")
-    if isinstance(draft, str) and "\n" not in draft:
-        draft = Path(draft)
-    report = check_draft(draft, facts=facts, plan=plan, samples=samples, period=period, rules_dir=rules)
-    if not report.sections:
-        raise InputError(
-            f"草稿“{report.path}”中没有找到以“一、”开头的部分标题，无法按部分检查。",
-            hint="每一部分的标题单独成行，如“一、坚定理想信念”或“## 一、坚定理想信念”。",
-        )
-    return report
 
 
 # -- regen: pick -> rewrite -> save ---------------------------------------------------------------
@@ -368,11 +377,10 @@ def _sources(inputs: Inputs):
 
 def save_rewritten(path: Path, old: str, new: str) -> Path | None:
     """Save a rewritten draft keeping the previous text as a backup; nothing at all when unchanged."""
-    from draftbot.textio import write_text_safely
 
     if new == old:
         return None
-    return write_text_safely(path, new, force=True, what="草稿")
+    return save_draft(path, new, force=True)
 
 
 def regenerate_sections(
@@ -397,9 +405,11 @@ def regenerate_sections(
     backup; a part whose rewrite failed keeps its old text (nothing failed: the file is untouched)."""
     from draftbot.draft import parse_draft
     from draftbot.rewrite import make_checker, pick_parts, regenerate_parts
+    from draftbot.textio import check_target
 
     path = Path(draft)
     text = _editable_draft(path, "重新生成")
+    check_target(path, force=True, what="草稿")  # a folder it cannot be saved in: refused before any request
     document = parse_draft(text, path)
     if isinstance(sections, (str, int)):
         sections = [sections]  # one part: 3, "3", "三", "开头" …
@@ -521,27 +531,28 @@ def default_docx_path(draft_path: str | Path) -> Path:
 
 def docx_beside(draft_path: Path, facts_path: Path) -> Path:
     """The .docx `write --docx` makes next to the draft; never the facts file itself (要点.docx)."""
+    from draftbot.textio import resolved
+
     out = default_docx_path(draft_path)
-    if out.resolve() == facts_path.resolve():
+    if resolved(out) == resolved(facts_path):
         out = draft_path.with_suffix(".docx")
     return out
 
 
 def check_docx_output(out: Path, *, force: bool, source: Path | None = None) -> None:
     """Refuse before any work: a folder, a missing folder, the draft itself, or a file without --force."""
+    from draftbot.textio import check_target, resolved
+
     if out.suffix.lower() != ".docx":
         raise InputError(f"输出文件“{out}”应以 .docx 结尾。")
-    if out.is_dir():
-        raise InputError(f"输出路径“{out}”是一个文件夹，请指定文件名。")
-    if source is not None and out.resolve() == source.resolve():
+    if source is not None and resolved(out) == resolved(source):
         raise InputError(f"输出文件“{out}”与草稿是同一个文件，请用 -o 指定新的文件名。")
-    if not out.parent.exists():
-        raise InputError(f"输出文件夹“{out.parent}”不存在。")
     if out.exists() and not force:
         raise InputError(
             f"Word 文件“{out}”已存在，未覆盖（里面可能有您在 Word 中的修改）。",
             hint="加 --force 覆盖（旧文件会保留为 .bak 备份），或用 -o 指定新的文件名。",
         )
+    check_target(out, force=force, what="Word 文件")
 
 
 def resolve_font_options(preset: str | None = None, overrides: list[str] | None = None):
@@ -566,8 +577,8 @@ def export_word(
     of an old one. `draft`: a Draft or a path (.md, .txt, .docx); `report`: a check report of this
     very draft's text, when the caller has one already."""
     from draftbot.draft import Draft, load_draft
-    from draftbot.export.docx_writer import build_docx, write_bytes
-    from draftbot.textio import backup_path
+    from draftbot.export.docx_writer import build_docx
+    from draftbot.textio import write_bytes_safely
 
     if min_level not in LEVELS:
         raise InputError(f"--min-level 只能是 info、warning 或 error，而不是“{min_level}”。")
@@ -589,10 +600,7 @@ def export_word(
         _for_output(draft, out), findings=result.findings, fonts=fonts or resolve_font_options(),
         comments=comments, source_text=source_text,
     )
-    if out.exists():
-        result.backup = backup_path(out)
-        os.replace(out, result.backup)
-    write_bytes(out, data)
+    result.backup = write_bytes_safely(out, data, force=force, what="Word 文件")
     return result
 
 
@@ -606,16 +614,18 @@ def _findings(draft, options: dict, min_level: str, report=None) -> tuple[list, 
 
 def _for_output(draft, out: Path):
     """A copy whose recorded facts path is relative to the .docx's folder, so check finds it there."""
+    from draftbot.textio import resolved
+
     recorded = draft.meta.get("facts") if draft.meta else None
     if not recorded or draft.path is None:
         return draft
     facts = Path(str(recorded))
     if not facts.is_absolute():
-        facts = (Path(draft.path).parent / facts).resolve()
+        facts = resolved(Path(draft.path).parent / facts)
     copied = copy.copy(draft)
     copied.meta = dict(draft.meta)
     try:
-        copied.meta["facts"] = Path(os.path.relpath(facts, out.resolve().parent)).as_posix()
+        copied.meta["facts"] = Path(os.path.relpath(facts, resolved(out).parent)).as_posix()
     except ValueError:  # another drive on Windows
         copied.meta["facts"] = str(facts)
     return copied

@@ -91,8 +91,15 @@ def summarize(findings: list[Finding], skipped: list[str] | None = None) -> Summ
     )
 
 
+def unchecked(notes: list[str]) -> list[str]:
+    """The notes that say a check was not run (as opposed to notes that only inform)."""
+    return [n for n in notes if "跳过" in n or "没有检查" in n]
+
+
 def summary_line(summary: Summary) -> str:
-    if not summary.total:
+    if not summary.total and unchecked(summary.skipped):
+        text = f"未发现问题，但有 {len(unchecked(summary.skipped))} 项检查没有做（原因见上），不能算检查通过。"
+    elif not summary.total:
         text = "检查通过：未发现问题。"
     else:
         text = (
@@ -113,7 +120,8 @@ def format_line(findings: list[Finding], path: str) -> str:
     return "\n".join(rows) + ("\n" if rows else "")
 
 
-def format_json(findings: list[Finding], path: str, skipped: list[str] | None = None) -> str:
+def format_json(findings: list[Finding], path: str, skipped: list[str] | None = None,
+                regen_args: str = "") -> str:
     import json  # only this format needs it (3 ms at start-up)
 
     ordered = sort_findings(findings)
@@ -129,21 +137,31 @@ def format_json(findings: list[Finding], path: str, skipped: list[str] | None = 
             "placeholders": summary.placeholders,
             "by_rule": summary.by_rule,
             "sections_with_errors": summary.sections_with_errors,
-            "regen": [regen_command(path, n) for n in summary.sections_with_errors],
+            "regen": [regen_command(path, n, regen_args) for n in summary.sections_with_errors],
             "skipped": summary.skipped,
+            "complete": not unchecked(summary.skipped),
         },
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def regen_command(path: str, section_index: int) -> str:
-    return f"draftbot regen {_quote(path)} --section {section_index}"
+def regen_command(path: str, section_index: int | str, args: str = "") -> str:
+    """The command that rewrites one section; `args` what a text draftbot did not write needs
+    besides (its facts and plan: see plain_regen_args)."""
+    return f"draftbot regen {_quote(path)} --section {section_index}{args}"
+
+
+def plain_regen_args(path: str, facts: str | None, plan: str | None) -> str:
+    """--facts and --plan for regenerating a section of a text draftbot did not write (it records
+    neither; regen rewrites only that part of the file)."""
+    return f" --facts {_quote(facts or '要点.md')} --plan {_quote(plan or '述职报告')}"
 
 
 Segment = tuple[str, str]  # (text, rich style or "")
 
 
-def text_lines(findings: list[Finding], path: str, skipped: list[str] | None = None) -> list[list[Segment]]:
+def text_lines(findings: list[Finding], path: str, skipped: list[str] | None = None,
+               regen_args: str = "") -> list[list[Segment]]:
     """The `text` format: findings grouped by section, then the summary and regen commands."""
     ordered = sort_findings(findings)
     summary = summarize(ordered, skipped)
@@ -166,18 +184,19 @@ def text_lines(findings: list[Finding], path: str, skipped: list[str] | None = N
             if f.suggestion:
                 lines.append([(f"            建议：{f.suggestion}", "dim")])
     for note in summary.skipped:
-        lines += [[], [(note, "dim")]]
+        lines += [[], [(f"注意：{note}", "bold yellow") if note in unchecked([note]) else (note, "dim")]]
     colour = "red" if summary.errors else ("yellow" if summary.warnings else "green")
     lines += [[], [(summary_line(summary), f"bold {colour}")]]
     if summary.sections_with_errors:
         lines.append([("以下部分有错误，可以重新生成：", "")])
-        lines += [[(f"  {regen_command(path, n)}", "")] for n in summary.sections_with_errors]
+        lines += [[(f"  {regen_command(path, n, regen_args)}", "")] for n in summary.sections_with_errors]
     return lines
 
 
-def render_text(findings: list[Finding], path: str, console=None, skipped: list[str] | None = None) -> None:
+def render_text(findings: list[Finding], path: str, console=None, skipped: list[str] | None = None,
+                regen_args: str = "") -> None:
     """Print the `text` format: on a rich Console in colour, or as plain text when console is None."""
-    lines = text_lines(findings, path, skipped)
+    lines = text_lines(findings, path, skipped, regen_args)
     if console is None:
         import sys
 

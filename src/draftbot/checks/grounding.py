@@ -33,22 +33,36 @@ def grounding_index(facts, period: int | None, allowed_years: Iterable[int], opt
     return FigureIndex(extract_figures(facts_text(facts), options), years)
 
 
-def find_ungrounded(figures: list[Figure], index: FigureIndex, blanks: list[tuple[int, int]]) -> list[Hit]:
-    """`figures` are the draft's (extract_figures of the checked text); `blanks` the placeholder spans."""
+def find_ungrounded(figures: Iterable[Figure], index: FigureIndex, blanks: list[tuple[int, int]],
+                    limit: int | None = None) -> list[Hit]:
+    """`figures` are the draft's (extract_figures of the checked text); `blanks` the placeholder spans.
+    After `limit` hits the rest are only counted (see checks.run.cap_hits)."""
     hits = []
+    more = 0
     verdicts: dict[tuple, bool] = {}  # a long draft repeats its figures: judge each once
     for fig in figures:
         key = (fig.dim, fig.base, fig.value, fig.approx, fig.text)
-        if key not in verdicts:
-            verdicts[key] = index.grounds(fig)
-        if verdicts[key] or _touches(fig, blanks):
+        grounded = verdicts.get(key)
+        if grounded is None:
+            grounded = index.grounds(fig)
+            if len(verdicts) < 50_000:  # bounded: a runaway draft has millions of distinct figures
+                verdicts[key] = grounded
+        if grounded or _touches(fig, blanks):
+            continue
+        if limit is not None and len(hits) >= limit:
+            more += 1
             continue
         kind = _DIMENSION_NAMES.get(fig.dim, "数量")
         level = "warning" if fig.dim == "number" else "error"
         message = f"{kind}“{fig.text}”在事实文件中找不到依据（与事实中的数字都对不上）。"
         suggestion = "核对事实文件：确有此数就补进事实，否则改用事实中的数字或删去。"
         hits.append(Hit("figure-ungrounded", level, fig.start, fig.end, message, suggestion))
-    return _merge_same_span(hits)
+    return _merge_same_span(hits) + ([more_hit("figure-ungrounded", more, hits[-1].start)] if more else [])
+
+
+def more_hit(rule: str, count: int, at: int) -> Hit:
+    """One line for the findings of `rule` past the listing limit: counted, not listed."""
+    return Hit(rule, "info", at, at, f"另有 {count} 处同类问题（{rule}）未逐一列出：问题太多，请先处理上面列出的。")
 
 
 def _touches(fig: Figure, blanks: list[tuple[int, int]]) -> bool:
@@ -78,6 +92,11 @@ def trigrams(text: str) -> set[str]:
         if all("\u4e00" <= ch <= "\u9fff" for ch in gram):
             out.add(gram)
     return out
+
+
+def fact_figure_bases(facts, options: FigureOptions) -> set[float]:
+    """The amounts of the facts' figures (other than plain numbers): the draft figures find_dropped needs."""
+    return {f.key[1] for fact in facts.all_facts() for f in extract_figures(fact.text, options) if f.dim != "number"}
 
 
 def find_dropped(facts, draft_text: str, figures: list[Figure], options: FigureOptions) -> list[tuple[object, str]]:

@@ -10,8 +10,11 @@ from draftbot.checks.base import Hit, LineIndex, blank_range, front_matter_end, 
 from draftbot.checks.finding import Finding, Summary, sort_findings, summarize
 from draftbot.checks.rules import RuleSet, load_rules
 from draftbot.checks.sections import Located
+from draftbot.errors import InputError
 
 _YEAR = re.compile(r"((?:19|20)\d\d)")
+MAX_PER_RULE = 1000  # findings of one rule listed; past it they are counted (a runaway draft has millions)
+_FAILED_TEXT = re.compile(r"\s*【本部分生成失败[^】\n]*】")
 
 
 @dataclass
@@ -36,6 +39,7 @@ class CheckReport:
     findings: list[Finding]
     notes: list[str]
     sections: list[Located]
+    regen_args: str = ""  # what `regen --section N` needs besides, for a text draftbot did not write
 
     @property
     def summary(self) -> Summary:
@@ -60,6 +64,31 @@ def run_checks(draft, facts=None, plan=None, samples=None, period=None, rules_di
                        rules_dir=rules_dir).findings
 
 
+def check_report(
+    draft,
+    *,
+    facts=None,
+    plan=None,
+    samples=None,
+    period: int | None = None,
+    rules: str | Path | None = None,
+) -> CheckReport:
+    """Check a draft or any report (a path to .md/.txt/.docx, a Draft, or text): a CheckReport.
+
+    Facts, plan, samples and period default to what the draft's front matter records."""
+    if period is not None and not 1949 <= period <= 2100:
+        raise InputError(f"报告年度应是四位年份（如 2026），而不是“{period}”。")
+    if isinstance(draft, str) and "\n" not in draft:
+        draft = Path(draft)
+    report = check_draft(draft, facts=facts, plan=plan, samples=samples, period=period, rules_dir=rules)
+    if not report.sections:
+        raise InputError(
+            f"草稿“{report.path}”中没有找到以“一、”开头的部分标题，无法按部分检查。",
+            hint="每一部分的标题单独成行，如“一、坚定理想信念”或“## 一、坚定理想信念”。",
+        )
+    return report
+
+
 def check_draft(draft, facts=None, plan=None, samples=None, period=None, rules_dir=None,
                 samples_add: bool = False) -> CheckReport:
     text, path = _draft_text(draft)
@@ -71,12 +100,36 @@ def check_draft(draft, facts=None, plan=None, samples=None, period=None, rules_d
 
         parsed.meta = docx_front_matter(path)
     inputs = resolve_inputs(parsed.meta, path, facts, plan, samples, period, rules_dir, samples_add)
+    inputs.notes[:0] = _unclosed_front_matter(text, parsed)
     inputs.contract = "draftbot" in parsed.meta
     if inputs.period is None:
         inputs.period = _period_from_document(parsed, text, inputs.notes)
     if inputs.period is not None and not inputs.contract:
         inputs.period_start = _span_start(parsed, inputs.period, inputs.notes)
-    return check_text(text, parsed, inputs, label=str(path) if path else "<草稿>")
+    report = check_text(text, parsed, inputs, label=str(path) if path else "<草稿>")
+    report.regen_args = _plain_regen_args(parsed, path, inputs)
+    return report
+
+
+def _plain_regen_args(parsed, path: Path | None, inputs: CheckInputs) -> str:
+    """For a text draftbot did not write: the facts, plan and new file `regen` needs to work on it."""
+    from draftbot.checks.finding import plain_regen_args
+
+    if path is None or parsed.meta.get("draftbot"):
+        return ""
+    facts = getattr(inputs.facts, "source", None)
+    plan = getattr(inputs.plan, "name", None)
+    return plain_regen_args(str(path), str(facts) if facts else None, plan)
+
+
+def _unclosed_front_matter(text: str, parsed) -> list[str]:
+    """A note when the draft opens a `---` block that never closes: nothing it records was read."""
+    if parsed.meta or not text.startswith("---") or text.split("\n", 1)[0].strip() != "---":
+        return []
+    return [
+        "草稿开头的“---”信息块没有结束的“---”行，其中记录的事实文件、提纲和年度都没有读到，"
+        "依赖它们的检查没有检查（补上结束的“---”行，或用 --facts、--plan 指定）。"
+    ]
 
 
 def _draft_text(draft) -> tuple[str, Path | None]:
@@ -101,7 +154,7 @@ def resolve_inputs(meta, path, facts, plan, samples, period, rules_dir, samples_
     inputs.plan = _resolve_plan(plan, meta, inputs.facts, inputs.notes, path)
     inputs.samples = _resolve_samples(samples, samples_add, inputs.notes)
     inputs.period = _resolve_period(period, meta, inputs.facts)
-    if inputs.facts is None:
+    if inputs.facts is None and not any("事实文件" in n for n in inputs.notes):
         inputs.notes.append("未提供事实文件（--facts），已跳过 figure-ungrounded、fact-dropped 检查。")
     return inputs
 
@@ -120,7 +173,10 @@ def _resolve_facts(facts, meta, path, notes):
     if not candidate.is_absolute() and path is not None:
         candidate = Path(path).parent / candidate
     if not candidate.exists():
-        notes.append(f"草稿记录的事实文件“{recorded}”找不到（可用 --facts 指定）。")
+        notes.append(
+            f"草稿记录的事实文件“{recorded}”找不到，已跳过 figure-ungrounded、fact-dropped 检查"
+            "（数字是否有出处、事实是否遗漏都没有检查；可用 --facts 指定）。"
+        )
         return None
     loaded = load_facts(candidate)
     recorded_sha = meta.get("facts_sha256")
@@ -218,8 +274,9 @@ def check_text(text: str, parsed, inputs: CheckInputs, label: str = "<草稿>") 
     lines = LineIndex(text)
     sections = locate_sections(text, parsed, lines)
     masked = _mask_failed(mask_text(text), sections)
+    masked, failed_parts = _failed_parts(text, masked, sections, label)
     markdown = label.lower().endswith(".md") or front_matter_end(text) > 0
-    hits = collect_hits(masked, sections, inputs, rules, markdown, front_matter_end(text))
+    hits = cap_hits(collect_hits(masked, sections, inputs, rules, markdown, front_matter_end(text)) + failed_parts)
     findings = [_place(h, lines, sections) for h in hits]
     return CheckReport(label, sort_findings(findings), inputs.notes, sections)
 
@@ -228,7 +285,7 @@ def collect_hits(masked: str, sections: list[Located], inputs: CheckInputs, rule
                  markdown: bool, content_start: int = 0) -> list[Hit]:
     from draftbot.checks import formulations, grounding, junk, leak, placeholders
     from draftbot.checks.sections import match_plan
-    from draftbot.figures import extract_figures
+    from draftbot.figures import iter_figures
 
     options = rules.figure_options()
     blanks = placeholders.find_placeholders(masked, rules.placeholders, markdown)
@@ -245,14 +302,43 @@ def collect_hits(masked: str, sections: list[Located], inputs: CheckInputs, rule
     if inputs.facts is not None:
         facts_text = grounding.facts_text(inputs.facts)
         facts_index = grounding.grounding_index(inputs.facts, inputs.period, rules.allowed_years, options)
-        figures = extract_figures(masked, options)
-        hits += grounding.find_ungrounded(figures, facts_index, [(h.start, h.end) for h in blanks])
+        unique: dict = {}  # the draft's distinct figures that fact-dropped looks at
+        wanted = grounding.fact_figure_bases(inputs.facts, options)
+        figures = _noting_unique(iter_figures(masked, options), unique, wanted)
+        hits += grounding.find_ungrounded(figures, facts_index, [(h.start, h.end) for h in blanks], MAX_PER_RULE)
         homes = _fact_homes(inputs.facts, inputs.plan, matched)
-        hits += _dropped(inputs.facts, masked, figures, options, content_start, homes)
+        hits += _dropped(inputs.facts, masked, list(unique.values()), options, content_start, homes)
     if inputs.samples:
         hits += leak.find_leaks(masked, inputs.samples, facts_text, facts_index, rules.names, options,
                                 rules.leak.min_specific_run, rules.leak.min_verbatim_run, rules.leak.stock)
     return hits
+
+
+def cap_hits(hits: list[Hit]) -> list[Hit]:
+    """At most MAX_PER_RULE hits of one rule, in text order; the rest become one counting line."""
+    from collections import Counter
+
+    from draftbot.checks.grounding import more_hit
+
+    if max(Counter(h.rule for h in hits).values(), default=0) <= MAX_PER_RULE + 1:
+        return hits
+    kept, seen, extra = [], Counter(), Counter()
+    for hit in sorted(hits, key=lambda h: h.start):
+        seen[hit.rule] += 1
+        if seen[hit.rule] <= MAX_PER_RULE:
+            kept.append(hit)
+        else:
+            extra[hit.rule] += 1
+    return kept + [more_hit(rule, count, kept[-1].start) for rule, count in extra.items()]
+
+
+def _noting_unique(figures, unique: dict, wanted: set[float]):
+    """Pass the figures through (one pass, none kept), noting in `unique` each distinct one that
+    find_dropped can use: one with an amount of the facts, or a date or year."""
+    for fig in figures:
+        if fig.key[1] in wanted or fig.dim.startswith(("date", "year")):
+            unique.setdefault((fig.dim, fig.base, fig.value), fig)
+        yield fig
 
 
 def plan_hits(masked: str, sections: list[Located], inputs: CheckInputs, rules: RuleSet, content_start: int,
@@ -338,6 +424,30 @@ def _lower_level_sections(text: str, content_start: int) -> list:
         body = text[part.heading_end : part.end].strip()
         out.append(DraftSection(shown, part.heading, body, None, part.line))
     return out
+
+
+def _failed_parts(text: str, masked: str, sections: list[Located], label: str) -> tuple[str, list[Hit]]:
+    """Failure markers in the opening or the closing (outside every section): a section-failed
+    error each, and the marker's text masked from the other checks."""
+    from draftbot.draft import CLOSING_MARKER, FAILED_MARKER_RE
+
+    if "draftbot:failed" not in text:
+        return masked, []
+    closing = text.find(CLOSING_MARKER)
+    hits = []
+    for match in FAILED_MARKER_RE.finditer(text):
+        at = match.start()
+        if any(s.start <= at < s.end for s in sections):
+            continue
+        name = "结尾" if closing != -1 and at > closing else "开头"
+        visible = _FAILED_TEXT.match(text, match.end())  # the 【本部分生成失败…】 paragraph after it
+        end = visible.end() if visible else match.end()
+        masked = blank_range(masked, at, end)
+        reason = f"（{match.group(1)}）" if match.group(1) else ""
+        where = label if label != "<草稿>" else "草稿文件"
+        hits.append(Hit("section-failed", "error", at, end, f"{name}生成失败{reason}，正文是失败标记，需要重新生成。",
+                        f"运行 draftbot regen {where} --section {name} 重写{name}。"))
+    return masked, hits
 
 
 def _mask_failed(masked: str, sections: list[Located]) -> str:

@@ -41,12 +41,11 @@ __all__ = ["app", "main"]
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
-    state["debug"] = "--debug" in args
+    args = sys.argv[1:] if argv is None else list(argv)
+    args, state["debug"] = _take_debug(args)
     register_commands(args)
     try:
-        # Typer/click handle --help and usage errors themselves (exit 2); our errors come out here.
-        app(args=args, prog_name="draftbot")
+        code = _run(args)
     except DraftbotError as exc:
         _report(exc)
         sys.exit(exc.exit_code)
@@ -55,10 +54,39 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except Exception as exc:  # noqa: BLE001 - the last line of defence
         if state["debug"]:
-            raise
+            import traceback
+
+            traceback.print_exception(exc)
         typer.echo(f"内部错误：{type(exc).__name__}: {exc}", err=True)
-        typer.echo("请加 --debug 重新运行查看详细信息，并把输出反馈给开发者。", err=True)
+        if not state["debug"]:
+            typer.echo("请加 --debug 重新运行查看详细信息，并把输出反馈给开发者。", err=True)
         sys.exit(EXIT_INTERNAL)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _take_debug(args: list[str]) -> tuple[list[str], bool]:
+    """--debug anywhere before a `--` (also after the subcommand, as the README says)."""
+    end = args.index("--") if "--" in args else len(args)
+    kept = [a for a in args[:end] if a != "--debug"] + args[end:]
+    return kept, len(kept) != len(args)
+
+
+def _run(args: list[str]):
+    """Run the command; usage errors (missing argument, unknown option …) are shown in Chinese, exit 2."""
+    from typer.main import get_command
+
+    from draftbot.cli.app import click, show_usage_error
+
+    try:
+        return get_command(app).main(args=args, prog_name="draftbot", standalone_mode=False)
+    except typer.Abort:
+        raise KeyboardInterrupt from None
+    except click.exceptions.ClickException as exc:
+        if not isinstance(exc, click.exceptions.UsageError):
+            typer.echo(f"错误：{exc.message}", err=True)
+            sys.exit(exc.exit_code)
+        show_usage_error(exc)
+        sys.exit(exc.exit_code)
 
 
 def _report(exc: DraftbotError) -> None:

@@ -1,8 +1,17 @@
-"""The Typer application object and the shared console."""
+"""The Typer application object, the shared console, and click's help and usage errors in Chinese."""
 
 from __future__ import annotations
 
+import re
+
 import typer
+
+try:  # typer >= 0.26 carries its own copy of click
+    from typer import _click as click
+except ImportError:  # pragma: no cover - older typer uses click itself
+    import click
+
+from draftbot import __version__
 
 HELP = """draftbot：根据要点起草述职报告、述职述廉报告和年度工作总结，并检查草稿。
 
@@ -27,12 +36,188 @@ app = typer.Typer(
 state = {"debug": False}
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        echo(f"draftbot {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
-    debug: bool = typer.Option(False, "--debug", help="出错时显示完整的调试信息（traceback）。"),
+    debug: bool = typer.Option(False, "--debug", help="出错时显示完整的调试信息（traceback）；放在命令前后都可以。"),
+    version: bool = typer.Option(
+        False, "--version", callback=_show_version, is_eager=True, help="显示版本号并退出。"
+    ),
 ) -> None:
-    state["debug"] = debug
+    state["debug"] = state["debug"] or debug
 
 
 def echo(message: str = "", *, err: bool = False) -> None:
     typer.echo(message, err=err)
+
+
+# ------------------------------------------------------------------ help in Chinese
+
+HEADINGS = {"Usage": "用法", "Options": "选项", "Arguments": "参数", "Commands": "命令"}
+_HELP_PHRASES = (  # compiled when help is shown (start-up stays as fast as without them)
+    (r"Show this message and exit\.", "显示本帮助并退出。"),
+    (r"\[required\]", "[必填]"),
+    (r"\[default: ([^\]]*)\]", r"[默认：\1]"),
+    (r"\[x>=([^\]]*)\]", r"[不小于 \1]"),
+    (r"\[([^\]=<>]*)<=x<=([^\]]*)\]", r"[\1 到 \2]"),
+)
+_METAVARS = {
+    "<path>": "<路径>", "<str>": "<文字>", "<int>": "<整数>", "<int range>": "<整数>",
+    "<float>": "<数字>", "<float range>": "<数字>", "<text>": "<文字>", "<integer>": "<整数>",
+}
+_CLICK_METAVARS = {"PATH": "路径", "TEXT": "文字", "INTEGER": "整数", "FLOAT": "数字"}  # older typer
+_USAGE_WORDS = (("[OPTIONS]", "[选项]"), ("COMMAND [ARGS]...", "命令 [参数]..."))
+_NO_LINE_START = set("，。、；：？！）》」』”’,.;:?!)]")
+
+
+def display_width(text: str) -> int:
+    """Terminal columns: Chinese characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _units(text: str) -> list[str]:
+    """Pieces a line may break between: an ASCII word, one Chinese character, a space; closing
+    punctuation sticks to the piece before it so that no line starts with it."""
+    units: list[str] = []
+    for piece in re.findall(r"\[[^\]]{1,20}\]|[!-~]+| +|.", text):
+        if units and (piece[0] in _NO_LINE_START) and not units[-1].isspace():
+            units[-1] += piece
+        else:
+            units.append(piece)
+    return units
+
+
+def wrap_cjk(text: str, width: int) -> list[str]:
+    """Wrap one line to `width` columns without cutting an ASCII word (Chinese breaks anywhere)."""
+    lines, current = [], ""
+    for unit in _units(text):
+        if current and display_width(current + unit) > width and not unit.isspace():
+            lines.append(current.rstrip())
+            current = unit
+        elif not (unit.isspace() and not current):
+            current += unit
+    if current.strip() or not lines:
+        lines.append(current.rstrip())
+    return lines
+
+
+def translate_help(text: str) -> str:
+    for pattern, replacement in _HELP_PHRASES:
+        text = re.sub(pattern, replacement, text)
+    return text
+
+
+def _metavar(text: str) -> str:
+    for english, chinese in _METAVARS.items():
+        text = text.replace(english, chinese)
+    return re.sub(r"\b(PATH|TEXT|INTEGER|FLOAT)\b", lambda m: _CLICK_METAVARS[m.group(1)], text)
+
+
+class ChineseHelpFormatter(click.HelpFormatter):
+    """click's help formatter with Chinese headings and phrases, and wrapping by display width."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        for english, chinese in _USAGE_WORDS:
+            args = args.replace(english, chinese)
+        args = re.sub(r"\{(\w+)\}", lambda m: m.group(1).upper(), _metavar(args))
+        self.write(f"{' ' * self.current_indent}{prefix or '用法：'}{prog} {args}\n")
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{' ' * self.current_indent}{HEADINGS.get(heading, heading)}：\n")
+
+    def write_text(self, text: str) -> None:
+        width = max(self.width - self.current_indent, 20)
+        out = []
+        for line in text.split("\n"):
+            indent = len(line) - len(line.lstrip(" "))
+            for part in wrap_cjk(line.strip(), max(width - indent, 10)):
+                out.append(" " * (self.current_indent + indent) + part if part else "")
+        self.write("\n".join(out) + "\n")
+
+    def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
+        rows = [(_metavar(first), translate_help(second)) for first, second in rows]
+        first_col = min(max((display_width(r[0]) for r in rows), default=0), col_max) + col_spacing
+        pad = " " * (self.current_indent + first_col)
+        for first, second in rows:
+            self.write(f"{' ' * self.current_indent}{first}")
+            if display_width(first) <= first_col - col_spacing:
+                self.write(" " * (first_col - display_width(first)))
+            else:
+                self.write("\n" + pad)
+            lines = wrap_cjk(second, max(self.width - self.current_indent - first_col, 20))
+            self.write(lines[0] + "\n" + "".join(f"{pad}{line}\n" for line in lines[1:]))
+
+
+click.Context.formatter_class = ChineseHelpFormatter
+
+
+# ------------------------------------------------------------------ usage errors in Chinese
+
+_ERROR_PATTERNS = (  # click's message texts, compiled only when a usage error is shown
+    (r"No such command '(.*)'\.?", "没有“{0}”这个命令"),
+    (r"Missing command\.?", "缺少命令"),
+    (r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)", "多余的参数：{0}"),
+    (r"Option '(.*)' requires an argument\.?", "选项 {0} 后面需要一个值"),
+    (r"Option '(.*)' requires (.*)", "选项 {0} 后面需要更多的值"),
+    (r"Option '(.*)' does not take a value\.?", "选项 {0} 不带值"),
+    (r"(.*) is not in the range x>=(.*)\.", "{0} 太小，不能小于 {1}"),
+    (r"(.*) is not in the range (.*)\.", "{0} 超出允许的范围（{1}）"),
+    (r"'(.*)' is not a valid (?:integer|int)( range)?\.?", "“{0}”不是整数"),
+    (r"'(.*)' is not a valid float( range)?\.?", "“{0}”不是数字"),
+    (r"'(.*)' is not a valid boolean\.?", "“{0}”不是是/否值"),
+)
+
+
+def _plain_message(message: str) -> str:
+    for pattern, chinese in _ERROR_PATTERNS:
+        match = re.fullmatch(pattern, message.strip())
+        if match:
+            return chinese.format(*match.groups())
+    if re.search(r"[\u4e00-\u9fff]", message):
+        return message
+    return "命令行参数有误"
+
+
+def _hint_name(exc) -> str:
+    param = getattr(exc, "param", None)
+    if param is None:
+        return ""
+    opts = [o for o in getattr(param, "opts", []) if o.startswith("--")] or getattr(param, "opts", [])
+    if getattr(param, "param_type_name", "") == "argument" or not opts:
+        return (param.name or "").upper()
+    return opts[0]
+
+
+def usage_error_message(exc) -> str:
+    """One Chinese sentence for a click usage error, from its type and fields (not its English text)."""
+    if isinstance(exc, click.exceptions.MissingParameter):
+        kind = "参数" if getattr(exc.param, "param_type_name", "") == "argument" else "选项"
+        return f"缺少{kind} {_hint_name(exc)}。"
+    if isinstance(exc, click.exceptions.NoSuchOption):
+        close = sorted(exc.possibilities or [])
+        maybe = f"（是不是要用 {'、'.join(close)}？）" if close else ""
+        return f"没有 {exc.option_name} 这个选项{maybe}。"
+    if isinstance(exc, click.exceptions.BadParameter):
+        name = _hint_name(exc)
+        where = f"{name} 的值无效" if name else "取值无效"
+        return f"{where}：{_plain_message(exc.message)}。"
+    return f"{_plain_message(exc.message)}。"
+
+
+def show_usage_error(exc) -> None:
+    """What a usage error prints: the Chinese message, the usage line, where to find help."""
+    if type(exc).__name__ == "NoArgsIsHelpError":  # `draftbot` alone: the help is the answer
+        echo(exc.ctx.get_help(), err=True)
+        return
+    echo(f"错误：{usage_error_message(exc)}", err=True)
+    ctx = exc.ctx
+    if ctx is not None:
+        echo(ctx.get_usage(), err=True)
+    echo(f"运行 {ctx.command_path if ctx is not None else 'draftbot'} --help 查看说明。", err=True)

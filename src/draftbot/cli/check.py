@@ -23,7 +23,7 @@ Word、WPS 中修改过的 .docx（问题位置按段落给出）。
 
   draftbot check 要点.draft.md
 
-  draftbot check 我的述职报告.txt --facts 要点.md --plan 述职报告 --period 2026
+  draftbot check 报告.txt --facts 要点.md --plan 述职报告 --period 2026
 
   draftbot check 草稿.md --format line --min-level error
 
@@ -51,7 +51,7 @@ def check(
     rules: Path | None = typer.Option(None, "--rules", help="追加的规则文件夹（.yaml），扩展内置规则。"),
 ) -> None:
     from draftbot.checks.finding import LEVELS, filter_level
-    from draftbot.workflow import check_report
+    from draftbot.checks.run import check_report  # not via workflow: check stays light to start
 
     if output_format not in FORMATS:
         raise InputError(f"--format 只能是 text、line 或 json，而不是“{output_format}”。")
@@ -72,11 +72,11 @@ def _print(findings, report, output_format: str) -> None:
     if output_format == "line":
         sys.stdout.write(format_line(findings, report.path))
     elif output_format == "json":
-        sys.stdout.write(format_json(findings, report.path, report.notes))
+        sys.stdout.write(format_json(findings, report.path, report.notes, report.regen_args))
     else:
         from draftbot.checks.finding import render_text
 
-        render_text(findings, report.path, _terminal_console(), report.notes)
+        render_text(findings, report.path, _terminal_console(), report.notes, report.regen_args)
 
 
 def _terminal_console():

@@ -98,7 +98,7 @@ def print_check_summary(path, report) -> None:
     if summary.total:
         echo(f"详情：draftbot check {path}")
     for n in summary.sections_with_errors:
-        echo(f"  {regen_command(str(path), n)}")
+        echo(f"  {regen_command(str(path), n, getattr(report, 'regen_args', ''))}")
 
 
 def print_export(result) -> None:

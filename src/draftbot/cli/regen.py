@@ -38,7 +38,7 @@ def regen(
         [], "--section", "-s", help="要重新生成的部分：序号（3 或 三）、开头、结尾或标题中的文字，可重复。"
     ),
     hint: str | None = typer.Option(None, "--hint", help="对重写的要求，原样交给模型（离线引擎不用）。"),
-    failed: bool = typer.Option(False, "--failed", help="重新生成所有标记为“生成失败”的部分。"),
+    failed: bool = typer.Option(False, "--failed", help="重新生成所有标记为“生成失败”的部分（包括开头和结尾）。"),
     facts: Path | None = typer.Option(None, "--facts", help="事实要点文件；默认取草稿开头记录的事实文件。"),
     plan: str | None = opt.PLAN,
     samples: Path | None = opt.SAMPLES,
@@ -76,5 +76,13 @@ def regen(
         result.results,
         result.engine,
         "失败的部分保留原文，其余部分已更新。",
-        hint=f"稍后再次运行 draftbot regen {draft} --failed。",
+        hint=f"稍后再次运行 {_retry_command(draft, result)}。",
     )
+
+
+def _retry_command(draft: Path, result) -> str:
+    """The command that retries exactly the parts that failed (they kept their old text, so
+    `--failed` would not find a section that was fine before)."""
+    labels = [label for label, r in zip(result.sections, result.results, strict=True) if r.failed]
+    names = [label.split("、", 1)[0] if "、" in label[:4] else label for label in labels]
+    return f"draftbot regen {draft} " + " ".join(f"--section {n}" for n in names)

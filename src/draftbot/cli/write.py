@@ -24,7 +24,7 @@ WRITE_HELP = """根据事实要点文件起草报告，生成 Markdown 草稿。
 
   draftbot write 要点.md --docx                     同时导出 Word 公文
 
-  draftbot write 要点.md --provider deepseek      （需先设置 DEEPSEEK_API_KEY）
+  draftbot write 要点.md --provider deepseek      需先设置 DEEPSEEK_API_KEY
 
   draftbot write 要点.md --provider qwen --dry-run    只看提示词和词元数
 

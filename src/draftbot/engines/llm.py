@@ -169,7 +169,7 @@ def classify(exc: BaseException) -> AttemptError:
         if isinstance(err, json.JSONDecodeError | openai.APIResponseValidationError):
             return AttemptError("服务返回了无法解析的数据", retry=True)
         if isinstance(err, openai.APIConnectionError | httpx.TransportError):
-            return AttemptError("连接中断", retry=True)
+            return AttemptError(f"连接中断（{_address(exc)}）" if _address(exc) else "连接中断", retry=True)
     if isinstance(exc, ValueError) and "No generation chunks" in str(exc):
         # llama-cpp-python answers a prompt over its window with an empty stream
         return AttemptError("服务没有返回任何内容（提示词可能超出了服务的上下文窗口）", retry=True)
@@ -189,6 +189,24 @@ def _overflow(err: BaseException, status):
     except Exception:  # noqa: BLE001 - a streamed body may not be readable any more
         text = str(err)
     return parse_context_error(status, text)
+
+
+def _part_name(request: SectionRequest) -> str:
+    """What `--section` takes for this request: 三, or 开头 / 结尾."""
+    return request.number or {"opening": "开头", "closing": "结尾"}.get(request.kind, "")
+
+
+def _address(exc: BaseException) -> str:
+    """The address a failed connection tried (scheme, host, port and path; never a key)."""
+    from draftbot.config import safe_url
+
+    for err in _chain(exc):
+        try:
+            url = str(err.request.url)  # openai and httpx errors carry the request
+        except (AttributeError, RuntimeError):
+            continue
+        return safe_url(url) or ""
+    return ""
 
 
 def _status_error(status: int, response) -> AttemptError:
@@ -667,7 +685,7 @@ class LLMEngine(Engine):
             return SectionResult(section_id, state.body, usage=usage)
         reason = state.error or ("已中断" if self.interrupted else "未完成")
         return SectionResult(
-            section_id, make_failed_body(reason, state.request.number), failed=True, error=reason
+            section_id, make_failed_body(reason, _part_name(state.request)), failed=True, error=reason
         )
 
     def _results(self) -> list[SectionResult]:

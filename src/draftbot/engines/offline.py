@@ -14,6 +14,9 @@ from draftbot.outline import chinese_number
 from draftbot.plans import _best_match
 
 TO_FILL = "【待补】"
+# After a paragraph written from the plan alone (no facts of the user's): claims to confirm or
+# replace. `check` reports it (rule placeholder, id generic in data/rules/placeholders.yaml).
+TO_CONFIRM = "【待确认：本段为通用表述】"
 
 
 def enumerate_points(points: list[str]) -> str:
@@ -78,6 +81,8 @@ class OfflineEngine(Engine):
                 first.append(f"本部分的具体工作和成效{TO_FILL}。")
         if not subsections and section.closing:
             first.append(section.closing)
+        if not direct and not subsections and section.default_points:
+            first.append(TO_CONFIRM)
         paragraphs = ["".join(p for p in first if p)]
         for index, group in enumerate(subsections, start=1):
             points = [f.text for f in group.all_facts()]

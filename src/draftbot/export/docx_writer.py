@@ -74,7 +74,10 @@ def write_bytes(out: Path, data: bytes) -> Path:
         tmp.write_bytes(data)
         os.replace(tmp, out)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass  # the clean-up must not hide the error that matters
         raise InputError(f"无法写入 Word 文件：{out}（{exc.strerror or exc}）") from exc
     return out
 

@@ -67,7 +67,12 @@ def resolve_fonts(preset: str | None = None, overrides: list[str] | None = None)
     for item in overrides or []:
         role, sep, value = item.partition("=")
         role, value = role.strip(), value.strip()
-        if not sep or role not in roles or not value:
+        if sep and value and role not in roles:
+            raise InputError(
+                f"--font {item}：没有“{role}”这个字体角色。",
+                hint="角色可以是 " + "、".join(roles_sorted()) + "，例如 body=仿宋。",
+            )
+        if not sep or not value:
             raise InputError(
                 f"字体设置格式不对：{item}",
                 hint="写成 角色=字体名，角色可以是 " + "、".join(roles_sorted()) + "，例如 body=仿宋。",
