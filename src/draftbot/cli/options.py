@@ -89,6 +89,11 @@ REPAIR_BUDGET = typer.Option(
 )
 
 
+def notify(note: str) -> None:
+    """A note from the workflow, shown before a long run: which engine, a facts file that changed."""
+    echo(note if note.startswith("未配置") else f"提示：{note}", err=True)
+
+
 def print_check_summary(path, report) -> None:
     """The one-line check summary after a write or regen, with the regen command for each flagged section."""
     from draftbot.checks.finding import regen_command, summary_line

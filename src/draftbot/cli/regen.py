@@ -60,7 +60,7 @@ def regen(
     result = regenerate_sections(
         draft, section, failed=failed, hint=hint, facts=facts, plan=plan, samples=samples,
         engine=engine, flags=flags,
-        notify=lambda note: echo(note if note.startswith("未配置") else f"提示：{note}", err=True),
+        notify=opt.notify,
         mask=mask, mask_names=mask_names,
     )  # fmt: skip
     opt.print_mask_summary(result.names)

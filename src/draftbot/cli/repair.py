@@ -50,7 +50,7 @@ def repair(
     run = repair_draft(
         draft, rounds=rounds, budget=repair_budget, facts=facts, plan=plan, samples=samples,
         engine=engine, flags=flags, hint=hint,
-        notify=lambda note: echo(note if note.startswith("未配置") else f"提示：{note}", err=True),
+        notify=opt.notify,
         mask=mask, mask_names=mask_names,
     )  # fmt: skip
     opt.report_mask_issues(run.engine)
