@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -53,3 +55,25 @@ def fake_openai():
     """A running loopback OpenAI-compatible server (see tests/fake_openai.py)."""
     with FakeOpenAI() as server:
         yield server
+
+
+@pytest.fixture
+def cli(monkeypatch, capfd):
+    """Run draftbot's main() in this process (langchain is imported once, not per run)."""
+
+    def run(*args, cwd: Path, env: dict | None = None):
+        from draftbot.cli import main
+
+        monkeypatch.chdir(cwd)
+        for name, value in (env or {}).items():
+            monkeypatch.setenv(name, value)
+        capfd.readouterr()
+        try:
+            main([str(a) for a in args])
+            code = 0
+        except SystemExit as exc:
+            code = exc.code or 0
+        out, err = capfd.readouterr()
+        return subprocess.CompletedProcess(args, code, out, err)
+
+    return run

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -69,26 +68,6 @@ def folder(tmp_path):
         (root / f"{author}.md").write_text(facts_text(author, unit, work, n), encoding="utf-8")
     (tmp_path / "draftbot.toml").write_text("backoff = 0.01\n", encoding="utf-8")
     return root
-
-
-@pytest.fixture
-def cli(monkeypatch, capfd):
-    def run(*args, cwd: Path, env: dict | None = None):
-        from draftbot.cli import main
-
-        monkeypatch.chdir(cwd)
-        for name, value in (env or {}).items():
-            monkeypatch.setenv(name, value)
-        capfd.readouterr()
-        try:
-            main([str(a) for a in args])
-            code = 0
-        except SystemExit as exc:
-            code = exc.code or 0
-        out, err = capfd.readouterr()
-        return subprocess.CompletedProcess(args, code, out, err)
-
-    return run
 
 
 def llm_env(srv):

@@ -6,7 +6,6 @@ import json
 import re
 import socket
 import sqlite3
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -183,26 +182,6 @@ def workdir(tmp_path):
     (tmp_path / "facts.md").write_text(EXAMPLE_FACTS.read_text(encoding="utf-8"), encoding="utf-8")
     (tmp_path / "draftbot.toml").write_text("backoff = 0.01\n", encoding="utf-8")
     return tmp_path
-
-
-@pytest.fixture
-def cli(monkeypatch, capfd):
-    def run(*args, cwd: Path, env: dict | None = None):
-        from draftbot.cli import main
-
-        monkeypatch.chdir(cwd)
-        for name, value in (env or {}).items():
-            monkeypatch.setenv(name, value)
-        capfd.readouterr()
-        try:
-            main([str(a) for a in args])
-            code = 0
-        except SystemExit as exc:
-            code = exc.code or 0
-        out, err = capfd.readouterr()
-        return subprocess.CompletedProcess(args, code, out, err)
-
-    return run
 
 
 def llm_env(srv):

@@ -39,28 +39,6 @@ def llm_env(srv, **extra):
     return {"OPENAI_BASE_URL": srv.base_url, "DRAFTBOT_MODEL": "fake-model", "OPENAI_API_KEY": KEY, **extra}
 
 
-@pytest.fixture
-def cli(monkeypatch, capfd):
-    """Run draftbot's main() in this process (langchain is imported once, not per run)."""
-
-    def run(*args, cwd: Path, env: dict | None = None):
-        from draftbot.cli import main
-
-        monkeypatch.chdir(cwd)
-        for name, value in (env or {}).items():
-            monkeypatch.setenv(name, value)
-        capfd.readouterr()
-        try:
-            main([str(a) for a in args])
-            code = 0
-        except SystemExit as exc:
-            code = exc.code or 0
-        out, err = capfd.readouterr()
-        return subprocess.CompletedProcess(args, code, out, err)
-
-    return run
-
-
 def assert_key_nowhere(proc, folder: Path):
     assert KEY not in proc.stdout and KEY not in proc.stderr
     for path in folder.rglob("*"):

@@ -68,28 +68,6 @@ def llm_env(srv):
     return {"OPENAI_BASE_URL": srv.base_url, "DRAFTBOT_MODEL": "fake-model", "OPENAI_API_KEY": KEY}
 
 
-@pytest.fixture
-def cli(monkeypatch, capfd):
-    """Run draftbot's main() in this process (langchain is imported once, not per run)."""
-
-    def run(*args, cwd: Path, env: dict | None = None):
-        from draftbot.cli import main
-
-        monkeypatch.chdir(cwd)
-        for name, value in (env or {}).items():
-            monkeypatch.setenv(name, value)
-        capfd.readouterr()
-        try:
-            main([str(a) for a in args])
-            code = 0
-        except SystemExit as exc:
-            code = exc.code or 0
-        out, err = capfd.readouterr()
-        return subprocess.CompletedProcess(args, code, out, err)
-
-    return run
-
-
 def model_draft(cli, workdir, server) -> Path:
     proc = cli("write", "facts.md", "--repair", "0", cwd=workdir, env=llm_env(server))
     assert proc.returncode == 0, proc.stderr
