@@ -306,7 +306,7 @@ def test_regen_one_section(server, workdir):
     assert check.returncode in (0, 1) and "Traceback" not in check.stdout + check.stderr, check.stderr
 
 
-def test_the_drafts_check_without_a_traceback(workdir):
+def test_the_drafts_check_without_a_traceback(server, workdir):
     drafts = [p.name for p in sorted(workdir.glob("*.draft.md"))]
     assert "regen.draft.md" in drafts
     for name in drafts:
