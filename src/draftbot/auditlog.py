@@ -13,13 +13,13 @@ The file lives in the user data folder (DRAFTBOT_HOME when set).
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import sys
 import threading
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from pathlib import Path
+
+from draftbot.resources import user_dir
 
 LOG_NAME = "audit.sqlite3"
 GENESIS = "0" * 64
@@ -27,14 +27,7 @@ _LOCK = threading.Lock()
 
 
 def user_data_dir() -> Path:
-    home = os.environ.get("DRAFTBOT_HOME")
-    if home:
-        return Path(home)
-    if sys.platform == "win32":
-        return Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local") / "draftbot"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "draftbot"
-    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "draftbot"
+    return user_dir("data")
 
 
 def default_log_path() -> Path:

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from draftbot.errors import ConfigError
-from draftbot.resources import DATA_DIR
+from draftbot.resources import DATA_DIR, user_dir
 
 CONFIG_NAME = "draftbot.toml"
 DEFAULT_CONCURRENCY = 4
@@ -188,14 +187,7 @@ def provider_names() -> list[str]:
 
 
 def user_config_dir() -> Path:
-    home = os.environ.get("DRAFTBOT_HOME")
-    if home:
-        return Path(home)
-    if sys.platform == "win32":
-        return Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming") / "draftbot"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "draftbot"
-    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "draftbot"
+    return user_dir("config")
 
 
 def find_config_file(cwd: Path | None = None) -> Path | None:

@@ -20,18 +20,13 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from draftbot.resources import user_dir
+
 _entries: dict[str, tuple[str, bytes]] | None = None
 
 
 def cache_dir() -> Path:
-    home = os.environ.get("DRAFTBOT_HOME")  # tests point it at a temporary folder
-    if home:
-        return Path(home) / "cache"
-    if sys.platform == "win32":
-        return (
-            Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local") / "draftbot" / "cache"
-        )
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "draftbot"
+    return user_dir("cache")
 
 
 def cache_file() -> Path:
