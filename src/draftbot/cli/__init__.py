@@ -26,13 +26,27 @@ COMMANDS = {
 }
 
 
+# Root options that end the run at the root, whatever command name follows them.
+ROOT_EAGER = {"-h", "--help", "--version"}
+
+
+def command_name(args: list[str]) -> str | None:
+    """The command being run, or None when the run stops at the root (its help, version, an unknown name)."""
+    for arg in args:
+        if arg in ROOT_EAGER:
+            return None
+        if not arg.startswith("-"):
+            return arg if arg in COMMANDS else None
+    return None
+
+
 def register_commands(args: list[str] | None = None) -> None:
-    """Import the command being run, or every command (for --help and unknown names).
+    """Import the command being run, or every command (for the root's help and unknown names).
 
     Importing only the command at hand keeps `draftbot check` from paying for the others.
     """
-    name = next((a for a in args or [] if not a.startswith("-")), None)
-    modules = [COMMANDS[name]] if name in COMMANDS else list(COMMANDS.values())
+    name = command_name(args or [])
+    modules = [COMMANDS[name]] if name else list(COMMANDS.values())
     for module in modules:
         importlib.import_module(f"draftbot.cli.{module}")
 
@@ -75,10 +89,11 @@ def _run(args: list[str]):
     """Run the command; usage errors (missing argument, unknown option …) are shown in Chinese, exit 2."""
     from typer.main import get_command
 
-    from draftbot.cli.app import click, show_usage_error
+    from draftbot.cli.app import click, root_group, show_usage_error
 
+    command = get_command(app) if command_name(args) else root_group()
     try:
-        return get_command(app).main(args=args, prog_name="draftbot", standalone_mode=False)
+        return command.main(args=args, prog_name="draftbot", standalone_mode=False)
     except typer.Abort:
         raise KeyboardInterrupt from None
     except click.exceptions.ClickException as exc:
