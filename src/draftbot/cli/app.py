@@ -113,12 +113,13 @@ def _not_runnable() -> None:
 # ------------------------------------------------------------------ help in Chinese
 
 HEADINGS = {"Usage": "用法", "Options": "选项", "Arguments": "参数", "Commands": "命令"}
-_HELP_PHRASES = (  # compiled when help is shown (start-up stays as fast as without them)
-    (r"Show this message and exit\.", "显示本帮助并退出。"),
-    (r"\[required\]", "[必填]"),
-    (r"\[default: ([^\]]*)\]", r"[默认：\1]"),
-    (r"\[x>=([^\]]*)\]", r"[不小于 \1]"),
-    (r"\[([^\]=<>]*)<=x<=([^\]]*)\]", r"[\1 到 \2]"),
+_HELP_PHRASES = (  # (text each match contains, pattern, replacement); a pattern is compiled only
+    # when its text is in the help being shown (start-up and root help stay fast)
+    ("Show this message and exit.", r"Show this message and exit\.", "显示本帮助并退出。"),
+    ("[required]", r"\[required\]", "[必填]"),
+    ("[default: ", r"\[default: ([^\]]*)\]", r"[默认：\1]"),
+    ("[x>=", r"\[x>=([^\]]*)\]", r"[不小于 \1]"),
+    ("<=x<=", r"\[([^\]=<>]*)<=x<=([^\]]*)\]", r"[\1 到 \2]"),
 )
 _METAVARS = {
     "<path>": "<路径>", "<str>": "<文字>", "<int>": "<整数>", "<int range>": "<整数>",
@@ -131,6 +132,8 @@ _NO_LINE_START = set("，。、；：？！）》」』”’,.;:?!)]")
 
 def display_width(text: str) -> int:
     """Terminal columns: Chinese characters take two."""
+    if text.isascii():
+        return len(text)
     import unicodedata
 
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
@@ -150,27 +153,32 @@ def _units(text: str) -> list[str]:
 
 def wrap_cjk(text: str, width: int) -> list[str]:
     """Wrap one line to `width` columns without cutting an ASCII word (Chinese breaks anywhere)."""
-    lines, current = [], ""
+    lines, current, used = [], "", 0  # used: display width of current
     for unit in _units(text):
-        if current and display_width(current + unit) > width and not unit.isspace():
+        size = display_width(unit)
+        if current and used + size > width and not unit.isspace():
             lines.append(current.rstrip())
-            current = unit
+            current, used = unit, size
         elif not (unit.isspace() and not current):
-            current += unit
+            current, used = current + unit, used + size
     if current.strip() or not lines:
         lines.append(current.rstrip())
     return lines
 
 
 def translate_help(text: str) -> str:
-    for pattern, replacement in _HELP_PHRASES:
-        text = re.sub(pattern, replacement, text)
+    for key, pattern, replacement in _HELP_PHRASES:
+        if key in text:
+            text = re.sub(pattern, replacement, text)
     return text
 
 
 def _metavar(text: str) -> str:
-    for english, chinese in _METAVARS.items():
-        text = text.replace(english, chinese)
+    if "<" in text:
+        for english, chinese in _METAVARS.items():
+            text = text.replace(english, chinese)
+    if not any(word in text for word in _CLICK_METAVARS):
+        return text
     return re.sub(r"\b(PATH|TEXT|INTEGER|FLOAT)\b", lambda m: _CLICK_METAVARS[m.group(1)], text)
 
 
@@ -180,7 +188,9 @@ class ChineseHelpFormatter(click.HelpFormatter):
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
         for english, chinese in _USAGE_WORDS:
             args = args.replace(english, chinese)
-        args = re.sub(r"\{(\w+)\}", lambda m: m.group(1).upper(), _metavar(args))
+        args = _metavar(args)
+        if "{" in args:
+            args = re.sub(r"\{(\w+)\}", lambda m: m.group(1).upper(), args)
         self.write(f"{' ' * self.current_indent}{prefix or '用法：'}{prog} {args}\n")
 
     def write_heading(self, heading: str) -> None:

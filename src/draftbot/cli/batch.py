@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
@@ -79,6 +78,8 @@ def batch(
     if runner.interrupted:
         echo("已中断：进行中的报告已完成并记录，未开始的留待下次运行。", err=True)
     if fmt == "json":
+        import json  # here, not at the top: `draftbot --help` imports every command module
+
         echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:
         for line in summary_lines(result):

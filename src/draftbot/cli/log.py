@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import typer
 
 from draftbot.cli.app import app, echo
@@ -54,6 +52,8 @@ def log_list(
     log = _log()
     rows = log.rows(limit=limit, run=run)
     if fmt == "json":
+        import json  # here, not at the top: `draftbot --help` imports every command module
+
         echo(json.dumps([_summary(r) for r in rows], ensure_ascii=False, indent=2))
         return
     if not rows:
@@ -83,6 +83,8 @@ def _line(r: dict) -> str:
 @log_app.command("show")
 def log_show(row_id: int = typer.Argument(..., help="记录编号。"), fmt: str = FORMAT) -> None:
     """显示一条记录的全部内容（请求和回答原文）。"""
+    import json  # here, not at the top: `draftbot --help` imports every command module
+
     _check_format(fmt)
     row = _log().get(row_id)
     if row is None:
