@@ -60,7 +60,7 @@ def echo(message: str = "", *, err: bool = False) -> None:
 # ------------------------------------------------------------------ the root group without the commands' options
 
 
-def root_group() -> click.Command:
+def root_group(root: typer.Typer = app) -> click.Command:
     """The root group for runs that stop at the root (`--help`, `--version`, an unknown command name).
 
     Only the registered commands' names and help are needed there, so each command is a bare
@@ -69,12 +69,12 @@ def root_group() -> click.Command:
     """
     from typer.main import get_command
 
-    bare = copy.copy(app)  # the root's own options, help and settings, none of its commands
+    bare = copy.copy(root)  # the root's own options, help and settings, none of its commands
     bare.registered_commands, bare.registered_groups = [], []
     group = get_command(bare)
-    for command in app.registered_commands:
+    for command in root.registered_commands:
         group.add_command(_placeholder(command))
-    for sub_app in app.registered_groups:
+    for sub_app in root.registered_groups:
         group.add_command(_group_placeholder(sub_app))
     return group
 
