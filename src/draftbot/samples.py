@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from draftbot.datacache import parsed
 from draftbot.errors import SampleError
 from draftbot.outline import LEVEL_PATTERNS, split_inline_heading
+from draftbot.record import Record, field
 from draftbot.resources import DATA_DIR, samples_dir
 from draftbot.textio import read_text
 from draftbot.yamlio import YamlSyntaxError, load_yaml
@@ -17,8 +17,7 @@ from draftbot.yamlio import YamlSyntaxError, load_yaml
 SAMPLE_SUFFIXES = (".txt", ".md", ".docx")
 
 
-@dataclass
-class SampleSection:
+class SampleSection(Record):
     """A numbered section of a sample, with its sub-sections."""
 
     level: int
@@ -33,8 +32,7 @@ class SampleSection:
         return "\n".join(p for p in parts if p)
 
 
-@dataclass
-class Sample:
+class Sample(Record):
     """One sample report: front matter, cleaned text, and its sections."""
 
     name: str

@@ -22,11 +22,12 @@ A file that breaks these rules is rejected with a message naming the file and li
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from draftbot.checks.pattern import RulePattern, chars_pattern, literal_pattern
 from draftbot.errors import InputError
+from draftbot.record import Record, field
 
 LEVELS = ("info", "warning", "error")
 _KNOWN_KEYS = {
@@ -45,7 +46,7 @@ class PlaceholderRule(NamedTuple):
 
     id: str
     name: str
-    pattern: re.Pattern
+    pattern: RulePattern
     kind: str  # chars | literal | regex
     chars: str = ""
     level: str = "warning"
@@ -102,7 +103,7 @@ class DatedRule(NamedTuple):
     """Wording that is current only in some years (dated:)."""
 
     id: str
-    patterns: list[re.Pattern]
+    patterns: list[RulePattern]
     start: int | None
     until: int | None
     now: list[NowText]
@@ -154,14 +155,13 @@ class JunkRule(NamedTuple):
     """A line left over from a copied template: advert, watermark, vendor signature (junk:)."""
 
     id: str
-    pattern: re.Pattern
+    pattern: RulePattern
     name: str = ""
     source: str = ""
     origin: str = ""
 
 
-@dataclass
-class LeakSettings:
+class LeakSettings(Record):
     """Run lengths for the sample-leak check, and stock phrases that are never a leak (leak:)."""
 
     min_specific_run: int = 12
@@ -169,8 +169,7 @@ class LeakSettings:
     stock: list[str] = field(default_factory=list)
 
 
-@dataclass
-class RuleSet:
+class RuleSet(Record):
     """All rules of the built-in files and a user's --rules folder, merged."""
 
     placeholders: list[PlaceholderRule] = field(default_factory=list)
@@ -180,7 +179,7 @@ class RuleSet:
     not_figures: list[str] = field(default_factory=list)
     formulation_tails: list[str] = field(default_factory=list)
     allowed_years: list[int] = field(default_factory=list)
-    names: list[re.Pattern] = field(default_factory=list)
+    names: list[RulePattern] = field(default_factory=list)
     leak: LeakSettings = field(default_factory=LeakSettings)
     formulations: list[Formulation] = field(default_factory=list)
     junk: list[JunkRule] = field(default_factory=list)
@@ -383,12 +382,20 @@ class _RuleFile:
             raise self.fail(entry["level"].line, f"level 只能是 error、warning 或 info，而不是“{value}”。")
         return value
 
-    def regex(self, node: _Node, key: str) -> re.Pattern:
-        text = self.str_of(node, key)
+    def regex(self, node: _Node, key: str, empty: str = "") -> RulePattern:
+        """A rule's regex. A user's is compiled now, so that a mistake is reported with its file and
+        line (and, with `empty`, one that matches the empty string); a built-in one on first use
+        (tests compile every built-in pattern)."""
+        pattern = RulePattern(self.str_of(node, key))
+        if self.builtin:
+            return pattern
         try:
-            return re.compile(text)
+            compiled = pattern.compiled
         except re.error as exc:
             raise self.fail(node.line, f"“{key}”不是合法的正则表达式：{exc}") from exc
+        if empty and compiled.match(""):
+            raise self.fail(node.line, empty)
+        return pattern
 
     def int_of(self, node: _Node, key: str) -> int:
         value = node.value
@@ -424,13 +431,11 @@ class _RuleFile:
         kind = kinds[0]
         text = self.str_of(entry[kind], kind)
         if kind == "chars":
-            pattern = re.compile("[" + re.escape(text) + "]+")
+            pattern = chars_pattern(text)
         elif kind == "literal":
-            pattern = re.compile(re.escape(text))
+            pattern = literal_pattern(text)
         else:
-            pattern = self.regex(entry[kind], kind)
-            if pattern.match(""):
-                raise self.fail(entry[kind].line, "占位符的正则表达式不能匹配空字符串。")
+            pattern = self.regex(entry[kind], kind, "占位符的正则表达式不能匹配空字符串。")
         return PlaceholderRule(
             id=self.str_of(entry["id"], "id"),
             name=self.optional(entry, "name", text),
@@ -460,11 +465,8 @@ class _RuleFile:
     def patterns(self, entry: dict[str, _Node]) -> tuple:
         if "patterns" not in entry:
             return ()
-        compiled = tuple(self.regex(n, "patterns") for n in self.list_of(entry["patterns"], "patterns"))
-        for n, pattern in zip(entry["patterns"].value, compiled, strict=True):
-            if pattern.match(""):
-                raise self.fail(n.line, "patterns 中的正则表达式不能匹配空字符串。")
-        return compiled
+        empty = "patterns 中的正则表达式不能匹配空字符串。"
+        return tuple(self.regex(n, "patterns", empty) for n in self.list_of(entry["patterns"], "patterns"))
 
     def years(self, entry: dict[str, _Node]) -> tuple[int | None, int | None]:
         since = self.int_of(entry["since"], "since") if "since" in entry else None
@@ -492,9 +494,7 @@ class _RuleFile:
     def junk(self, node: _Node, source: str) -> JunkRule:
         entry = self.mapping(node, "junk", ("id", "regex"))
         self.check_keys(entry, {"id", "regex", "name", "source"}, "junk")
-        pattern = self.regex(entry["regex"], "regex")
-        if pattern.match(""):
-            raise self.fail(entry["regex"].line, "junk 的正则表达式不能匹配空字符串。")
+        pattern = self.regex(entry["regex"], "regex", "junk 的正则表达式不能匹配空字符串。")
         return JunkRule(self.str_of(entry["id"], "id"), pattern, self.optional(entry, "name"),
                         self.optional(entry, "source", source), f"{self.path}:{node.line}")
 
@@ -558,11 +558,8 @@ class _RuleFile:
             out.append(NowText(start, until, self.str_of(entry["text"], "text")))
         return out
 
-    def name_pattern(self, node: _Node, source: str) -> re.Pattern:
-        pattern = self.regex(node, "names")
-        if pattern.match(""):
-            raise self.fail(node.line, "names 中的正则表达式不能匹配空字符串。")
-        return pattern
+    def name_pattern(self, node: _Node, source: str) -> RulePattern:
+        return self.regex(node, "names", "names 中的正则表达式不能匹配空字符串。")
 
     def plain_str(self, node: _Node, source: str) -> str:
         return self.str_of(node, "not_figures / formulation_tails")
