@@ -54,3 +54,16 @@ def test_builtin_data_is_the_same_with_and_without_the_cache(fresh, monkeypatch)
     _reload_data_cache(monkeypatch)
     second = load_plan("述职报告")
     assert first == second
+
+
+def test_builtin_samples_are_the_same_from_the_cache(fresh, monkeypatch):
+    from draftbot.samples import builtin_samples, parse_sample
+
+    parsed_now = builtin_samples()  # parses and caches
+    _reload_data_cache(monkeypatch)
+    assert sum(key.startswith("sample-1:") for key in datacache._load()) == len(parsed_now)  # on disk
+    from_cache = builtin_samples()
+    assert from_cache == parsed_now
+    assert any(s.sections and s.sections[0].children for s in from_cache)  # nested sections survive
+    for sample in from_cache:  # and equal a parse that never touches the cache
+        assert parse_sample(sample.source.read_text(encoding="utf-8"), sample.name, sample.source) == sample

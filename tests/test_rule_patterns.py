@@ -55,8 +55,12 @@ def corpus() -> list[str]:
         ("(?x) 甲 乙", ()),  # verbose: the spaces are not literal
         ("[○〇]{2,}", ()),
         ("甲|", ()),  # a branch that matches anything
-        ("(?:甲|乙)+", ()),
-        ("(?P<n>甲乙)", ()),
+        ("(?:甲|乙)+", ("甲", "乙")),  # at least one repetition
+        ("(?:甲|乙)*丙", ("丙",)),
+        ("(?P<n>甲乙)", ("甲乙",)),
+        ("[【\\[][^】\\n]{0,12}(?:待补|待填)[^】]{0,12}】", ("待补", "待填")),  # a required group
+        ("a(?:b|c)?d", ("a",)),  # an optional group is no requirement
+        ("(?=甲乙)丙", ("丙",)),  # a lookaround consumes nothing
         ("甲[乙", ()),  # broken: no prefilter (and the loader reports it)
     ],
 )
@@ -81,12 +85,14 @@ def test_prefilter_is_sound_on_random_patterns():
             compiled = re.compile(source)
         except re.error:
             continue
+        prefilter = RulePattern(source)  # never compiled: may_match is the literal test itself
         pattern = RulePattern(source)
         for text in texts:
             if compiled.search(text):
                 checked += 1
-                assert pattern.may_match(text), (source, text, pattern.needles)
+                assert prefilter.may_match(text), (source, text, prefilter.needles)
                 assert pattern.search(text).span() == compiled.search(text).span()
+        assert prefilter._compiled is None
     assert checked > 1000
 
 
@@ -102,15 +108,27 @@ def test_builtin_prefilter_never_hides_a_match_in_real_texts():
     texts = corpus()
     assert len(texts) >= 10
     matched = 0
-    for pattern in builtin_patterns():
+    for builtin in builtin_patterns():
+        compiled = re.compile(builtin.pattern)
         for text in texts:
-            found = pattern.compiled.findall(text)
-            assert pattern.findall(text) == found, pattern.pattern
+            found = compiled.findall(text)
+            assert RulePattern(builtin.pattern).findall(text) == found, builtin.pattern
             matched += bool(found)
+            prefilter = RulePattern(builtin.pattern)
             for line in text.splitlines():
-                if pattern.compiled.search(line):
-                    assert pattern.may_match(line), (pattern.pattern, line)
+                if compiled.search(line):
+                    assert prefilter.may_match(line), (builtin.pattern, line)
+            assert prefilter._compiled is None
     assert matched >= 20  # the corpus exercises the patterns
+
+
+def test_prefilter_is_not_applied_once_compiled():
+    pattern = RulePattern("十九届[一二三]中全会")
+    assert not pattern.may_match("二十届三中全会")
+    assert pattern.search("十九届三中全会").group() == "十九届三中全会"
+    assert pattern.may_match("二十届三中全会")  # compiled: the regex itself answers
+    assert pattern.search("二十届三中全会") is None
+    assert not RulePattern("十九届[一二三]中全会").may_match("十九届", 1)  # the literal must lie in text[pos:]
 
 
 def test_builtin_patterns_are_not_compiled_until_used():

@@ -63,21 +63,27 @@ class Record:
         if len(args) > len(fields):
             raise TypeError(f"{type(self).__name__}() takes {len(fields)} arguments but {len(args)} were given")
         values = dict(zip(fields, args, strict=False))  # the rest come by keyword or default
-        for name, value in kwargs.items():
-            if name not in fields:
+        if kwargs:
+            self._check_keywords(kwargs, values)
+            values.update(kwargs)
+        if len(values) < len(fields):
+            for name in fields:
+                if name not in values:
+                    values[name] = self._default(name)
+        self.__dict__.update(values)
+
+    def _check_keywords(self, kwargs: dict, positional: dict) -> None:
+        for name in kwargs:
+            if name not in self._defaults and name not in self._fields:
                 raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument {name!r}")
-            if name in values:
+            if name in positional:
                 raise TypeError(f"{type(self).__name__}() got multiple values for argument {name!r}")
-            values[name] = value
-        for name in fields:
-            value = values.get(name, _MISSING)
-            if value is _MISSING:
-                value = self._defaults.get(name, _MISSING)
-                if value is _MISSING:
-                    raise TypeError(f"{type(self).__name__}() missing required argument: {name!r}")
-                if isinstance(value, _Factory):
-                    value = value.make()
-            object.__setattr__(self, name, value)
+
+    def _default(self, name: str):
+        value = self._defaults.get(name, _MISSING)
+        if value is _MISSING:
+            raise TypeError(f"{type(self).__name__}() missing required argument: {name!r}")
+        return value.make() if isinstance(value, _Factory) else value
 
     def _values(self) -> tuple:
         return tuple(getattr(self, name) for name in self._fields)

@@ -145,15 +145,13 @@ def _header_yaml(text: str) -> tuple[bool, object]:
         return False, None
 
 
-def _split_header(text: str, source: Path | None = None, builtin: bool = False) -> tuple[dict[str, str], str]:
+def _split_header(text: str) -> tuple[dict[str, str], str]:
     if not text.startswith("---\n"):
         return {}, text
     end = text.find("\n---\n", 4)
     if end < 0:
         return {}, text
-    header = text[4:end]
-    # a built-in sample's parsed header is cached between runs (see draftbot.datacache)
-    ok, meta = parsed("header-1", str(source), header, _header_yaml) if builtin else _header_yaml(header)
+    ok, meta = _header_yaml(text[4:end])
     meta = meta or {}
     if not ok or not isinstance(meta, dict):
         return {}, text
@@ -166,11 +164,29 @@ def _guess_kind(text: str) -> str:
 
 
 def parse_sample(raw: str, name: str, source: Path | None = None, builtin: bool = False) -> Sample:
-    meta, body = _split_header(raw, source, builtin)
+    # a built-in sample's header, cleaned text and sections are cached between runs (see draftbot.datacache)
+    parts = parsed("sample-1", str(source), raw, _sample_parts) if builtin else _sample_parts(raw)
+    meta, cleaned, title, opening, sections = parts
+    return Sample(name, meta, cleaned, title, opening, [_section(s) for s in sections], source)
+
+
+def _sample_parts(raw: str) -> tuple:
+    """A sample file's text as plain data: (meta, cleaned text, title, opening, section tuples)."""
+    meta, body = _split_header(raw)
     cleaned = clean_text(body)
     title, opening, sections = split_sections(cleaned)
     meta.setdefault("kind", _guess_kind(cleaned))
-    return Sample(name, meta, cleaned, title or meta.get("title", ""), opening, sections, source)
+    return meta, cleaned, title or meta.get("title", ""), opening, [_section_tuple(s) for s in sections]
+
+
+def _section_tuple(section: SampleSection) -> tuple:
+    children = [_section_tuple(c) for c in section.children]
+    return section.level, section.number, section.heading, section.body, section.line, children
+
+
+def _section(data: tuple) -> SampleSection:
+    *fields, children = data
+    return SampleSection(*fields, [_section(c) for c in children])
 
 
 def load_sample_file(path: Path, builtin: bool = False) -> Sample:

@@ -18,13 +18,20 @@ _BREAKS = ".^$"
 class RulePattern:
     """A compiled-on-demand `re.Pattern` with a literal prefilter; the same search methods."""
 
-    __slots__ = ("pattern", "flags", "needles", "_compiled")
+    __slots__ = ("pattern", "flags", "_needles", "_compiled")
 
     def __init__(self, pattern: str, flags: int = 0, needles: tuple[str, ...] | None = None):
         self.pattern = pattern
         self.flags = flags
-        self.needles = required_literals(pattern, flags) if needles is None else needles
+        self._needles = needles
         self._compiled: re.Pattern | None = None
+
+    @property
+    def needles(self) -> tuple[str, ...]:
+        """Strings of which every match contains one (worked out on first use); () when unknown."""
+        if self._needles is None:
+            self._needles = required_literals(self.pattern, self.flags)
+        return self._needles
 
     @property
     def compiled(self) -> re.Pattern:
@@ -33,8 +40,13 @@ class RulePattern:
         return self._compiled
 
     def may_match(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> bool:
-        """False only when no match is possible: none of the required literals is in text[pos:endpos]."""
-        return not self.needles or any(text.find(n, pos, endpos) != -1 for n in self.needles)
+        """False only when no match is possible: none of the required literals is in text[pos:endpos].
+        Once the pattern is compiled, searching is cheaper than the test: always True then."""
+        if self._compiled is not None or not self.needles:
+            return True
+        if pos == 0 and endpos >= len(text):
+            return any(n in text for n in self._needles)
+        return any(text.find(n, pos, endpos) != -1 for n in self._needles)
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
         return self.compiled.search(text, pos, endpos) if self.may_match(text, pos, endpos) else None
@@ -120,44 +132,63 @@ def _split_top(pattern: str) -> list[str] | None:
 
 
 def _whole_group(branch: str) -> str | None:
-    """The inside of a branch that is exactly one non-capturing or capturing group, else None."""
+    """The inside of a branch that is exactly one group, else None."""
     if not branch.startswith("(") or _group_end(branch, 0) != len(branch) - 1:
         return None
-    if branch.startswith("(?:"):
-        return branch[3:-1]
-    return None if branch.startswith("(?") else branch[1:-1]
+    return _group_inside(branch)
 
 
-def _longest_run(branch: str) -> tuple[str] | None:
-    """The longest run of plain characters at the branch's top level that every match contains."""
-    runs, current, i = [], "", 0
+def _group_inside(group: str) -> str | None:
+    """The pattern inside a capturing, named or non-capturing group; None for a lookaround (it
+    consumes nothing) or an inline-flag group."""
+    if group.startswith("(?:"):
+        return group[3:-1]
+    if group.startswith("(?P<"):
+        close = group.find(">")
+        return group[close + 1 : -1] if close > 0 else None
+    return None if group.startswith("(?") else group[1:-1]
+
+
+def _longest_run(branch: str) -> tuple[str, ...] | None:
+    """What every match of the branch contains: its longest run of plain characters at the top
+    level, or one of a required group's alternatives, whichever makes the stricter test."""
+    candidates, current, i = [], "", 0
     while i < len(branch):
         ch = branch[i]
         if ch in _QUANTIFIERS:
             end = branch.find("}", i) if ch == "{" else i
             if end < 0:
                 return None
-            if ch in "?*" or branch[i + 1 : i + 2] in ("0", ","):
+            if _optional(branch, i):
                 current = current[:-1]  # the quantified character may be absent
-            runs.append(current)  # (or repeated: what follows is not next to it)
+            candidates.append((current,))  # (or repeated: what follows is not next to it)
             current, i = "", end
         elif ch == "\\" or ch == "[" or ch == "(" or ch in _BREAKS or ch in ")]}|":
-            runs.append(current)
+            candidates.append((current,))
             current = ""
             if ch == "\\":
                 i += 1
             elif ch == "[":
                 i = _class_end(branch, i)
             elif ch == "(":
-                i = _group_end(branch, i)
+                start, i = i, _group_end(branch, i)
+                if i > 0 and not _optional(branch, i + 1):
+                    inner = _group_inside(branch[start : i + 1])
+                    candidates.append((inner is not None and _alternatives(inner)) or ("",))
             if i < 0:
                 return None
         else:
             current += ch
         i += 1
-    runs.append(current)
-    best = max(runs, key=len)
-    return (best,) if best else None
+    candidates.append((current,))
+    best = max(candidates, key=lambda c: (min(map(len, c)), -len(c)))
+    return best if min(map(len, best)) else None
+
+
+def _optional(branch: str, i: int) -> bool:
+    """Does the quantifier at i (if any) allow zero repetitions of what precedes it?"""
+    ch = branch[i : i + 1]
+    return ch in ("?", "*") or (ch == "{" and branch[i + 1 : i + 2] in ("0", ","))
 
 
 def _class_end(pattern: str, i: int) -> int:
