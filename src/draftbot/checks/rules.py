@@ -211,11 +211,66 @@ def load_rules(extra_dir: str | Path | None = None) -> RuleSet:
         files += _rule_files(Path(extra_dir), builtin=False)
     key = tuple((str(p), p.stat().st_mtime_ns) for p in files)
     if key not in _CACHE:
-        rules = RuleSet(files=files)
-        for i, path in enumerate(files):
-            _RuleFile(path, builtin=i < builtin).load_into(rules)
+        rules = _builtin_rules(files[:builtin])
+        rules.files = list(files)
+        for path in files[builtin:]:
+            _RuleFile(path).load_into(rules)
         _CACHE[key] = rules
     return _CACHE[key]
+
+
+def _builtin_rules(files: list[Path]) -> RuleSet:
+    """The built-in files' rules. Kept between runs as plain data (see draftbot.datacache): a cold
+    check neither converts nor validates them again, and only the patterns it uses get compiled."""
+    from draftbot.datacache import parsed
+
+    texts = [_RuleFile(path).text() for path in files]
+    joined = "\n\0".join(f"{path}\n{text}" for path, text in zip(files, texts, strict=True))
+
+    def parse(_: str):
+        rules = RuleSet()
+        for path, text in zip(files, texts, strict=True):
+            _RuleFile(path, builtin=True).load_into(rules, text)
+        return _to_plain(rules)
+
+    return _from_plain(parsed(_plain_kind(), "builtin", joined, parse))
+
+
+# The record classes a RuleSet holds, by name, for its plain form.
+_RECORDS = {cls.__name__: cls for cls in (PlaceholderRule, Substitution, Enumeration, NowText, DatedRule,
+                                          Formulation, JunkRule, LeakSettings, RuleSet)}
+
+
+def _plain_kind() -> str:
+    """The data cache's kind for the plain form: it changes whenever a record class's fields do."""
+    return "rules-plain-1:" + ";".join(f"{name}({','.join(cls._fields)})" for name, cls in _RECORDS.items())
+
+
+def _to_plain(value):
+    """A RuleSet (or a part of one) as data marshal can store; _from_plain turns it back."""
+    if isinstance(value, RulePattern):
+        return ("pattern", value.pattern, value.flags, value._needles)
+    if isinstance(value, tuple) and hasattr(value, "_fields") or isinstance(value, (LeakSettings, RuleSet)):
+        return ("record", type(value).__name__, [_to_plain(getattr(value, f)) for f in value._fields])
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, [_to_plain(v) for v in value])
+    if isinstance(value, Path):
+        return ("path", str(value))
+    return value
+
+
+def _from_plain(value):
+    if not isinstance(value, tuple):
+        return value
+    kind = value[0]
+    if kind == "pattern":
+        return RulePattern(value[1], value[2], value[3])
+    if kind == "record":
+        return _RECORDS[value[1]](*[_from_plain(v) for v in value[2]])
+    if kind == "path":
+        return Path(value[1])
+    items = [_from_plain(v) for v in value[1]]
+    return items if kind == "list" else tuple(items)
 
 
 def _rule_files(folder: Path, builtin: bool) -> list[Path]:
@@ -239,13 +294,8 @@ class _Node:
         self.line = line
 
 
-def _parse_yaml(path: Path, text: str, builtin: bool = False) -> _Node:
-    if builtin:  # the parsed tree of a built-in file is cached between runs (see draftbot.datacache)
-        from draftbot.datacache import parsed
-
-        tree = parsed("rules-tree-1", str(path), text, lambda t: _compose(path, t))
-    else:
-        tree = _compose(path, text)
+def _parse_yaml(path: Path, text: str) -> _Node:
+    tree = _compose(path, text)
     return _Node({}, 1) if tree is None else _convert(tree)
 
 
@@ -310,14 +360,16 @@ class _RuleFile:
     def fail(self, line: int, problem: str) -> RuleError:
         return RuleError(f"规则文件“{self.path}”第 {line} 行：{problem}")
 
-    def load_into(self, rules: RuleSet) -> None:
+    def text(self) -> str:
         from draftbot.textio import read_text
 
         try:
-            text = read_text(self.path, "规则文件")
+            return read_text(self.path, "规则文件")
         except InputError as exc:
             raise RuleError(exc.message) from exc
-        root = _parse_yaml(self.path, text, self.builtin)
+
+    def load_into(self, rules: RuleSet, text: str | None = None) -> None:
+        root = _parse_yaml(self.path, self.text() if text is None else text)
         if not isinstance(root.value, dict):
             raise self.fail(root.line, "文件内容应是键值对（如 placeholders:、substitutions:、dated:）。")
         for key, node in root.value.items():
