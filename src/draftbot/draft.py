@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from draftbot.errors import DraftFormatError, InputError
-from draftbot.outline import LEVEL1_RE, LEVEL_PATTERNS, chinese_number, split_inline_heading
+from draftbot.headings import LEVEL1_RE, LEVEL_PATTERNS, chinese_number, split_inline_heading
 from draftbot.record import Record, field
 from draftbot.textio import read_text
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from draftbot.datacache import parsed
 from draftbot.errors import SampleError
-from draftbot.outline import LEVEL_PATTERNS, split_inline_heading
+from draftbot.headings import LEVEL_PATTERNS, split_inline_heading
 from draftbot.record import Record, field
 from draftbot.resources import DATA_DIR, samples_dir
 from draftbot.textio import read_text
