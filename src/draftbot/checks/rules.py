@@ -25,11 +25,11 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
+from draftbot.checks.finding import LEVELS
 from draftbot.checks.pattern import RulePattern, chars_pattern, literal_pattern
 from draftbot.errors import InputError
 from draftbot.record import Record, field
 
-LEVELS = ("info", "warning", "error")
 _KNOWN_KEYS = {
     "source", "description", "placeholders", "substitutions", "enumerations", "dated",
     "not_figures", "formulation_tails", "allowed_years", "names", "leak", "formulations", "junk",
