@@ -113,22 +113,24 @@ def _split_top(pattern: str) -> list[str] | None:
     """The pattern's branches at its top level (split at `|` outside groups and classes)."""
     branches, start, i = [], 0, 0
     while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == "[":
-            i = _class_end(pattern, i)
-        elif ch == "(":
-            i = _group_end(pattern, i)
-        elif ch == "|":
+        if pattern[i] == "|":
             branches.append(pattern[start:i])
-            start = i + 1
+            start, i = i + 1, i + 1
+            continue
+        i = _atom_end(pattern, i)
         if i < 0:
             return None
-        i += 1
     branches.append(pattern[start:])
     return branches
+
+
+def _atom_end(pattern: str, i: int) -> int:
+    """Index just past the atom at i: an escape, a class, a group or one character (-1: unclosed)."""
+    ch = pattern[i]
+    if ch == "\\":
+        return i + 2
+    end = _class_end(pattern, i) if ch == "[" else _group_end(pattern, i) if ch == "(" else i
+    return end + 1 if end >= 0 else -1
 
 
 def _whole_group(branch: str) -> str | None:
@@ -210,21 +212,11 @@ def _class_end(pattern: str, i: int) -> int:
 
 def _group_end(pattern: str, i: int) -> int:
     """Index of the `)` closing the group opened at i, or -1."""
-    depth, j = 0, i
+    j = i + 1
     while j < len(pattern):
-        ch = pattern[j]
-        if ch == "\\":
-            j += 2
-            continue
-        if ch == "[":
-            j = _class_end(pattern, j)
-            if j < 0:
-                return -1
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return j
-        j += 1
+        if pattern[j] == ")":
+            return j
+        j = _atom_end(pattern, j)
+        if j < 0:
+            return -1
     return -1
