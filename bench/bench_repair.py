@@ -26,7 +26,7 @@ from draftbot.config import resolve_config  # noqa: E402
 from draftbot.engines.llm import LLMEngine  # noqa: E402
 from draftbot.engines.offline import OfflineEngine  # noqa: E402
 from draftbot.facts import load_facts  # noqa: E402
-from draftbot.outline import chinese_number  # noqa: E402
+from draftbot.headings import chinese_number  # noqa: E402
 from draftbot.plans import resolve_plan  # noqa: E402
 from draftbot.repair import repair, report_lines  # noqa: E402
 from draftbot.rewrite import Sources, make_checker  # noqa: E402

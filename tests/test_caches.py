@@ -54,3 +54,38 @@ def test_builtin_data_is_the_same_with_and_without_the_cache(fresh, monkeypatch)
     _reload_data_cache(monkeypatch)
     second = load_plan("述职报告")
     assert first == second
+
+
+def test_builtin_samples_are_the_same_from_the_cache(fresh, monkeypatch):
+    from draftbot.samples import builtin_samples, parse_sample
+
+    parsed_now = builtin_samples()  # parses and caches
+    _reload_data_cache(monkeypatch)
+    assert sum(key.startswith("sample-1:") for key in datacache._load()) == len(parsed_now)  # on disk
+    from_cache = builtin_samples()
+    assert from_cache == parsed_now
+    assert any(s.sections and s.sections[0].children for s in from_cache)  # nested sections survive
+    for sample in from_cache:  # and equal a parse that never touches the cache
+        assert parse_sample(sample.source.read_text(encoding="utf-8"), sample.name, sample.source) == sample
+
+
+def test_builtin_rules_are_the_same_from_the_cache(fresh, monkeypatch):
+    from draftbot.checks import rules as rulesmod
+
+    def load():
+        rulesmod._CACHE.clear()
+        return rulesmod.load_rules()
+
+    parsed_now = load()  # parsed, validated, kept as plain data
+    _reload_data_cache(monkeypatch)
+    kept = [key for key in datacache._load() if key.startswith("rules-plain-")]
+    assert len(kept) == 1
+    from_cache = load()
+    assert from_cache == parsed_now  # every record, pattern and setting
+    assert from_cache.dated and all(isinstance(r.now, list) for r in from_cache.dated)
+    assert from_cache.leak.stock == parsed_now.leak.stock and from_cache.leak.stock
+    assert all(isinstance(p, rulesmod.RulePattern) for r in from_cache.dated for p in r.patterns)
+    assert next(p for p in from_cache.placeholders if p.kind == "chars").pattern.needles  # kept as given
+    # a changed record class means another cache kind: never decoded with the old field list
+    monkeypatch.setattr(rulesmod.NowText, "_fields", (*rulesmod.NowText._fields, "extra"))
+    assert rulesmod._plain_kind() not in kept[0]

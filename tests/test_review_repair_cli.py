@@ -18,7 +18,7 @@ from draftbot.draft import CLOSING, OPENING, load_draft, parse_draft
 from draftbot.draftedit import replace_part
 from draftbot.engines.offline import OfflineEngine
 from draftbot.facts import load_facts
-from draftbot.outline import chinese_number
+from draftbot.headings import chinese_number
 from draftbot.plans import resolve_plan
 from draftbot.samples import load_samples
 from fake_openai import FakeOpenAI, Reply

@@ -10,7 +10,7 @@ from draftbot import __version__
 from draftbot.draft import Draft, DraftSection
 from draftbot.engines.base import Engine, Progress, SectionRequest, SectionResult
 from draftbot.facts import Facts
-from draftbot.outline import chinese_number
+from draftbot.headings import chinese_number
 from draftbot.plans import Plan, Routing, route_facts
 from draftbot.samples import Sample
 

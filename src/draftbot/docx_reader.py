@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from draftbot.errors import InputError
-from draftbot.outline import LEVEL1_RE, STANDALONE_MAX, heading_level
+from draftbot.headings import LEVEL1_RE, STANDALONE_MAX, heading_level
 from draftbot.textio import MAX_BYTES, regular_file, resolved
 from draftbot.yamlio import YamlSyntaxError, load_yaml
 

@@ -7,7 +7,7 @@ A part is named by a key: "opening", "closing", or a section's 1-based position 
 from __future__ import annotations
 
 from draftbot.draft import CLOSING, CLOSING_MARKER, OPENING, Draft, parse_draft
-from draftbot.outline import LEVEL_PATTERNS, split_inline_heading
+from draftbot.headings import LEVEL_PATTERNS, split_inline_heading
 
 PartKey = str | int
 _TOP = LEVEL_PATTERNS[0][1]

@@ -6,10 +6,10 @@ Headings group bullets into sections; deeper headings group them inside a sectio
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from draftbot.errors import FactsError, InputError
+from draftbot.record import Record, field
 from draftbot.textio import MAX_FACTS_BYTES, decode_bytes, read_bytes, sha256_bytes
 
 META_KEYS = ("title", "type", "position", "unit", "period", "author")
@@ -29,8 +29,7 @@ _BULLET = re.compile(
 _YEAR = re.compile(r"(20\d{2}|19\d{2})")
 
 
-@dataclass
-class Fact:
+class Fact(Record):
     """One bullet of the facts file, with its line and the headings above it."""
 
     text: str
@@ -38,8 +37,7 @@ class Fact:
     path: tuple[str, ...] = ()
 
 
-@dataclass
-class FactGroup:
+class FactGroup(Record):
     """The facts under one heading, and the groups under its sub-headings."""
 
     heading: str
@@ -54,8 +52,7 @@ class FactGroup:
         return out
 
 
-@dataclass
-class Facts:
+class Facts(Record):
     """A parsed facts file: front matter and grouped bullets."""
 
     meta: dict[str, str]

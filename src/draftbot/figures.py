@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import NamedTuple
+
+from draftbot.record import Record
 
 # ------------------------------------------------------------------ units
 # unit -> (dimension, factor to the dimension's base unit)
@@ -118,8 +119,7 @@ _PERCENT_CN = rf"百分之(?P<n>{_CN_NUM}|{_NUM})"  # compiled (by re's cache) o
 _LIST_NUMBER = re.compile(r"(?m)^[ \t#>*-]*[（(]?\d{1,2}[.、．)）]")
 
 
-@dataclass(slots=True)
-class Figure:
+class Figure(Record):
     """One figure as written (`value` and `unit` as in the text) plus its normalised form."""
 
     text: str

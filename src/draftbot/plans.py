@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
 from draftbot.errors import PlanError
 from draftbot.facts import Fact, FactGroup, Facts
+from draftbot.record import Record, field
 from draftbot.resources import plans_dir
 
 DEFAULT_PLAN = "述职报告"
@@ -20,8 +20,7 @@ _NUMBERING = re.compile(
 _PUNCT = str.maketrans("", "", "，,。.、；;：:“”\"'‘’（）()《》!！?？—-")  # and whitespace
 
 
-@dataclass
-class PlanSection:
+class PlanSection(Record):
     """One section of a plan: heading, aliases, keywords, required formulations, length."""
 
     id: str
@@ -44,8 +43,7 @@ class PlanSection:
         return [self.heading, *self.aliases]
 
 
-@dataclass
-class Plan:
+class Plan(Record):
     """A section plan: the report's opening, body sections in order, and closing."""
 
     name: str

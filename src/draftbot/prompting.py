@@ -24,7 +24,7 @@ from string import Template
 
 from draftbot.engines.base import SectionRequest
 from draftbot.facts import FactGroup, Facts
-from draftbot.outline import chinese_number
+from draftbot.headings import chinese_number
 from draftbot.plans import Plan, PlanSection
 from draftbot.samples import Sample, SampleSection
 from draftbot.tokens import count_message_tokens, count_tokens

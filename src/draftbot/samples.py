@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from draftbot.datacache import parsed
 from draftbot.errors import SampleError
-from draftbot.outline import LEVEL_PATTERNS, split_inline_heading
+from draftbot.headings import LEVEL_PATTERNS, split_inline_heading
+from draftbot.record import Record, field
 from draftbot.resources import DATA_DIR, samples_dir
 from draftbot.textio import read_text
 from draftbot.yamlio import YamlSyntaxError, load_yaml
@@ -17,8 +17,7 @@ from draftbot.yamlio import YamlSyntaxError, load_yaml
 SAMPLE_SUFFIXES = (".txt", ".md", ".docx")
 
 
-@dataclass
-class SampleSection:
+class SampleSection(Record):
     """A numbered section of a sample, with its sub-sections."""
 
     level: int
@@ -33,8 +32,7 @@ class SampleSection:
         return "\n".join(p for p in parts if p)
 
 
-@dataclass
-class Sample:
+class Sample(Record):
     """One sample report: front matter, cleaned text, and its sections."""
 
     name: str
@@ -147,15 +145,13 @@ def _header_yaml(text: str) -> tuple[bool, object]:
         return False, None
 
 
-def _split_header(text: str, source: Path | None = None, builtin: bool = False) -> tuple[dict[str, str], str]:
+def _split_header(text: str) -> tuple[dict[str, str], str]:
     if not text.startswith("---\n"):
         return {}, text
     end = text.find("\n---\n", 4)
     if end < 0:
         return {}, text
-    header = text[4:end]
-    # a built-in sample's parsed header is cached between runs (see draftbot.datacache)
-    ok, meta = parsed("header-1", str(source), header, _header_yaml) if builtin else _header_yaml(header)
+    ok, meta = _header_yaml(text[4:end])
     meta = meta or {}
     if not ok or not isinstance(meta, dict):
         return {}, text
@@ -168,11 +164,29 @@ def _guess_kind(text: str) -> str:
 
 
 def parse_sample(raw: str, name: str, source: Path | None = None, builtin: bool = False) -> Sample:
-    meta, body = _split_header(raw, source, builtin)
+    # a built-in sample's header, cleaned text and sections are cached between runs (see draftbot.datacache)
+    parts = parsed("sample-1", str(source), raw, _sample_parts) if builtin else _sample_parts(raw)
+    meta, cleaned, title, opening, sections = parts
+    return Sample(name, meta, cleaned, title, opening, [_section(s) for s in sections], source)
+
+
+def _sample_parts(raw: str) -> tuple:
+    """A sample file's text as plain data: (meta, cleaned text, title, opening, section tuples)."""
+    meta, body = _split_header(raw)
     cleaned = clean_text(body)
     title, opening, sections = split_sections(cleaned)
     meta.setdefault("kind", _guess_kind(cleaned))
-    return Sample(name, meta, cleaned, title or meta.get("title", ""), opening, sections, source)
+    return meta, cleaned, title or meta.get("title", ""), opening, [_section_tuple(s) for s in sections]
+
+
+def _section_tuple(section: SampleSection) -> tuple:
+    children = [_section_tuple(c) for c in section.children]
+    return section.level, section.number, section.heading, section.body, section.line, children
+
+
+def _section(data: tuple) -> SampleSection:
+    *fields, children = data
+    return SampleSection(*fields, [_section(c) for c in children])
 
 
 def load_sample_file(path: Path, builtin: bool = False) -> Sample:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+
+from draftbot.record import Record, field
 
 LEVELS = ("info", "warning", "error")
 LEVEL_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -28,8 +29,7 @@ def level_rank(level: str) -> int:
     return LEVELS.index(level)
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(Record, frozen=True):
     """One problem in a draft. `line` and `column` are 1-based positions in the draft file;
     `section` names the section ("二、履职尽责", or "" for the whole document) and
     `section_index` is its 1-based position among the draft's sections (for `regen --section`)."""
@@ -48,11 +48,10 @@ class Finding:
         return (self.line, self.column, self.rule, self.message, self.text)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return self.as_dict()
 
 
-@dataclass
-class Summary:
+class Summary(Record):
     """Counts of a list of findings, for the summary line and --format json."""
 
     errors: int = 0

@@ -8,7 +8,8 @@ Recognised heading lines (with or without a leading Markdown '#'): 第一部分,
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+from draftbot.record import Record, field
 
 _CN = "一二三四五六七八九十"
 _NUMBERED = (
@@ -22,8 +23,7 @@ _MARKDOWN = re.compile(r"^(#{1,6})\s+(.*)$")
 MAX_HEADING = 40
 
 
-@dataclass
-class Part:
+class Part(Record):
     """One heading of the document and the text under it (its sub-parts included)."""
 
     rank: int

@@ -22,13 +22,14 @@ A file that breaks these rules is rejected with a message naming the file and li
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from draftbot.checks.finding import LEVELS
+from draftbot.checks.pattern import RulePattern, chars_pattern, literal_pattern
 from draftbot.errors import InputError
+from draftbot.record import Record, field
 
-LEVELS = ("info", "warning", "error")
 _KNOWN_KEYS = {
     "source", "description", "placeholders", "substitutions", "enumerations", "dated",
     "not_figures", "formulation_tails", "allowed_years", "names", "leak", "formulations", "junk",
@@ -45,7 +46,7 @@ class PlaceholderRule(NamedTuple):
 
     id: str
     name: str
-    pattern: re.Pattern
+    pattern: RulePattern
     kind: str  # chars | literal | regex
     chars: str = ""
     level: str = "warning"
@@ -102,7 +103,7 @@ class DatedRule(NamedTuple):
     """Wording that is current only in some years (dated:)."""
 
     id: str
-    patterns: list[re.Pattern]
+    patterns: list[RulePattern]
     start: int | None
     until: int | None
     now: list[NowText]
@@ -154,14 +155,13 @@ class JunkRule(NamedTuple):
     """A line left over from a copied template: advert, watermark, vendor signature (junk:)."""
 
     id: str
-    pattern: re.Pattern
+    pattern: RulePattern
     name: str = ""
     source: str = ""
     origin: str = ""
 
 
-@dataclass
-class LeakSettings:
+class LeakSettings(Record):
     """Run lengths for the sample-leak check, and stock phrases that are never a leak (leak:)."""
 
     min_specific_run: int = 12
@@ -169,8 +169,7 @@ class LeakSettings:
     stock: list[str] = field(default_factory=list)
 
 
-@dataclass
-class RuleSet:
+class RuleSet(Record):
     """All rules of the built-in files and a user's --rules folder, merged."""
 
     placeholders: list[PlaceholderRule] = field(default_factory=list)
@@ -180,7 +179,7 @@ class RuleSet:
     not_figures: list[str] = field(default_factory=list)
     formulation_tails: list[str] = field(default_factory=list)
     allowed_years: list[int] = field(default_factory=list)
-    names: list[re.Pattern] = field(default_factory=list)
+    names: list[RulePattern] = field(default_factory=list)
     leak: LeakSettings = field(default_factory=LeakSettings)
     formulations: list[Formulation] = field(default_factory=list)
     junk: list[JunkRule] = field(default_factory=list)
@@ -212,11 +211,66 @@ def load_rules(extra_dir: str | Path | None = None) -> RuleSet:
         files += _rule_files(Path(extra_dir), builtin=False)
     key = tuple((str(p), p.stat().st_mtime_ns) for p in files)
     if key not in _CACHE:
-        rules = RuleSet(files=files)
-        for i, path in enumerate(files):
-            _RuleFile(path, builtin=i < builtin).load_into(rules)
+        rules = _builtin_rules(files[:builtin])
+        rules.files = list(files)
+        for path in files[builtin:]:
+            _RuleFile(path).load_into(rules)
         _CACHE[key] = rules
     return _CACHE[key]
+
+
+def _builtin_rules(files: list[Path]) -> RuleSet:
+    """The built-in files' rules. Kept between runs as plain data (see draftbot.datacache): a cold
+    check neither converts nor validates them again, and only the patterns it uses get compiled."""
+    from draftbot.datacache import parsed
+
+    texts = [_RuleFile(path).text() for path in files]
+    joined = "\n\0".join(f"{path}\n{text}" for path, text in zip(files, texts, strict=True))
+
+    def parse(_: str):
+        rules = RuleSet()
+        for path, text in zip(files, texts, strict=True):
+            _RuleFile(path, builtin=True).load_into(rules, text)
+        return _to_plain(rules)
+
+    return _from_plain(parsed(_plain_kind(), "builtin", joined, parse))
+
+
+# The record classes a RuleSet holds, by name, for its plain form.
+_RECORDS = {cls.__name__: cls for cls in (PlaceholderRule, Substitution, Enumeration, NowText, DatedRule,
+                                          Formulation, JunkRule, LeakSettings, RuleSet)}
+
+
+def _plain_kind() -> str:
+    """The data cache's kind for the plain form: it changes whenever a record class's fields do."""
+    return "rules-plain-1:" + ";".join(f"{name}({','.join(cls._fields)})" for name, cls in _RECORDS.items())
+
+
+def _to_plain(value):
+    """A RuleSet (or a part of one) as data marshal can store; _from_plain turns it back."""
+    if isinstance(value, RulePattern):
+        return ("pattern", value.pattern, value.flags, value._needles)
+    if isinstance(value, tuple) and hasattr(value, "_fields") or isinstance(value, (LeakSettings, RuleSet)):
+        return ("record", type(value).__name__, [_to_plain(getattr(value, f)) for f in value._fields])
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, [_to_plain(v) for v in value])
+    if isinstance(value, Path):
+        return ("path", str(value))
+    return value
+
+
+def _from_plain(value):
+    if not isinstance(value, tuple):
+        return value
+    kind = value[0]
+    if kind == "pattern":
+        return RulePattern(value[1], value[2], value[3])
+    if kind == "record":
+        return _RECORDS[value[1]](*[_from_plain(v) for v in value[2]])
+    if kind == "path":
+        return Path(value[1])
+    items = [_from_plain(v) for v in value[1]]
+    return items if kind == "list" else tuple(items)
 
 
 def _rule_files(folder: Path, builtin: bool) -> list[Path]:
@@ -240,13 +294,8 @@ class _Node:
         self.line = line
 
 
-def _parse_yaml(path: Path, text: str, builtin: bool = False) -> _Node:
-    if builtin:  # the parsed tree of a built-in file is cached between runs (see draftbot.datacache)
-        from draftbot.datacache import parsed
-
-        tree = parsed("rules-tree-1", str(path), text, lambda t: _compose(path, t))
-    else:
-        tree = _compose(path, text)
+def _parse_yaml(path: Path, text: str) -> _Node:
+    tree = _compose(path, text)
     return _Node({}, 1) if tree is None else _convert(tree)
 
 
@@ -311,14 +360,16 @@ class _RuleFile:
     def fail(self, line: int, problem: str) -> RuleError:
         return RuleError(f"规则文件“{self.path}”第 {line} 行：{problem}")
 
-    def load_into(self, rules: RuleSet) -> None:
+    def text(self) -> str:
         from draftbot.textio import read_text
 
         try:
-            text = read_text(self.path, "规则文件")
+            return read_text(self.path, "规则文件")
         except InputError as exc:
             raise RuleError(exc.message) from exc
-        root = _parse_yaml(self.path, text, self.builtin)
+
+    def load_into(self, rules: RuleSet, text: str | None = None) -> None:
+        root = _parse_yaml(self.path, self.text() if text is None else text)
         if not isinstance(root.value, dict):
             raise self.fail(root.line, "文件内容应是键值对（如 placeholders:、substitutions:、dated:）。")
         for key, node in root.value.items():
@@ -383,12 +434,20 @@ class _RuleFile:
             raise self.fail(entry["level"].line, f"level 只能是 error、warning 或 info，而不是“{value}”。")
         return value
 
-    def regex(self, node: _Node, key: str) -> re.Pattern:
-        text = self.str_of(node, key)
+    def regex(self, node: _Node, key: str, empty: str = "") -> RulePattern:
+        """A rule's regex. A user's is compiled now, so that a mistake is reported with its file and
+        line (and, with `empty`, one that matches the empty string); a built-in one on first use
+        (tests compile every built-in pattern)."""
+        pattern = RulePattern(self.str_of(node, key))
+        if self.builtin:
+            return pattern
         try:
-            return re.compile(text)
+            compiled = pattern.compiled
         except re.error as exc:
             raise self.fail(node.line, f"“{key}”不是合法的正则表达式：{exc}") from exc
+        if empty and compiled.match(""):
+            raise self.fail(node.line, empty)
+        return pattern
 
     def int_of(self, node: _Node, key: str) -> int:
         value = node.value
@@ -424,13 +483,11 @@ class _RuleFile:
         kind = kinds[0]
         text = self.str_of(entry[kind], kind)
         if kind == "chars":
-            pattern = re.compile("[" + re.escape(text) + "]+")
+            pattern = chars_pattern(text)
         elif kind == "literal":
-            pattern = re.compile(re.escape(text))
+            pattern = literal_pattern(text)
         else:
-            pattern = self.regex(entry[kind], kind)
-            if pattern.match(""):
-                raise self.fail(entry[kind].line, "占位符的正则表达式不能匹配空字符串。")
+            pattern = self.regex(entry[kind], kind, "占位符的正则表达式不能匹配空字符串。")
         return PlaceholderRule(
             id=self.str_of(entry["id"], "id"),
             name=self.optional(entry, "name", text),
@@ -460,11 +517,8 @@ class _RuleFile:
     def patterns(self, entry: dict[str, _Node]) -> tuple:
         if "patterns" not in entry:
             return ()
-        compiled = tuple(self.regex(n, "patterns") for n in self.list_of(entry["patterns"], "patterns"))
-        for n, pattern in zip(entry["patterns"].value, compiled, strict=True):
-            if pattern.match(""):
-                raise self.fail(n.line, "patterns 中的正则表达式不能匹配空字符串。")
-        return compiled
+        empty = "patterns 中的正则表达式不能匹配空字符串。"
+        return tuple(self.regex(n, "patterns", empty) for n in self.list_of(entry["patterns"], "patterns"))
 
     def years(self, entry: dict[str, _Node]) -> tuple[int | None, int | None]:
         since = self.int_of(entry["since"], "since") if "since" in entry else None
@@ -492,9 +546,7 @@ class _RuleFile:
     def junk(self, node: _Node, source: str) -> JunkRule:
         entry = self.mapping(node, "junk", ("id", "regex"))
         self.check_keys(entry, {"id", "regex", "name", "source"}, "junk")
-        pattern = self.regex(entry["regex"], "regex")
-        if pattern.match(""):
-            raise self.fail(entry["regex"].line, "junk 的正则表达式不能匹配空字符串。")
+        pattern = self.regex(entry["regex"], "regex", "junk 的正则表达式不能匹配空字符串。")
         return JunkRule(self.str_of(entry["id"], "id"), pattern, self.optional(entry, "name"),
                         self.optional(entry, "source", source), f"{self.path}:{node.line}")
 
@@ -558,11 +610,8 @@ class _RuleFile:
             out.append(NowText(start, until, self.str_of(entry["text"], "text")))
         return out
 
-    def name_pattern(self, node: _Node, source: str) -> re.Pattern:
-        pattern = self.regex(node, "names")
-        if pattern.match(""):
-            raise self.fail(node.line, "names 中的正则表达式不能匹配空字符串。")
-        return pattern
+    def name_pattern(self, node: _Node, source: str) -> RulePattern:
+        return self.regex(node, "names", "names 中的正则表达式不能匹配空字符串。")
 
     def plain_str(self, node: _Node, source: str) -> str:
         return self.str_of(node, "not_figures / formulation_tails")

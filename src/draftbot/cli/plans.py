@@ -43,7 +43,7 @@ def plans_show(name: str = typer.Argument(..., help="提纲名称或 .yaml 提�
     echo()
     _show_section("开头", plan.opening)
     for index, section in enumerate(plan.sections, start=1):
-        from draftbot.outline import chinese_number
+        from draftbot.headings import chinese_number
 
         _show_section(f"{chinese_number(index)}、{section.heading}", section)
     _show_section("结束语", plan.closing)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from draftbot.engines.base import Engine, SectionRequest, SectionResult
 from draftbot.facts import Fact, FactGroup, Facts
-from draftbot.outline import chinese_number
+from draftbot.headings import chinese_number
 from draftbot.plans import _best_match
 
 TO_FILL = "【待补】"

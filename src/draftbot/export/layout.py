@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
-from draftbot.outline import LEVEL1_RE, STANDALONE_MAX, heading_level
+from draftbot.headings import LEVEL1_RE, STANDALONE_MAX, heading_level
 
 MD_PREFIX_RE = re.compile(r"^\s*(?:#{1,6}\s+|[-*+]\s+|>\s*)?")
 
