@@ -203,3 +203,21 @@ def test_unknown_command_is_one_chinese_message_and_exit_2(args):
 )
 def test_command_name_is_none_when_the_run_stops_at_the_root(args, name):
     assert command_name(args) == name
+
+
+@pytest.mark.parametrize(
+    "text, width, lines",
+    [
+        ("  放得下的一行  ", 40, ["放得下的一行"]),
+        ("", 10, [""]),
+        ("检查草稿：编造的数字、遗漏的事实", 12, ["检查草稿：编", "造的数字、遗", "漏的事实"]),
+        ("版式符合 GB/T 9704-2012 的要求", 16, ["版式符合 GB/T", "9704-2012 的要求"]),  # no word cut
+        ("一二三四五，六七", 10, ["一二三四", "五，六七"]),  # no line starts with closing punctuation
+        ("第一行\n第二行", 40, ["第一行第二行"]),  # a newline is not a piece of a line
+    ],
+)
+def test_wrap_cjk(text, width, lines):
+    from draftbot.cli.app import display_width, wrap_cjk
+
+    assert wrap_cjk(text, width) == lines
+    assert all(display_width(line) <= width for line in lines)

@@ -153,6 +153,8 @@ def _units(text: str) -> list[str]:
 
 def wrap_cjk(text: str, width: int) -> list[str]:
     """Wrap one line to `width` columns without cutting an ASCII word (Chinese breaks anywhere)."""
+    if "\n" not in text and display_width(text) <= width:  # fits: what the loop below gives then
+        return [text.strip()]
     lines, current, used = [], "", 0  # used: display width of current
     for unit in _units(text):
         size = display_width(unit)
