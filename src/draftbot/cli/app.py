@@ -227,6 +227,7 @@ click.Context.formatter_class = ChineseHelpFormatter
 # ------------------------------------------------------------------ usage errors in Chinese
 
 _ERROR_PATTERNS = (  # click's message texts, compiled only when a usage error is shown
+    (r"No such command '([^']*)'\. Did you mean '(.*)'\?", "没有“{0}”这个命令（是不是要用 {1}？）"),
     (r"No such command '(.*)'\.?", "没有“{0}”这个命令"),
     (r"Missing command\.?", "缺少命令"),
     (r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)", "多余的参数：{0}"),
@@ -245,7 +246,7 @@ def _plain_message(message: str) -> str:
     for pattern, chinese in _ERROR_PATTERNS:
         match = re.fullmatch(pattern, message.strip())
         if match:
-            return chinese.format(*match.groups())
+            return chinese.format(*(g.replace("', '", "、") for g in match.groups()))
     if re.search(r"[\u4e00-\u9fff]", message):
         return message
     return "命令行参数有误"
