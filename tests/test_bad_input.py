@@ -253,6 +253,7 @@ def test_help_is_chinese_and_wrapped_by_display_width(args):
         (["write", "f.md", "--timeout", "abc"], "--timeout 的值无效"),
         (["nosuch"], "没有“nosuch”这个命令"),
         (["wrte", "f.md"], "没有“wrte”这个命令（是不是要用 write？）"),
+        (["check", "x.md", "--period", "abc"], "--period 的值无效：“abc”不是整数"),
         (["plans", "shwo"], "没有“shwo”这个命令（是不是要用 show？）"),
         (["write", "a.md", "b.md"], "多余的参数"),
         (["check", "x.md", "--format"], "选项 --format 后面需要一个值"),

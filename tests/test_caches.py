@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import draftbot.datacache as datacache
@@ -89,3 +91,34 @@ def test_builtin_rules_are_the_same_from_the_cache(fresh, monkeypatch):
     # a changed record class means another cache kind: never decoded with the old field list
     monkeypatch.setattr(rulesmod.NowText, "_fields", (*rulesmod.NowText._fields, "extra"))
     assert rulesmod._plain_kind() not in kept[0]
+
+
+def test_cached_builtin_data_is_made_again_when_the_code_or_noise_rules_change(fresh, monkeypatch, tmp_path):
+    """The kept samples and rules depend on code and on sample_noise.yaml, not only on their files."""
+    from draftbot import samples
+    from draftbot.checks import rules as rulesmod
+
+    made = {"samples": 0, "rules": 0}
+    real_parts, real_load = samples._sample_parts, rulesmod._RuleFile.load_into
+    monkeypatch.setattr(samples, "_sample_parts", lambda raw: made.__setitem__("samples", made["samples"] + 1)
+                        or real_parts(raw))
+    monkeypatch.setattr(rulesmod._RuleFile, "load_into", lambda self, rules, text=None: made.__setitem__(
+        "rules", made["rules"] + 1) or real_load(self, rules, text))
+
+    def run():
+        rulesmod._CACHE.clear()
+        _reload_data_cache(monkeypatch)
+        return samples.builtin_samples(), rulesmod.load_rules()
+
+    first = run()
+    counted = dict(made)
+    assert counted["samples"] >= 5 and counted["rules"] >= 8  # every sample, every rule file
+    assert run() == first and made == counted  # unchanged: all from the cache
+    noise = samples._noise_text() + "\n# 本单位补充的水印\n"
+    monkeypatch.setattr(samples, "_noise_text", lambda: noise)
+    run()
+    assert made["samples"] == 2 * counted["samples"] and made["rules"] == counted["rules"]  # samples only
+    edited = tmp_path / "rules.py"
+    edited.write_text(Path(rulesmod.__file__).read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    monkeypatch.setattr(rulesmod, "__file__", str(edited))
+    assert run()[1] == first[1] and made["rules"] == 2 * counted["rules"]  # code changed: parsed again

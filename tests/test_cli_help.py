@@ -221,3 +221,10 @@ def test_wrap_cjk(text, width, lines):
 
     assert wrap_cjk(text, width) == lines
     assert all(display_width(line) <= width for line in lines)
+
+
+def test_every_registered_command_is_in_the_command_table():
+    """A run picks the placeholder root group when its first word is not in COMMANDS: a command (or
+    alias) registered but missing there would reach a placeholder and fail."""
+    register_commands()
+    assert set(typer.main.get_command(app).commands) == set(COMMANDS)

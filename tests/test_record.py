@@ -102,3 +102,6 @@ def test_subclass_adds_fields_and_a_default_before_required_is_refused():
         class Bad(Record):  # noqa: F841 - defining it is the test
             a: int = 0
             b: str
+    with pytest.raises(TypeError):
+        class Shared(Record):  # noqa: F841 - one list for every record: refused, as by dataclasses
+            items: list = []

@@ -69,11 +69,39 @@ def test_required_literals(pattern: str, needles: tuple[str, ...]):
     assert required_literals(pattern, re.IGNORECASE) == ()
 
 
+@pytest.mark.parametrize(
+    ("pattern", "text"),
+    [
+        ("\\u3000{2,}", "全角空格\u3000\u3000之后"),  # escapes that stand for other characters
+        ("\\x41BC", "xABCx"),
+        ("\\101", "A"),
+        ("(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)(k)\\11z", "abcdefghijkkz"),  # a backreference
+        ("\\N{IDEOGRAPHIC SPACE}甲", "\u3000甲"),
+        ("a{[}xyz]", "a{x"),  # { that is no quantifier is a letter
+        ("第{(一}|二三四)章", "第{一}章"),
+        ("(?#[)a|b(?#])c", "a"),  # comments
+        ("ab(?#x)?c", "ac"),
+        ("a{}b", "a{}b"),
+    ],
+)
+def test_prefilter_keeps_matches_of_tricky_patterns(pattern: str, text: str):
+    assert re.search(pattern, text)
+    assert RulePattern(pattern).may_match(text), RulePattern(pattern).needles
+    assert RulePattern(pattern).search(text).span() == re.search(pattern, text).span()
+
+
+def test_prefilter_reads_pos_and_endpos_as_re_does():
+    pattern = RulePattern("甲乙")
+    assert pattern.may_match("甲乙", -1) and pattern.search("甲乙", -1).span() == (0, 2)
+    assert not RulePattern("甲乙").may_match("甲乙", 0, -1)
+    assert re.compile("甲乙").search("甲乙", 0, -1) is None
+
+
 def test_prefilter_is_sound_on_random_patterns():
     """Random patterns over a small alphabet: whenever the regex matches, the prefilter said it may."""
     rng = random.Random(8)
     atoms = ["甲", "乙", "丙", "a", "b", "[甲乙]", "[^丙]", "\\s", ".", "(?:甲|乙丙)", "(乙|丙丙)", "(?=甲)",
-             "(?<!乙)", "\\.", "(?:a|b)+"]
+             "(?<!乙)", "\\.", "(?:a|b)+", "\\x61", "\\u7532", "{", "}", "(?#c)", "(a)\\1"]
     quantifiers = ["", "", "", "?", "*", "+", "{2}", "{0,2}", "{1,}", "+?"]
     texts = ["".join(rng.choice("甲乙丙ab. ") for _ in range(rng.randint(0, 12))) for _ in range(300)]
     checked = 0

@@ -52,6 +52,22 @@ def parsed(kind: str, name: str, text: str, parse: Callable[[str], object]):
     return value
 
 
+def code_stamp(*sources: str) -> str:
+    """The draftbot version and the size and time of these source files. Callers put it into the text
+    a value is cached for when the value depends on code (how it is parsed), not only on the file:
+    after an upgrade or an edit of that code the value is made again."""
+    from draftbot import __version__
+
+    parts = [__version__]
+    for source in sources:
+        try:
+            info = os.stat(source)
+            parts.append(f"{info.st_size}-{info.st_mtime_ns}")
+        except OSError:
+            parts.append("?")
+    return ":".join(parts)
+
+
 def _load() -> dict[str, tuple[str, bytes]]:
     global _entries
     if _entries is None:

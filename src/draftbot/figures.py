@@ -120,16 +120,16 @@ _LIST_NUMBER = re.compile(r"(?m)^[ \t#>*-]*[（(]?\d{1,2}[.、．)）]")
 
 
 class Figure(Record):
-    """One figure as written (`value` and `unit` as in the text) plus its normalised form."""
+    """One figure as written (`value` and `unit` as in the text) plus its normalised form.
 
-    text: str
-    value: float
-    unit: str
-    start: int
-    end: int
-    dim: str = "number"
-    base: float = 0.0
-    approx: bool = False
+    Slotted, with its own __init__: a long draft holds hundreds of thousands of figures."""
+
+    __slots__ = _fields = ("text", "value", "unit", "start", "end", "dim", "base", "approx")
+
+    def __init__(self, text: str, value: float, unit: str, start: int, end: int, dim: str = "number",
+                 base: float = 0.0, approx: bool = False):
+        self.text, self.value, self.unit, self.start, self.end = text, value, unit, start, end
+        self.dim, self.base, self.approx = dim, base, approx
 
     @property
     def key(self) -> tuple[str, float]:

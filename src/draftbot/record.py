@@ -40,12 +40,14 @@ class Record:
         super().__init_subclass__(**kwargs)
         names, defaults = list(cls._fields), dict(cls._defaults)
         for name, annotation in cls.__dict__.get("__annotations__", {}).items():
-            if str(annotation).startswith(("ClassVar", "typing.ClassVar")):
+            if str(annotation).split("[")[0].split(".")[-1] == "ClassVar":
                 continue
             if name not in names:
                 names.append(name)
             if name in cls.__dict__:
                 defaults[name] = cls.__dict__[name]
+                if isinstance(defaults[name], (list, dict, set)):
+                    raise TypeError(f"mutable default for field {name!r}: use field(default_factory=...)")
                 if isinstance(defaults[name], _Factory):
                     delattr(cls, name)
             elif name in defaults and not isinstance(defaults[name], _Factory):

@@ -6,7 +6,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-from draftbot.datacache import parsed
+from draftbot.datacache import code_stamp, parsed
 from draftbot.errors import SampleError
 from draftbot.headings import LEVEL_PATTERNS, split_inline_heading
 from draftbot.record import Record, field
@@ -52,9 +52,13 @@ class Sample(Record):
 
 
 @cache
+def _noise_text() -> str:
+    return (DATA_DIR / "sample_noise.yaml").read_text(encoding="utf-8")
+
+
+@cache
 def _noise_rules() -> tuple[int, re.Pattern[str] | None, list[re.Pattern[str]]]:
-    path = DATA_DIR / "sample_noise.yaml"
-    data = parsed("yaml-1", str(path), path.read_text(encoding="utf-8"), load_yaml)
+    data = parsed("yaml-1", str(DATA_DIR / "sample_noise.yaml"), _noise_text(), load_yaml)
     line = data.get("line") or []
     line_re = re.compile("|".join(re.escape(p) for p in line)) if line else None
     inline = [re.compile(p) for p in data.get("inline") or []]
@@ -164,8 +168,13 @@ def _guess_kind(text: str) -> str:
 
 
 def parse_sample(raw: str, name: str, source: Path | None = None, builtin: bool = False) -> Sample:
-    # a built-in sample's header, cleaned text and sections are cached between runs (see draftbot.datacache)
-    parts = parsed("sample-1", str(source), raw, _sample_parts) if builtin else _sample_parts(raw)
+    if builtin:  # its header, cleaned text and sections are kept between runs (see draftbot.datacache)
+        from draftbot import headings
+
+        made_from = "\0".join((code_stamp(__file__, headings.__file__), _noise_text(), raw))
+        parts = parsed("sample-1", str(source), made_from, lambda _: _sample_parts(raw))
+    else:
+        parts = _sample_parts(raw)
     meta, cleaned, title, opening, sections = parts
     return Sample(name, meta, cleaned, title, opening, [_section(s) for s in sections], source)
 

@@ -13,6 +13,10 @@ import sys
 
 _QUANTIFIERS = "?*+{"
 _BREAKS = ".^$"
+# What the scanner does not read: case-folded or verbose text (inline flags i, x), comments, and
+# escapes that stand for other characters (\x41 \u3000 \101 \N{…}) or are backreferences (\1).
+_UNSURE = re.compile(r"\(\?[a-zA-Z-]*[ix]|\(\?#|\\[0-9xuUN]")
+_COUNTED = re.compile(r"\{(?=[0-9,])[0-9]*(?:,[0-9]*)?\}")  # {2} {0,3} {,3} {2,}; any other { is a letter
 
 
 class RulePattern:
@@ -44,8 +48,9 @@ class RulePattern:
         Once the pattern is compiled, searching is cheaper than the test: always True then."""
         if self._compiled is not None or not self.needles:
             return True
-        if pos == 0 and endpos >= len(text):
+        if pos <= 0 and endpos >= len(text):
             return any(n in text for n in self._needles)
+        pos, endpos = max(pos, 0), max(endpos, 0)  # as re reads them (str.find counts negatives from the end)
         return any(text.find(n, pos, endpos) != -1 for n in self._needles)
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
@@ -90,8 +95,8 @@ def chars_pattern(chars: str) -> RulePattern:
 
 def required_literals(pattern: str, flags: int = 0) -> tuple[str, ...]:
     """Strings of which every match contains at least one; () when that cannot be told."""
-    if flags & (re.IGNORECASE | re.VERBOSE) or re.search(r"\(\?[a-zA-Z-]*[ix]", pattern):
-        return ()  # case-folded or verbose text is not matched literally
+    if flags & (re.IGNORECASE | re.VERBOSE) or _UNSURE.search(pattern):
+        return ()
     return _alternatives(pattern) or ()
 
 
@@ -157,10 +162,9 @@ def _longest_run(branch: str) -> tuple[str, ...] | None:
     candidates, current, i = [], "", 0
     while i < len(branch):
         ch = branch[i]
-        if ch in _QUANTIFIERS:
-            end = branch.find("}", i) if ch == "{" else i
-            if end < 0:
-                return None
+        counted = _COUNTED.match(branch, i) if ch == "{" else None
+        if ch in _QUANTIFIERS and (ch != "{" or counted):
+            end = counted.end() - 1 if counted else i
             if _optional(branch, i):
                 current = current[:-1]  # the quantified character may be absent
             candidates.append((current,))  # (or repeated: what follows is not next to it)

@@ -222,10 +222,13 @@ def load_rules(extra_dir: str | Path | None = None) -> RuleSet:
 def _builtin_rules(files: list[Path]) -> RuleSet:
     """The built-in files' rules. Kept between runs as plain data (see draftbot.datacache): a cold
     check neither converts nor validates them again, and only the patterns it uses get compiled."""
-    from draftbot.datacache import parsed
+    from draftbot import record
+    from draftbot.checks import finding, pattern
+    from draftbot.datacache import code_stamp, parsed
 
     texts = [_RuleFile(path).text() for path in files]
-    joined = "\n\0".join(f"{path}\n{text}" for path, text in zip(files, texts, strict=True))
+    joined = "\n\0".join([code_stamp(__file__, pattern.__file__, finding.__file__, record.__file__)]
+                          + [f"{path}\n{text}" for path, text in zip(files, texts, strict=True)])
 
     def parse(_: str):
         rules = RuleSet()

@@ -246,7 +246,7 @@ def _plain_message(message: str) -> str:
     for pattern, chinese in _ERROR_PATTERNS:
         match = re.fullmatch(pattern, message.strip())
         if match:
-            return chinese.format(*(g.replace("', '", "、") for g in match.groups()))
+            return chinese.format(*(g.replace("', '", "、") for g in match.groups("")))
     if re.search(r"[\u4e00-\u9fff]", message):
         return message
     return "命令行参数有误"
