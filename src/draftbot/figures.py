@@ -6,7 +6,8 @@ same figure (2.5亿元 = 25000万元); 35% is never the same figure as 35亿元.
 formulations (三年来, 一是, 两个维护, 四个意识, 第一议题) are not figures.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles each string annotation
+# (about 0.14 ms per class on a cold check); real ones cost nothing.
 
 import re
 from collections.abc import Iterable, Iterator

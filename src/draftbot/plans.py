@@ -1,6 +1,7 @@
 """Section plans: which sections a report has, in which order, and what each must carry."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles each string annotation
+# (about 0.14 ms per class on a cold check); real ones cost nothing.
 
 import re
 from functools import lru_cache

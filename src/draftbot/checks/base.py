@@ -1,6 +1,7 @@
 """What every check module shares: a hit at an offset, and a masked view of the draft text."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles each string annotation
+# (about 0.14 ms per class on a cold check); real ones cost nothing.
 
 import re
 from bisect import bisect_right

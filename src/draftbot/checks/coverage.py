@@ -8,7 +8,8 @@ the opening and outside parts named for other sections. A section is missing onl
 found: an error for the plan's `core` sections, a warning otherwise.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles each string annotation
+# (about 0.14 ms per class on a cold check); real ones cost nothing.
 
 from bisect import bisect_right
 from typing import NamedTuple

@@ -9,7 +9,8 @@ any common run of at least K + stride - 1 characters contains an indexed gram; t
 scanned once against them, and each hit is grown to its maximal extent by slice comparison.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles each string annotation
+# (about 0.14 ms per class on a cold check); real ones cost nothing.
 
 import re
 from typing import NamedTuple

@@ -8,7 +8,8 @@ plan section lacks is one finding. In draftbot's own draft that finding is an er
 document it is a warning, unless the formulation is declared `absent: error` (中央八项规定……).
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles each string annotation
+# (about 0.14 ms per class on a cold check); real ones cost nothing.
 
 from typing import NamedTuple
 

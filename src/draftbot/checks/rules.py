@@ -19,7 +19,8 @@ Every file is a mapping with optional `source` / `description` and any of these 
 A file that breaks these rules is rejected with a message naming the file and line.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles each string annotation
+# (about 0.14 ms per class on a cold check); real ones cost nothing.
 
 import re
 from pathlib import Path

@@ -2,7 +2,8 @@
 `section-failed`, `section-order`, `section-length` (and unplanned sections as info). Documents draftbot
 did not write are judged by coverage instead (checks.coverage)."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles each string annotation
+# (about 0.14 ms per class on a cold check); real ones cost nothing.
 
 import re
 from typing import NamedTuple
