@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from draftbot.errors import InputError
-from draftbot.headings import LEVEL1_RE, STANDALONE_MAX, heading_level
+from draftbot.headings import STANDALONE_MAX, heading_level, paragraph_number
 from draftbot.textio import MAX_BYTES, regular_file, resolved
 from draftbot.yamlio import YamlSyntaxError, load_yaml
 
@@ -250,7 +250,7 @@ def closing_index(paragraphs: list[DocxParagraph]) -> int | None:
     for at, paragraph in enumerate(paragraphs):
         if paragraph.closing_mark:
             return at
-    headings = (at for at, p in enumerate(paragraphs) if p.level == 1 or LEVEL1_RE.match(p.text))
+    headings = (at for at, p in enumerate(paragraphs) if p.level == 1 or paragraph_number(1).match(p.text))
     last_heading = max(headings, default=None)
     if last_heading is None:
         return None

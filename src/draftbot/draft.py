@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from draftbot.errors import DraftFormatError, InputError
-from draftbot.headings import LEVEL1_RE, LEVEL_PATTERNS, chinese_number, split_inline_heading
+from draftbot.headings import LEVEL_PATTERNS, chinese_number, paragraph_number, split_inline_heading
 from draftbot.record import Record, field
 from draftbot.textio import read_text
 
@@ -255,14 +255,14 @@ def _draft_markdown(paragraphs: list, meta: dict) -> str:
             continue
         if at == closing_at:
             lines += [CLOSING_MARKER, ""]
-        if paragraph.outline == 1 and not LEVEL1_RE.match(text):
+        if paragraph.outline == 1 and not paragraph_number(1).match(text):
             text = f"{_next_number(lines)}、{text}"  # a Heading 1 without its number
         lines += _restore_failed(text) + [""]
     return "\n".join(lines)
 
 
 def _next_number(lines: list[str]) -> str:
-    count = sum(1 for line in lines if LEVEL1_RE.match(line.lstrip("# ")))
+    count = sum(1 for line in lines if paragraph_number(1).match(line.lstrip("# ")))
     return chinese_number(count + 1)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 _CN = "一二三四五六七八九十"
 _CN_DIGITS = "零一二三四五六七八九"
@@ -15,10 +16,13 @@ LEVEL_PATTERNS = (
 )
 MAX_INLINE_HEADING = 40
 
-# Heading numbers of GB/T 9704-2012 §7.3.3 at the start of a paragraph: 一、 （一） 1.
-LEVEL1_RE = re.compile(r"^[一二三四五六七八九十]{1,3}、")
-LEVEL2_RE = re.compile(r"^[（(][一二三四五六七八九十]{1,3}[）)]")
-LEVEL3_RE = re.compile(r"^\d{1,2}[.．](?!\d)")
+# Heading numbers of GB/T 9704-2012 §7.3.3 at the start of a paragraph: 一、 （一） 1. (compiled on
+# first use: checking a Markdown draft never needs them)
+_PARAGRAPH_NUMBERS = {
+    1: r"^[一二三四五六七八九十]{1,3}、",
+    2: r"^[（(][一二三四五六七八九十]{1,3}[）)]",
+    3: r"^\d{1,2}[.．](?!\d)",
+}
 # A heading written on its own line is short and does not run into body text.
 STANDALONE_MAX = 40
 
@@ -44,10 +48,16 @@ def chinese_number(n: int) -> str:
     return out
 
 
+@cache
+def paragraph_number(level: int) -> re.Pattern:
+    """The pattern of a level-1, 2 or 3 heading number at the start of a paragraph."""
+    return re.compile(_PARAGRAPH_NUMBERS[level])
+
+
 def heading_level(text: str) -> int:
     """1, 2 or 3 for text that starts with 一、 / （一） / 1.; 0 otherwise."""
-    for level, pattern in ((1, LEVEL1_RE), (2, LEVEL2_RE), (3, LEVEL3_RE)):
-        if pattern.match(text):
+    for level in (1, 2, 3):
+        if paragraph_number(level).match(text):
             return level
     return 0
 

@@ -19,12 +19,10 @@ Every file is a mapping with optional `source` / `description` and any of these 
 A file that breaks these rules is rejected with a message naming the file and line.
 """
 
-# No `from __future__ import annotations` here: typing.NamedTuple compiles each string annotation
-# (about 0.14 ms per class on a cold check); real ones cost nothing.
+from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import NamedTuple
 
 from draftbot.checks.finding import LEVELS
 from draftbot.checks.pattern import RulePattern, chars_pattern, literal_pattern
@@ -41,8 +39,8 @@ class RuleError(InputError):
     """A rule file is missing, not YAML, or breaks the rule schema."""
 
 
-# The rule records are NamedTuples: immutable, and much cheaper to define at start-up than dataclasses.
-class PlaceholderRule(NamedTuple):
+# The rule records are frozen Records: immutable, and cheap to define at start-up (see draftbot.record).
+class PlaceholderRule(Record, frozen=True):
     """A kind of blank left in a draft (placeholders:), with its compiled pattern."""
 
     id: str
@@ -55,7 +53,7 @@ class PlaceholderRule(NamedTuple):
     origin: str = ""
 
 
-class Substitution(NamedTuple):
+class Substitution(Record, frozen=True):
     """Wrong wordings of a formulation and the canonical one (substitutions:); `since`/`until`: the
     years in which the canonical form applies (a report of another year is not judged by it)."""
 
@@ -73,7 +71,7 @@ class Substitution(NamedTuple):
         return year is None or ((self.since is None or year >= self.since) and (self.until is None or year <= self.until))
 
 
-class Enumeration(NamedTuple):
+class Enumeration(Record, frozen=True):
     """A fixed list of items that must be written complete and in order (enumerations:)."""
 
     name: str
@@ -92,7 +90,7 @@ class Enumeration(NamedTuple):
         return year is None or ((self.since is None or year >= self.since) and (self.until is None or year <= self.until))
 
 
-class NowText(NamedTuple):
+class NowText(Record, frozen=True):
     """What is current in the years start..until (a dated rule's `now`)."""
 
     start: int
@@ -100,7 +98,7 @@ class NowText(NamedTuple):
     text: str
 
 
-class DatedRule(NamedTuple):
+class DatedRule(Record, frozen=True):
     """Wording that is current only in some years (dated:)."""
 
     id: str
@@ -131,7 +129,7 @@ class DatedRule(NamedTuple):
         return next((n.text for n in self.now if n.start <= year <= n.until), "")
 
 
-class Formulation(NamedTuple):
+class Formulation(Record, frozen=True):
     """What satisfies a required formulation (formulations:): its name, declared accepted forms,
     regexes for the written-out form, or a complete enumeration; the years it applies; where to look
     (section = the opening and the plan section; document = anywhere); the level when a document
@@ -152,7 +150,7 @@ class Formulation(NamedTuple):
         return year is None or ((self.since is None or year >= self.since) and (self.until is None or year <= self.until))
 
 
-class JunkRule(NamedTuple):
+class JunkRule(Record, frozen=True):
     """A line left over from a copied template: advert, watermark, vendor signature (junk:)."""
 
     id: str
@@ -254,7 +252,7 @@ def _to_plain(value):
     """A RuleSet (or a part of one) as data marshal can store; _from_plain turns it back."""
     if isinstance(value, RulePattern):
         return ("pattern", value.pattern, value.flags, value._needles)
-    if isinstance(value, tuple) and hasattr(value, "_fields") or isinstance(value, (LeakSettings, RuleSet)):
+    if isinstance(value, Record):
         return ("record", type(value).__name__, [_to_plain(getattr(value, f)) for f in value._fields])
     if isinstance(value, (list, tuple)):
         return (type(value).__name__, [_to_plain(v) for v in value])

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
-from draftbot.headings import LEVEL1_RE, STANDALONE_MAX, heading_level
+from draftbot.headings import STANDALONE_MAX, heading_level, paragraph_number
 
 MD_PREFIX_RE = re.compile(r"^\s*(?:#{1,6}\s+|[-*+]\s+|>\s*)?")
 
@@ -134,7 +134,7 @@ def section_block(blocks: Sequence[Block], section: str | None, index: int | Non
         if block.kind != "heading1":
             continue
         have = _norm(block.text)
-        bare = LEVEL1_RE.sub("", have)
+        bare = paragraph_number(1).sub("", have)
         if want in (have, bare) or want == have.split("、", 1)[0] or (len(want) >= 2 and want in have):
             return index
     return None
