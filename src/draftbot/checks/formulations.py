@@ -199,7 +199,7 @@ def find_dated(text: str, rules: list[DatedRule], period: int, start: int | None
                     continue  # two patterns of one rule on the same words
                 spans.append(m.span())
                 if not _in_history(text, m.start(), m.end(), rule.history_context):
-                    hits.append(_dated_hit(rule, m, period)._replace(level=level))
+                    hits.append(_dated_hit(rule, m, period).replace(level=level))
     return hits
 
 
