@@ -81,14 +81,16 @@ def test_window_detected_and_every_request_fits(inputs, flavour, counts, source)
     assert any(line.startswith("上下文窗口：12000 词元") for line in engine.report_lines())
 
 
+def context_flag(engine, tokens: int) -> None:
+    """As if --context-tokens TOKENS were given on the command line."""
+    engine.config.context_tokens, engine.config.sources["context_tokens"] = tokens, "命令行 --context-tokens"
+
+
 def test_explicit_context_smaller_than_the_server_wins(inputs):
     facts, plan, samples = inputs
     with FakeOpenAI(responder=echo_section, flavour="llamacpp", n_ctx=30000) as srv:
         engine = engine_for(srv)
-        engine.config.context_tokens, engine.config.sources["context_tokens"] = (
-            10000,
-            "命令行 --context-tokens",
-        )
+        context_flag(engine, 10000)
         compose_draft(facts, plan, samples, engine)
     assert engine.fit.context == 10000
     assert max(srv.prompt_tokens(r.messages) + r.body["max_tokens"] for r in srv.chat_requests) <= 10000
@@ -404,10 +406,7 @@ def test_a_larger_context_flag_than_the_server_has_is_lowered_and_said(inputs):
     facts, plan, samples = inputs
     with FakeOpenAI(responder=echo_section, flavour="vllm", n_ctx=20000) as srv:
         engine = engine_for(srv)
-        engine.config.context_tokens, engine.config.sources["context_tokens"] = (
-            64000,
-            "命令行 --context-tokens",
-        )
+        context_flag(engine, 64000)
         compose_draft(facts, plan, samples, engine)
     assert engine.fit.context == 20000
     assert any("只有 20000 词元，小于设置的 64000" in line for line in engine.report_lines())

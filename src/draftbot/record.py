@@ -77,7 +77,7 @@ class Record:
 
     def _check_keywords(self, kwargs: dict, positional: dict) -> None:
         for name in kwargs:
-            if name not in self._defaults and name not in self._fields:
+            if name not in self._fields:
                 raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument {name!r}")
             if name in positional:
                 raise TypeError(f"{type(self).__name__}() got multiple values for argument {name!r}")

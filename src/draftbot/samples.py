@@ -6,6 +6,7 @@ import re
 from functools import cache
 from pathlib import Path
 
+from draftbot import headings
 from draftbot.datacache import code_stamp, parsed
 from draftbot.errors import SampleError
 from draftbot.headings import LEVEL_PATTERNS, split_inline_heading
@@ -51,14 +52,17 @@ class Sample(Record):
 # ---------------------------------------------------------------- cleaning
 
 
+_NOISE_FILE = DATA_DIR / "sample_noise.yaml"
+
+
 @cache
 def _noise_text() -> str:
-    return (DATA_DIR / "sample_noise.yaml").read_text(encoding="utf-8")
+    return _NOISE_FILE.read_text(encoding="utf-8")
 
 
 @cache
 def _noise_rules() -> tuple[int, re.Pattern[str] | None, list[re.Pattern[str]]]:
-    data = parsed("yaml-1", str(DATA_DIR / "sample_noise.yaml"), _noise_text(), load_yaml)
+    data = parsed("yaml-1", str(_NOISE_FILE), _noise_text(), load_yaml)
     line = data.get("line") or []
     line_re = re.compile("|".join(re.escape(p) for p in line)) if line else None
     inline = [re.compile(p) for p in data.get("inline") or []]
@@ -168,24 +172,27 @@ def _guess_kind(text: str) -> str:
 
 
 def parse_sample(raw: str, name: str, source: Path | None = None, builtin: bool = False) -> Sample:
-    if builtin:  # its header, cleaned text and sections are kept between runs (see draftbot.datacache)
-        from draftbot import headings
-
-        made_from = "\0".join((code_stamp(__file__, headings.__file__), _noise_text(), raw))
-        parts = parsed("sample-1", str(source), made_from, lambda _: _sample_parts(raw))
-    else:
-        parts = _sample_parts(raw)
-    meta, cleaned, title, opening, sections = parts
-    return Sample(name, meta, cleaned, title, opening, [_section(s) for s in sections], source)
+    if not builtin:
+        return Sample(name, *_sample_parts(raw), source)
+    # a built-in sample's header, cleaned text and sections are kept between runs (see draftbot.datacache)
+    made_from = "\0".join((code_stamp(__file__, headings.__file__), _noise_text(), raw))
+    *parts, sections = parsed("sample-1", str(source), made_from, lambda _: _plain_parts(raw))
+    return Sample(name, *parts, [_section(s) for s in sections], source)
 
 
 def _sample_parts(raw: str) -> tuple:
-    """A sample file's text as plain data: (meta, cleaned text, title, opening, section tuples)."""
+    """(meta, cleaned text, title, opening, sections) of a sample file's text."""
     meta, body = _split_header(raw)
     cleaned = clean_text(body)
     title, opening, sections = split_sections(cleaned)
     meta.setdefault("kind", _guess_kind(cleaned))
-    return meta, cleaned, title or meta.get("title", ""), opening, [_section_tuple(s) for s in sections]
+    return meta, cleaned, title or meta.get("title", ""), opening, sections
+
+
+def _plain_parts(raw: str) -> tuple:
+    """_sample_parts as data marshal can store: the sections as nested tuples."""
+    *parts, sections = _sample_parts(raw)
+    return (*parts, [_section_tuple(s) for s in sections])
 
 
 def _section_tuple(section: SampleSection) -> tuple:
