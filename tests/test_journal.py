@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -90,7 +91,7 @@ def test_changed_inputs_are_not_reused(tmp_path, inputs, change, named):
         elif change == "plan":
             plan = load_plan("述职述廉报告")
         elif change == "samples":
-            samples = samples[:2] + [samples[2].replace(text=samples[2].text + "改")]
+            samples = samples[:2] + [replace(samples[2], text=samples[2].text + "改")]
         new_key = journal_key(facts, plan, samples, engine_for(srv, "other-model" if change == "model" else "fake-model"))
     reused, note = Journal.resume(path, new_key)
     assert reused.sections == {} and f"与这次的{named}不同" in note and "不能沿用" in note

@@ -246,6 +246,7 @@ def test_failed_placeholder_is_not_sent_as_current_text(sources, clean_text):
 def test_rewrite_that_adds_an_error_elsewhere_is_rejected(sources, clean_text):
     """The judge sees the whole draft: a rewrite that fixes its own section but makes another one
     fail (here: a judge that flags section 一 whenever section 三 says “全覆盖”) is not taken."""
+    from dataclasses import replace as copy_with
 
     real = make_checker(sources)
 
@@ -253,7 +254,7 @@ def test_rewrite_that_adds_an_error_elsewhere_is_rejected(sources, clean_text):
         findings = real(text)
         if "全覆盖" in parse_draft(text).sections[2].body:
             first = next(f for f in real(clean_text.replace("12次", "21次")) if f.section_index == 1)
-            findings.append(first.replace(message="别处因这次重写出错"))
+            findings.append(copy_with(first, message="别处因这次重写出错"))
         return findings
 
     good = section3(clean_text)

@@ -7,11 +7,11 @@ lines that start with 一、 (with or without a Markdown '#').
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from draftbot.errors import DraftFormatError, InputError
 from draftbot.headings import LEVEL_PATTERNS, chinese_number, paragraph_number, split_inline_heading
-from draftbot.record import Record, field
 from draftbot.textio import read_text
 
 CLOSING_MARKER = "<!-- draftbot:closing -->"
@@ -35,7 +35,8 @@ def make_failed_body(reason: str, number: str = "") -> str:
     )
 
 
-class DraftSection(Record):
+@dataclass
+class DraftSection:
     """A 一、 section of a draft: number, heading, body."""
 
     number: str
@@ -61,7 +62,8 @@ class DraftSection(Record):
         return [p.strip() for p in self.body.split("\n") if p.strip()]
 
 
-class Draft(Record):
+@dataclass
+class Draft:
     """A parsed draft file: front matter, title, opening, sections, closing."""
 
     meta: dict = field(default_factory=dict)

@@ -6,10 +6,10 @@ Headings group bullets into sections; deeper headings group them inside a sectio
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from draftbot.errors import FactsError, InputError
-from draftbot.record import Record, field
 from draftbot.textio import MAX_FACTS_BYTES, decode_bytes, read_bytes, sha256_bytes
 
 META_KEYS = ("title", "type", "position", "unit", "period", "author")
@@ -29,7 +29,8 @@ _BULLET = re.compile(
 _YEAR = re.compile(r"(20\d{2}|19\d{2})")
 
 
-class Fact(Record):
+@dataclass
+class Fact:
     """One bullet of the facts file, with its line and the headings above it."""
 
     text: str
@@ -37,7 +38,8 @@ class Fact(Record):
     path: tuple[str, ...] = ()
 
 
-class FactGroup(Record):
+@dataclass
+class FactGroup:
     """The facts under one heading, and the groups under its sub-headings."""
 
     heading: str
@@ -52,7 +54,8 @@ class FactGroup(Record):
         return out
 
 
-class Facts(Record):
+@dataclass
+class Facts:
     """A parsed facts file: front matter and grouped bullets."""
 
     meta: dict[str, str]

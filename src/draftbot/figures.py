@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-
-from draftbot.record import Record
+from dataclasses import dataclass
 
 # ------------------------------------------------------------------ units
 # unit -> (dimension, factor to the dimension's base unit)
@@ -118,17 +117,20 @@ _PERCENT_CN = rf"百分之(?P<n>{_CN_NUM}|{_NUM})"  # compiled (by re's cache) o
 _LIST_NUMBER = re.compile(r"(?m)^[ \t#>*-]*[（(]?\d{1,2}[.、．)）]")
 
 
-class Figure(Record):
+@dataclass(slots=True)
+class Figure:
     """One figure as written (`value` and `unit` as in the text) plus its normalised form.
 
-    Slotted, with its own __init__: a long draft holds hundreds of thousands of figures."""
+    Slotted: a long draft holds hundreds of thousands of figures."""
 
-    __slots__ = _fields = ("text", "value", "unit", "start", "end", "dim", "base", "approx")
-
-    def __init__(self, text: str, value: float, unit: str, start: int, end: int, dim: str = "number",
-                 base: float = 0.0, approx: bool = False):
-        self.text, self.value, self.unit, self.start, self.end = text, value, unit, start, end
-        self.dim, self.base, self.approx = dim, base, approx
+    text: str
+    value: float
+    unit: str
+    start: int
+    end: int
+    dim: str = "number"
+    base: float = 0.0
+    approx: bool = False
 
     @property
     def key(self) -> tuple[str, float]:
@@ -168,7 +170,8 @@ def chinese_to_number(text: str) -> float | None:
 # ------------------------------------------------------------------ extraction
 
 
-class FigureOptions(Record, frozen=True):
+@dataclass(frozen=True, slots=True)
+class FigureOptions:
     """Data-driven exceptions (from the rule files): phrases that are formulations, not figures."""
 
     not_figures: tuple[str, ...] = ()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from draftbot.errors import PlanError
 from draftbot.facts import Fact, FactGroup, Facts
-from draftbot.record import Record, field
 from draftbot.resources import plans_dir
 
 DEFAULT_PLAN = "述职报告"
@@ -19,7 +19,8 @@ _NUMBERING = re.compile(
 _PUNCT = str.maketrans("", "", "，,。.、；;：:“”\"'‘’（）()《》!！?？—-")  # and whitespace
 
 
-class PlanSection(Record):
+@dataclass
+class PlanSection:
     """One section of a plan: heading, aliases, keywords, required formulations, length."""
 
     id: str
@@ -42,7 +43,8 @@ class PlanSection(Record):
         return [self.heading, *self.aliases]
 
 
-class Plan(Record):
+@dataclass
+class Plan:
     """A section plan: the report's opening, body sections in order, and closing."""
 
     name: str
@@ -276,7 +278,8 @@ class _PlanValidator:
 # ---------------------------------------------------------------- routing
 
 
-class Routing(Record, frozen=True):
+@dataclass(frozen=True, slots=True)
+class Routing:
     """Facts assigned to plan sections; `notes` say what was routed by keyword."""
 
     by_section: dict[str, list[FactGroup]]

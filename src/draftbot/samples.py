@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -10,7 +11,6 @@ from draftbot import headings
 from draftbot.datacache import code_stamp, parsed
 from draftbot.errors import SampleError
 from draftbot.headings import LEVEL_PATTERNS, split_inline_heading
-from draftbot.record import Record, field
 from draftbot.resources import DATA_DIR, samples_dir
 from draftbot.textio import read_text
 from draftbot.yamlio import YamlSyntaxError, load_yaml
@@ -18,7 +18,8 @@ from draftbot.yamlio import YamlSyntaxError, load_yaml
 SAMPLE_SUFFIXES = (".txt", ".md", ".docx")
 
 
-class SampleSection(Record):
+@dataclass
+class SampleSection:
     """A numbered section of a sample, with its sub-sections."""
 
     level: int
@@ -33,7 +34,8 @@ class SampleSection(Record):
         return "\n".join(p for p in parts if p)
 
 
-class Sample(Record):
+@dataclass
+class Sample:
     """One sample report: front matter, cleaned text, and its sections."""
 
     name: str

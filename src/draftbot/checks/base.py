@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from dataclasses import dataclass
 
-from draftbot.record import Record
 
-
-class Hit(Record, frozen=True):
+@dataclass(frozen=True, slots=True)
+class Hit:
     """A finding before it is placed: offsets into the draft text instead of line/column."""
 
     rule: str

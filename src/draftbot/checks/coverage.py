@@ -11,13 +11,14 @@ found: an error for the plan's `core` sections, a warning otherwise.
 from __future__ import annotations
 
 from bisect import bisect_right
+from dataclasses import dataclass
 
 from draftbot.checks.base import Hit
 from draftbot.checks.parts import Part, paragraphs
-from draftbot.record import Record
 
 
-class Cover(Record, frozen=True):
+@dataclass(frozen=True, slots=True)
+class Cover:
     """Where a plan section lives in the document: parts named for it, or parts holding its content."""
 
     section_id: str

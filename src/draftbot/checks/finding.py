@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-
-from draftbot.record import Record, field
+from dataclasses import asdict, dataclass, field
 
 LEVELS = ("info", "warning", "error")
 LEVEL_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -29,7 +28,8 @@ def level_rank(level: str) -> int:
     return LEVELS.index(level)
 
 
-class Finding(Record, frozen=True):
+@dataclass(frozen=True, slots=True)
+class Finding:
     """One problem in a draft. `line` and `column` are 1-based positions in the draft file;
     `section` names the section ("二、履职尽责", or "" for the whole document) and
     `section_index` is its 1-based position among the draft's sections (for `regen --section`)."""
@@ -48,10 +48,11 @@ class Finding(Record, frozen=True):
         return (self.line, self.column, self.rule, self.message, self.text)
 
     def to_dict(self) -> dict:
-        return self.as_dict()
+        return asdict(self)
 
 
-class Summary(Record):
+@dataclass
+class Summary:
     """Counts of a list of findings, for the summary line and --format json."""
 
     errors: int = 0

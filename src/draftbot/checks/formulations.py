@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from functools import lru_cache
 
 from draftbot.checks.base import Hit
@@ -199,7 +200,7 @@ def find_dated(text: str, rules: list[DatedRule], period: int, start: int | None
                     continue  # two patterns of one rule on the same words
                 spans.append(m.span())
                 if not _in_history(text, m.start(), m.end(), rule.history_context):
-                    hits.append(_dated_hit(rule, m, period).replace(level=level))
+                    hits.append(replace(_dated_hit(rule, m, period), level=level))
     return hits
 
 

@@ -12,16 +12,17 @@ scanned once against them, and each hit is grown to its maximal extent by slice 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from draftbot.checks.base import Hit
 from draftbot.figures import FigureIndex, FigureOptions, extract_figures
-from draftbot.record import Record
 
 K = 8
 _BLANK_MARK = re.compile(r"[*＊×]|(?<![A-Za-z])[xX]+(?![A-Za-z])")
 
 
-class SampleIndex(Record, frozen=True):
+@dataclass(frozen=True, slots=True)
+class SampleIndex:
     """The samples' names and texts, side by side."""
 
     names: list[str]

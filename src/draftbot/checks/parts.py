@@ -8,8 +8,7 @@ Recognised heading lines (with or without a leading Markdown '#'): 第一部分,
 from __future__ import annotations
 
 import re
-
-from draftbot.record import Record, field
+from dataclasses import dataclass, field
 
 _CN = "一二三四五六七八九十"
 _NUMBERED = (
@@ -23,7 +22,8 @@ _MARKDOWN = re.compile(r"^(#{1,6})\s+(.*)$")
 MAX_HEADING = 40
 
 
-class Part(Record):
+@dataclass
+class Part:
     """One heading of the document and the text under it (its sub-parts included)."""
 
     rank: int

@@ -10,13 +10,15 @@ document it is a warning, unless the formulation is declared `absent: error` (ä¸
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from draftbot.checks.base import Hit
 from draftbot.checks.formulations import complete_enumeration, normalise
 from draftbot.checks.rules import Formulation, RuleSet
-from draftbot.record import Record
 
 
-class Scope(Record, frozen=True):
+@dataclass(frozen=True, slots=True)
+class Scope:
     """Where one plan section's formulations are looked for, and where a finding about it goes."""
 
     spans: list[tuple[int, int]]

@@ -22,12 +22,12 @@ A file that breaks these rules is rejected with a message naming the file and li
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from draftbot.checks.finding import LEVELS
 from draftbot.checks.pattern import RulePattern, chars_pattern, literal_pattern
 from draftbot.errors import InputError
-from draftbot.record import Record, field
 
 _KNOWN_KEYS = {
     "source", "description", "placeholders", "substitutions", "enumerations", "dated",
@@ -39,8 +39,9 @@ class RuleError(InputError):
     """A rule file is missing, not YAML, or breaks the rule schema."""
 
 
-# The rule records are frozen Records: immutable, and cheap to define at start-up (see draftbot.record).
-class PlaceholderRule(Record, frozen=True):
+# The rule records are frozen dataclasses: immutable once loaded.
+@dataclass(frozen=True, slots=True)
+class PlaceholderRule:
     """A kind of blank left in a draft (placeholders:), with its compiled pattern."""
 
     id: str
@@ -53,7 +54,8 @@ class PlaceholderRule(Record, frozen=True):
     origin: str = ""
 
 
-class Substitution(Record, frozen=True):
+@dataclass(frozen=True, slots=True)
+class Substitution:
     """Wrong wordings of a formulation and the canonical one (substitutions:); `since`/`until`: the
     years in which the canonical form applies (a report of another year is not judged by it)."""
 
@@ -71,7 +73,8 @@ class Substitution(Record, frozen=True):
         return year is None or ((self.since is None or year >= self.since) and (self.until is None or year <= self.until))
 
 
-class Enumeration(Record, frozen=True):
+@dataclass(frozen=True, slots=True)
+class Enumeration:
     """A fixed list of items that must be written complete and in order (enumerations:)."""
 
     name: str
@@ -90,7 +93,8 @@ class Enumeration(Record, frozen=True):
         return year is None or ((self.since is None or year >= self.since) and (self.until is None or year <= self.until))
 
 
-class NowText(Record, frozen=True):
+@dataclass(frozen=True, slots=True)
+class NowText:
     """What is current in the years start..until (a dated rule's `now`)."""
 
     start: int
@@ -98,7 +102,8 @@ class NowText(Record, frozen=True):
     text: str
 
 
-class DatedRule(Record, frozen=True):
+@dataclass(frozen=True, slots=True)
+class DatedRule:
     """Wording that is current only in some years (dated:)."""
 
     id: str
@@ -129,7 +134,8 @@ class DatedRule(Record, frozen=True):
         return next((n.text for n in self.now if n.start <= year <= n.until), "")
 
 
-class Formulation(Record, frozen=True):
+@dataclass(frozen=True, slots=True)
+class Formulation:
     """What satisfies a required formulation (formulations:): its name, declared accepted forms,
     regexes for the written-out form, or a complete enumeration; the years it applies; where to look
     (section = the opening and the plan section; document = anywhere); the level when a document
@@ -150,7 +156,8 @@ class Formulation(Record, frozen=True):
         return year is None or ((self.since is None or year >= self.since) and (self.until is None or year <= self.until))
 
 
-class JunkRule(Record, frozen=True):
+@dataclass(frozen=True, slots=True)
+class JunkRule:
     """A line left over from a copied template: advert, watermark, vendor signature (junk:)."""
 
     id: str
@@ -160,7 +167,8 @@ class JunkRule(Record, frozen=True):
     origin: str = ""
 
 
-class LeakSettings(Record):
+@dataclass
+class LeakSettings:
     """Run lengths for the sample-leak check, and stock phrases that are never a leak (leak:)."""
 
     min_specific_run: int = 12
@@ -168,7 +176,8 @@ class LeakSettings(Record):
     stock: list[str] = field(default_factory=list)
 
 
-class RuleSet(Record):
+@dataclass
+class RuleSet:
     """All rules of the built-in files and a user's --rules folder, merged."""
 
     placeholders: list[PlaceholderRule] = field(default_factory=list)
@@ -221,12 +230,11 @@ def load_rules(extra_dir: str | Path | None = None) -> RuleSet:
 def _builtin_rules(files: list[Path]) -> RuleSet:
     """The built-in files' rules. Kept between runs as plain data (see draftbot.datacache): a cold
     check neither converts nor validates them again, and only the patterns it uses get compiled."""
-    from draftbot import record
     from draftbot.checks import finding, pattern
     from draftbot.datacache import code_stamp, parsed
 
     texts = [_RuleFile(path).text() for path in files]
-    joined = "\n\0".join([code_stamp(__file__, pattern.__file__, finding.__file__, record.__file__)]
+    joined = "\n\0".join([code_stamp(__file__, pattern.__file__, finding.__file__)]
                           + [f"{path}\n{text}" for path, text in zip(files, texts, strict=True)])
 
     def parse(_: str):
@@ -245,15 +253,16 @@ _RECORDS = {cls.__name__: cls for cls in (PlaceholderRule, Substitution, Enumera
 
 def _plain_kind() -> str:
     """The data cache's kind for the plain form: it changes whenever a record class's fields do."""
-    return "rules-plain-1:" + ";".join(f"{name}({','.join(cls._fields)})" for name, cls in _RECORDS.items())
+    return "rules-plain-1:" + ";".join(f"{name}({','.join(f.name for f in fields(cls))})"
+                                       for name, cls in _RECORDS.items())
 
 
 def _to_plain(value):
     """A RuleSet (or a part of one) as data marshal can store; _from_plain turns it back."""
     if isinstance(value, RulePattern):
         return ("pattern", value.pattern, value.flags, value._needles)
-    if isinstance(value, Record):
-        return ("record", type(value).__name__, [_to_plain(getattr(value, f)) for f in value._fields])
+    if type(value).__name__ in _RECORDS:
+        return ("record", type(value).__name__, [_to_plain(getattr(value, f.name)) for f in fields(value)])
     if isinstance(value, (list, tuple)):
         return (type(value).__name__, [_to_plain(v) for v in value])
     if isinstance(value, Path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from draftbot.checks.base import Hit, LineIndex, blank_range, front_matter_end, mask_text
@@ -10,14 +11,14 @@ from draftbot.checks.finding import Finding, Summary, sort_findings, summarize
 from draftbot.checks.rules import RuleSet, load_rules
 from draftbot.checks.sections import Located
 from draftbot.errors import InputError
-from draftbot.record import Record, field
 
 _YEAR = re.compile(r"((?:19|20)\d\d)")
 MAX_PER_RULE = 1000  # findings of one rule listed; past it they are counted (a runaway draft has millions)
 _FAILED_TEXT = re.compile(r"\s*【本部分生成失败[^】\n]*】")
 
 
-class CheckInputs(Record):
+@dataclass
+class CheckInputs:
     """What a check needs besides the draft text; each may be missing (then its checks are skipped)."""
 
     facts: object | None = None
@@ -30,7 +31,8 @@ class CheckInputs(Record):
     period_start: int | None = None  # first year a multi-year report covers (近三年来, 2021—2025年)
 
 
-class CheckReport(Record):
+@dataclass
+class CheckReport:
     """The result of checking one draft: findings, notes on skipped checks, sections."""
 
     path: str

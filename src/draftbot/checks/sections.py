@@ -5,15 +5,16 @@ did not write are judged by coverage instead (checks.coverage)."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from draftbot.checks.base import Hit
 from draftbot.checks.formulations import normalise
-from draftbot.record import Record
 
 _NON_TEXT = re.compile(r"\s|<!--.*?-->", re.S)
 
 
-class Located(Record, frozen=True):
+@dataclass(frozen=True, slots=True)
+class Located:
     """A draft section with its span in the draft text."""
 
     index: int  # 1-based
