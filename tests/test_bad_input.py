@@ -247,7 +247,7 @@ def test_help_is_chinese_and_wrapped_by_display_width(args):
 @pytest.mark.parametrize(
     "args, fragment",
     [
-        (["write"], "缺少参数 FACTS"),
+        (["write"], "缺少参数 要点文件"),
         (["write", "f.md", "--nope"], "没有 --nope 这个选项"),
         (["write", "f.md", "--concurrency", "0"], "--concurrency 的值无效"),
         (["write", "f.md", "--timeout", "abc"], "--timeout 的值无效"),
@@ -257,7 +257,7 @@ def test_help_is_chinese_and_wrapped_by_display_width(args):
         (["plans", "shwo"], "没有“shwo”这个命令（是不是要用 show？）"),
         (["write", "a.md", "b.md"], "多余的参数"),
         (["check", "x.md", "--format"], "选项 --format 后面需要一个值"),
-        (["plans", "show"], "缺少参数 NAME"),
+        (["plans", "show"], "缺少参数 提纲"),
     ],
 )
 def test_usage_errors_are_chinese(args, fragment):

@@ -60,10 +60,10 @@ def test_errors_exit_1_with_regen_command(tmp_path: Path):
     draft.write_text(text, encoding="utf-8")
     result = run_cli("check", draft, "--facts", EXAMPLE_FACTS, "--plan", "述职报告")
     assert result.returncode == 1
-    assert "65.8亿元" in result.stdout and "figure-ungrounded" in result.stdout
+    assert "65.8亿元" in result.stdout and "数字无依据" in result.stdout and "figure-ungrounded" not in result.stdout
     assert f"draftbot regen {draft} --section 4" in result.stdout
     line = run_cli("check", draft, "--facts", EXAMPLE_FACTS, "--plan", "述职报告", "--format", "line")
-    assert line.stdout.strip().endswith("figure-ungrounded:金额“65.8亿元”在事实文件中找不到依据（与事实中的数字都对不上）。")
+    assert line.stdout.strip().endswith(":error:figure-ungrounded:金额“65.8亿元”在事实文件中找不到依据（与事实中的数字都对不上）。")
 
 
 def test_min_level_and_skipped_notes(tmp_path: Path):
@@ -87,7 +87,7 @@ def test_headings_without_markdown_and_period_option(tmp_path: Path):
     old = run_cli("check", draft, "--period", "2025", "--format", "line")
     assert old.returncode == 0 and old.stdout == ""
     new = run_cli("check", draft, "--period", "2026", "--format", "line")
-    assert new.returncode == 1 and ":4:4:formulation-dated:" in new.stdout
+    assert new.returncode == 1 and ":4:4:error:formulation-dated:" in new.stdout
 
 
 def test_user_rules_extend_builtin(tmp_path: Path):

@@ -125,9 +125,9 @@ FINDINGS = [
 def test_line_format_sorted_and_stable():
     out = format_line(list(reversed(FINDINGS)), "d.md")
     assert out.splitlines() == [
-        "d.md:1:1:section-missing:缺少“廉洁”部分",
-        "d.md:5:1:formulation-missing:缺少“两个确立”",
-        "d.md:9:3:placeholder:占位符“**”",
+        "d.md:1:1:error:section-missing:缺少“廉洁”部分",
+        "d.md:5:1:error:formulation-missing:缺少“两个确立”",
+        "d.md:9:3:warning:placeholder:占位符“**”",
     ]
     assert out == format_line(FINDINGS, "d.md")
 

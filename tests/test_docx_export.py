@@ -299,16 +299,16 @@ def test_each_finding_is_a_comment_on_its_text(document):
     comments = list(document.comments)
     assert len(comments) == len(FINDINGS)
     by_rule = {c.text.split("：")[0].split("】")[-1]: c for c in comments}
-    figure = by_rule["figure-ungrounded"]
+    figure = by_rule["数字无依据"]
     assert anchored_text(document, figure.comment_id) == "56.8亿元"
     assert "数字“56.8亿元”在事实中找不到。" in figure.text and "建议：核对事实文件。" in figure.text
     assert figure.text.startswith("【错误】")
-    assert anchored_text(document, by_rule["fact-dropped"].comment_id) == "讲专题党课2次"
-    assert by_rule["fact-dropped"].text.startswith("【警告】")
+    assert anchored_text(document, by_rule["要点未写入"].comment_id) == "讲专题党课2次"
+    assert by_rule["要点未写入"].text.startswith("【警告】")
 
 
 def test_missing_item_comment_sits_on_the_section_heading(document):
-    comment = next(c for c in document.comments if "formulation-missing" in c.text)
+    comment = next(c for c in document.comments if "缺少规范表述" in c.text)
     assert anchored_text(document, comment.comment_id) == "一、坚定理想信念，始终做到对党忠诚"
 
 

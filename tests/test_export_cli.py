@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -63,8 +64,9 @@ def test_findings_become_comments_on_their_text(workdir):
     result = run_cli("export", "bad.draft.md", "-o", "bad.docx", cwd=workdir)
     assert result.returncode == 0, result.stderr
     comments = dict(comments_with_text(workdir / "bad.docx"))
-    assert "40次" in comments and "figure-ungrounded" in comments["40次"]
-    assert "XX" in comments and "placeholder" in comments["XX"]
+    assert "40次" in comments and comments["40次"].startswith("【错误】数字无依据：")
+    assert "XX" in comments and "待填空白" in comments["XX"]
+    assert not any(re.search(r"[a-z]+-[a-z]+|placeholder", text) for text in comments.values())  # no rule id
     assert "建议：" in comments["40次"]
     assert "批注" in result.stdout and "错误" in result.stdout
 
@@ -80,7 +82,7 @@ def test_min_level_error_leaves_out_warnings(workdir):
     result = run_cli("export", "bad.draft.md", "-o", "errors.docx", "--min-level", "error", cwd=workdir)
     assert result.returncode == 0, result.stderr
     rules = " ".join(text for _, text in comments_with_text(workdir / "errors.docx"))
-    assert "figure-ungrounded" in rules and "placeholder" not in rules
+    assert "数字无依据" in rules and "待填空白" not in rules
 
 
 def test_same_draft_same_file(workdir):
@@ -144,7 +146,7 @@ def test_exported_file_exports_again_from_another_folder(workdir):
     result = run_cli("export", "sub/bad.docx", "-o", "sub/again.docx", cwd=workdir)
     assert result.returncode == 0, result.stderr
     assert "找不到" not in result.stderr
-    assert "figure-ungrounded" in " ".join(text for _, text in comments_with_text(sub / "again.docx"))
+    assert "数字无依据" in " ".join(text for _, text in comments_with_text(sub / "again.docx"))
 
 
 def test_check_docx_locates_findings_by_paragraph(workdir):
@@ -153,7 +155,7 @@ def test_check_docx_locates_findings_by_paragraph(workdir):
     assert result.returncode == 1, result.stderr
     paragraphs = [p.text for p in docx.Document(str(workdir / "check.docx")).paragraphs]
     rows = [row.split(":") for row in result.stdout.splitlines()]
-    figure = next(row for row in rows if row[3] == "figure-ungrounded")
+    figure = next(row for row in rows if row[4] == "figure-ungrounded" and row[3] == "error")
     line, column = int(figure[1]), int(figure[2])
     assert paragraphs[line - 1][column - 1 : column + 2] == "40次"
 

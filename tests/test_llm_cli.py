@@ -52,7 +52,7 @@ def test_configured_model_is_used_by_default(workdir, server):
     draft = (workdir / "facts.draft.md").read_text(encoding="utf-8")
     assert "engine: llm" in draft and "model: fake-model" in draft
     assert "cached_tokens:" in draft and "正文：请起草第一部分" in draft
-    assert "引擎：llm" in proc.stdout and "合计" in proc.stdout
+    assert "引擎：大模型 " in proc.stdout and "合计" in proc.stdout
     # one repair round by default with a model: the first write's 9 requests, then one per flawed section
     (repairs,) = load_draft(workdir / "facts.draft.md").meta["repairs"]
     assert repairs["rounds"] == 1 and repairs["requests"] >= 1 and "自动修复：1 轮" in proc.stdout

@@ -390,7 +390,7 @@ def test_review_interactive_regenerate_edit_accept_and_skip(workdir, tmp_path):
     term.send("s")  # the opening: skipped, left as it is
     term.expect("[2/3]")
     shown = term.expect("[a]接受 [r]重新生成 [e]编辑 [s]跳过 [q]退出：")
-    assert "163家次" in shown and "figure-ungrounded" in shown
+    assert "163家次" in shown and "数字无依据" in shown
     term.send("r")
     term.expect("修改意见（可直接回车）：")
     term.send("")

@@ -22,6 +22,29 @@ RULE_IDS = (
     "sample-leak",
     "template-junk",
 )
+# What a person reads for each rule (text output, review, Word comments); the id stays in JSON
+# and --format line. A check registry can adopt this table; an id without a label reads 其他问题.
+RULE_LABELS = {
+    "section-missing": "缺少部分",
+    "section-empty": "部分没有正文",
+    "section-failed": "生成失败",
+    "section-order": "部分顺序",
+    "section-length": "字数",
+    "formulation-missing": "缺少规范表述",
+    "formulation-noncanonical": "表述不规范",
+    "formulation-dated": "提法过时",
+    "placeholder": "待填空白",
+    "figure-ungrounded": "数字无依据",
+    "fact-dropped": "要点未写入",
+    "sample-leak": "照抄范文",
+    "template-junk": "模板残留",
+    "typo": "错别字",
+}
+
+
+def rule_label(rule: str) -> str:
+    """The Chinese name of a rule (never its English id)."""
+    return RULE_LABELS.get(rule, "其他问题")
 
 
 def level_rank(level: str) -> int:
@@ -115,8 +138,10 @@ def summary_line(summary: Summary) -> str:
 
 
 def format_line(findings: list[Finding], path: str) -> str:
-    """`path:line:col:rule:message`, one per finding, sorted; stable for editors and CI."""
-    rows = [f"{path}:{f.line}:{f.column}:{f.rule}:{_one_line(f.message)}" for f in sort_findings(findings)]
+    """`path:line:col:level:rule:message`, one per finding, sorted; stable for editors and CI."""
+    rows = [
+        f"{path}:{f.line}:{f.column}:{f.level}:{f.rule}:{_one_line(f.message)}" for f in sort_findings(findings)
+    ]
     return "\n".join(rows) + ("\n" if rows else "")
 
 
@@ -178,7 +203,7 @@ def text_lines(findings: list[Finding], path: str, skipped: list[str] | None = N
                 [
                     (f"  {f.line}:{f.column}".ljust(10) + "  ", ""),
                     (LEVEL_NAMES[f.level], style[f.level]),
-                    (f"  {f.rule}{quoted}  {f.message}", ""),
+                    (f"  {rule_label(f.rule)}{quoted}  {f.message}", ""),
                 ]
             )
             if f.suggestion:

@@ -31,7 +31,7 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 120},
 )
 
 state = {"debug": False}
@@ -116,10 +116,15 @@ HEADINGS = {"Usage": "用法", "Options": "选项", "Arguments": "参数", "Comm
 _HELP_PHRASES = (  # (text each match contains, pattern, replacement); a pattern is compiled only
     # when its text is in the help being shown (start-up and root help stay fast)
     ("Show this message and exit.", r"Show this message and exit\.", "显示本帮助并退出。"),
-    ("[required]", r"\[required\]", "[必填]"),
-    ("[default: ", r"\[default: ([^\]]*)\]", r"[默认：\1]"),
-    ("[x>=", r"\[x>=([^\]]*)\]", r"[不小于 \1]"),
-    ("<=x<=", r"\[([^\]=<>]*)<=x<=([^\]]*)\]", r"[\1 到 \2]"),
+)
+_BRACKET_WORDS = (  # click's notes in [...] after an option's help, one piece at a time
+    (r"required", "必填"),
+    (r"default: (.*)", "默认：{0}"),
+    (r"x>=(.*)", "不小于 {0}"),
+    (r"x<=(.*)", "不大于 {0}"),
+    (r"x>(.*)", "大于 {0}"),
+    (r"(.*)<=x<=(.*)", "{0} 到 {1}"),
+    (r"env var: (.*)", "环境变量：{0}"),
 )
 _METAVARS = {
     "<path>": "<路径>", "<str>": "<文字>", "<int>": "<整数>", "<int range>": "<整数>",
@@ -128,6 +133,7 @@ _METAVARS = {
 _CLICK_METAVARS = {"PATH": "路径", "TEXT": "文字", "INTEGER": "整数", "FLOAT": "数字"}  # older typer
 _USAGE_WORDS = (("[OPTIONS]", "[选项]"), ("COMMAND [ARGS]...", "命令 [参数]..."))
 _NO_LINE_START = set("，。、；：？！）》」』”’,.;:?!)]")
+_NO_LINE_END = set("（《「『“‘")
 
 
 def display_width(text: str) -> int:
@@ -145,6 +151,8 @@ def _units(text: str) -> list[str]:
     units: list[str] = []
     for piece in re.findall(r"\[[^\]]{1,20}\]|[!-~]+| +|.", text):
         if units and (piece[0] in _NO_LINE_START) and not units[-1].isspace():
+            units[-1] += piece
+        elif units and units[-1][-1] in _NO_LINE_END and not piece.isspace():
             units[-1] += piece
         else:
             units.append(piece)
@@ -172,7 +180,84 @@ def translate_help(text: str) -> str:
     for key, pattern, replacement in _HELP_PHRASES:
         if key in text:
             text = re.sub(pattern, replacement, text)
+    if text.endswith("]") and "[" in text:
+        text = re.sub(r"\[([^\[\]]*)\]$", lambda m: f"[{_bracket(m.group(1))}]", text)
     return text
+
+
+def _bracket(notes: str) -> str:
+    """click's `default: 4; x>=1` in Chinese: 默认：4；不小于 1."""
+    pieces = []
+    for piece in notes.split("; "):
+        for pattern, chinese in _BRACKET_WORDS:
+            match = re.fullmatch(pattern, piece)
+            if match:
+                piece = chinese.format(*match.groups())
+                break
+        pieces.append(piece)
+    return "；".join(pieces)
+
+
+_ASCII_WORD_END = re.compile(r"[A-Za-z0-9_./)\]\"'%*-]$")
+_ASCII_WORD_START = re.compile(r"^[A-Za-z0-9_./(\[\"'$*-]")
+_COMMENTED = re.compile(r"^(\S.*?\S)( {2,})(\S.*)$")  # an example: the command, a gap, what it does
+
+
+def join_lines(first: str, second: str) -> str:
+    """Two lines of one paragraph as one: Chinese runs on directly; a space where either side is a
+    Latin word (as the help's own text writes `.bak 备份`, `draftbot log 查看`)."""
+    if not first or not second:
+        return first + second
+    if _ASCII_WORD_END.search(first) or _ASCII_WORD_START.search(second):
+        if first[-1] not in "，。、；：？！）》」”" and second[0] not in "，。、；：？！（《「“":
+            return f"{first} {second}"
+    return first + second
+
+
+def help_paragraphs(text: str) -> list[tuple[int, str]]:
+    """(indent, text) blocks of a help text: a paragraph's lines joined (the source breaks them
+    where it likes; the terminal decides), indented lines (examples) and list items kept apart,
+    blank lines as (0, "")."""
+    blocks: list[tuple[int, str]] = []
+    joinable = False
+    for line in text.split("\n"):
+        stripped = line.strip()
+        indent = len(line) - len(line.lstrip(" "))
+        if not stripped:
+            blocks.append((0, ""))
+            joinable = False
+        elif joinable and indent == 0 and not stripped.startswith(("- ", "• ")):
+            blocks[-1] = (0, join_lines(blocks[-1][1], stripped))
+        else:
+            blocks.append((indent, stripped))
+            joinable = indent == 0
+    return blocks
+
+
+def wrap_example(text: str, width: int) -> list[str]:
+    """An example line `command   what it does`: the explanation wraps under itself (or on the
+    next lines, indented, when the command leaves it too little room); the command is never cut."""
+    match = _COMMENTED.match(text)
+    if display_width(text) <= width:
+        return [text]
+    command, gap, comment = match.groups() if match else (text, "", "")
+    column = display_width(command) + len(gap)
+    if comment and display_width(command) <= width and width - column >= 16:
+        lines = wrap_cjk(comment, width - column)
+        return [command + gap + lines[0], *(" " * column + line for line in lines[1:])]
+    lines = _wrap_command(command, width)
+    return lines + ["    " + line for line in wrap_cjk(comment, max(width - 4, 10))] if comment else lines
+
+
+def _wrap_command(command: str, width: int) -> list[str]:
+    """A command broken only between its words (a quoted word stays whole); later lines indented."""
+    lines: list[str] = []
+    for word in re.findall(r'"[^"]*"|\S+', command):
+        if lines and display_width(lines[-1]) + 1 + display_width(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(("  " if lines else "") + word)
+    return lines
 
 
 def _metavar(text: str) -> str:
@@ -199,11 +284,13 @@ class ChineseHelpFormatter(click.HelpFormatter):
         self.write(f"{' ' * self.current_indent}{HEADINGS.get(heading, heading)}：\n")
 
     def write_text(self, text: str) -> None:
+        """Paragraphs wrapped to the terminal's width (not where the source breaks its lines);
+        examples kept one to a line, their explanations wrapped under themselves."""
         width = max(self.width - self.current_indent, 20)
         out = []
-        for line in text.split("\n"):
-            indent = len(line) - len(line.lstrip(" "))
-            for part in wrap_cjk(line.strip(), max(width - indent, 10)):
+        for indent, block in help_paragraphs(text):
+            wrap = wrap_example if indent else wrap_cjk
+            for part in wrap(block, max(width - indent, 10)):
                 out.append(" " * (self.current_indent + indent) + part if part else "")
         self.write("\n".join(out) + "\n")
 
@@ -258,7 +345,7 @@ def _hint_name(exc) -> str:
         return ""
     opts = [o for o in getattr(param, "opts", []) if o.startswith("--")] or getattr(param, "opts", [])
     if getattr(param, "param_type_name", "") == "argument" or not opts:
-        return (param.name or "").upper()
+        return getattr(param, "metavar", None) or (param.name or "").upper()
     return opts[0]
 
 

@@ -12,7 +12,7 @@ from draftbot.errors import EXIT_CHECK_ERRORS, InputError
 
 CHECK_HELP = """检查草稿：编造的数字、遗漏的事实、照抄范文、未填的空白、过时或不规范的提法、缺少的部分。
 
-DRAFT 可以是 draftbot 生成的草稿（事实文件、提纲、年度从草稿开头的信息中读取，按提纲逐部分检查），
+草稿可以是 draftbot 生成的草稿（事实文件、提纲、年度从草稿开头的信息中读取，按提纲逐部分检查），
 也可以是任何 .md/.txt 文本：“第一部分”“一、”“一.”“（一）”“1.”开头的行和 Markdown 标题被识别为标题，
 提纲只作参照（某部分的内容全文都没有才算缺少）；未给 --period 时按标题或开头的年份检查。还可以是在
 Word、WPS 中修改过的 .docx（问题位置按段落给出）。
@@ -37,7 +37,7 @@ FORMATS = ("text", "line", "json")
 
 @app.command("check", help=CHECK_HELP)
 def check(
-    draft: Path = typer.Argument(..., help="要检查的草稿（.md/.txt，或导出后在 Word 中修改过的 .docx）。"),
+    draft: Path = typer.Argument(..., metavar="草稿", help="要检查的草稿（.md/.txt，或导出后在 Word 中修改过的 .docx）。"),
     facts: Path | None = typer.Option(None, "--facts", help="事实要点文件；默认取草稿开头记录的事实文件。"),
     plan: str | None = typer.Option(None, "--plan", help="提纲名称或 .yaml 文件；默认取草稿记录的提纲。"),
     samples: Path | None = typer.Option(None, "--samples", help="自己的范文文件夹，代替内置范文检查照抄。"),

@@ -28,7 +28,7 @@ A4 纸，上 37、下 35、左 28、右 26 毫米，每页 22 行、每行 28 �
 
 @app.command("export", help=EXPORT_HELP)
 def export(
-    draft: Path = typer.Argument(..., help="草稿文件（draftbot 生成的 .md，也可以是 .txt 或 .docx）。"),
+    draft: Path = typer.Argument(..., metavar="草稿", help="草稿文件（draftbot 生成的 .md，也可以是 .txt 或 .docx）。"),
     output: Path | None = typer.Option(
         None, "-o", "--output", help="Word 文件路径（默认：草稿同名 .docx）。"
     ),

@@ -68,20 +68,30 @@ def _summary(row: dict) -> dict:
     return {k: v for k, v in row.items() if k not in ("request", "response")}
 
 
+STATUS_NAMES = {"ok": "成功", "error": "失败"}
+
+
 def _line(r: dict) -> str:
     cost = f"，费用 {r['cost']:.4f} {r['currency']}" if r["cost"] is not None else ""
     error = f"（{r['error']}）" if r["error"] else ""
     masked = "，保密" if r["masked"] else ""
     return (
-        f"#{r['id']} {r['time'][:19]} {r['status']}{error} {r['provider']}/{r['model_asked']}@{r['host']} "
-        f"运行 {r['run']} 草稿 {r['draft'] or '-'} 部分 {r['section']} 第 {r['attempt']} 次"
+        f"#{r['id']} {r['time'][:19]} {STATUS_NAMES.get(r['status'], r['status'])}{error} "
+        f"{r['provider']}/{r['model_asked']}@{r['host']} "
+        f"运行 {r['run']} 草稿 {r['draft'] or '-'} 部分 {_part(r['section'])} 第 {r['attempt']} 次"
         f"{'，修改第 ' + str(r['repair_round']) + ' 轮' if r['repair_round'] else ''}{masked}，"
         f"词元 {r['input_tokens']}/{r['cached_tokens']}/{r['output_tokens']}{cost}，{r['duration_s']:.1f} 秒"
     )
 
 
+def _part(section: str) -> str:
+    """The part as the user names it (开头, 三、……): the log keeps the plan's id before it."""
+    sid, _, label = (section or "").partition(" ")
+    return label or sid or "-"
+
+
 @log_app.command("show")
-def log_show(row_id: int = typer.Argument(..., help="记录编号。"), fmt: str = FORMAT) -> None:
+def log_show(row_id: int = typer.Argument(..., metavar="编号", help="记录编号。"), fmt: str = FORMAT) -> None:
     """显示一条记录的全部内容（请求和回答原文）。"""
     import json  # here, not at the top: `draftbot --help` imports every command module
 

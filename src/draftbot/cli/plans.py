@@ -30,7 +30,7 @@ def plans_list(ctx: typer.Context) -> None:
 
 
 @plans_app.command("show")
-def plans_show(name: str = typer.Argument(..., help="提纲名称或 .yaml 提纲文件路径。")) -> None:
+def plans_show(name: str = typer.Argument(..., metavar="提纲", help="提纲名称或 .yaml 提纲文件路径。")) -> None:
     """显示一个提纲的各部分、必备表述和字数范围。
 
     示例：draftbot plans show 年度工作总结

@@ -33,7 +33,7 @@ REGEN_HELP = """重新生成草稿中的某几个部分，其余部分（包括�
 
 @app.command("regen", help=REGEN_HELP)
 def regen(
-    draft: Path = typer.Argument(..., help="draftbot 生成的草稿（.md）。"),
+    draft: Path = typer.Argument(..., metavar="草稿", help="draftbot 生成的草稿（.md）。"),
     section: list[str] = typer.Option(
         [], "--section", "-s", help="要重新生成的部分：序号（3 或 三）、开头、结尾或标题中的文字，可重复。"
     ),
@@ -66,7 +66,7 @@ def regen(
     opt.print_mask_summary(result.names)
     opt.report_engine(result.engine)
     if result.done:
-        echo(f"已重新生成：{'；'.join(result.done)}（引擎：{result.engine.name}）")
+        echo(f"已重新生成：{'；'.join(result.done)}（引擎：{opt.engine_name(result.engine)}）")
     if result.backup is not None:
         echo(f"已更新草稿：{draft}（原草稿备份为：{result.backup}）")
     else:

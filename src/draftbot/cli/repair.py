@@ -25,7 +25,7 @@ REPAIR_HELP = """自动修复草稿：检查后，把有错误的部分连同检
 
 @app.command("repair", help=REPAIR_HELP)
 def repair(
-    draft: Path = typer.Argument(..., help="draftbot 生成的草稿（.md）。"),
+    draft: Path = typer.Argument(..., metavar="草稿", help="draftbot 生成的草稿（.md）。"),
     rounds: int | None = typer.Option(None, "--rounds", min=0, help="最多修复几轮（默认 1）。"),
     repair_budget: int | None = opt.REPAIR_BUDGET,
     hint: str | None = typer.Option(None, "--hint", help="对每个要重写的部分都适用的要求，原样交给模型。"),

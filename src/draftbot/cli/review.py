@@ -31,7 +31,7 @@ CHOICES = {"a": "接受", "r": "重新生成", "e": "编辑", "s": "跳过", "q"
 
 @app.command("review", help=REVIEW_HELP)
 def review(
-    draft: Path = typer.Argument(..., help="草稿（.md、.txt 或 .docx）。"),
+    draft: Path = typer.Argument(..., metavar="草稿", help="草稿（.md、.txt 或 .docx）。"),
     interactive: bool = typer.Option(False, "--interactive", "-i", help="在终端里逐个处理有问题的部分。"),
     facts: Path | None = typer.Option(None, "--facts", help="事实要点文件；默认取草稿开头记录的事实文件。"),
     plan: str | None = opt.PLAN,
@@ -72,10 +72,12 @@ def _print_review(result) -> None:
 
 
 def _print_item(item) -> None:
+    from draftbot.checks.finding import rule_label
+
     echo(f"\n{item.label}（错误 {item.errors}，警告 {item.warnings}）")
     for f in item.findings:
         quoted = f"“{f.text.strip()[:24]}”" if f.text.strip() else ""
-        echo(f"  {f.line}:{f.column}  {LEVEL_NAMES[f.level]}  {f.rule} {quoted} {f.message}")
+        echo(f"  {f.line}:{f.column}  {LEVEL_NAMES[f.level]}  {rule_label(f.rule)} {quoted} {f.message}")
     if item.command:
         echo(f"  修复：{item.command}")
     elif item.why_not:

@@ -36,7 +36,7 @@ WRITE_HELP = """根据事实要点文件起草报告，生成 Markdown 草稿。
 
 @app.command("write", help=WRITE_HELP)
 def write(
-    facts: Path = typer.Argument(..., help="事实要点文件（.md、.txt 或 .docx；UTF-8 或 GBK 编码）。"),
+    facts: Path = typer.Argument(..., metavar="要点文件", help="事实要点文件（.md、.txt 或 .docx；UTF-8 或 GBK 编码）。"),
     output: Path | None = typer.Option(
         None, "-o", "--output", help="草稿输出路径（默认：事实文件名.draft.md）。"
     ),
@@ -95,7 +95,7 @@ def write(
         echo(f"原草稿已备份为：{result.backup}")
     echo(
         f"已生成草稿：{result.path}（{result.inputs.plan.name}，{len(result.draft.sections)} 个部分，"
-        f"约 {result.chars} 字，引擎：{result.engine.name}）"
+        f"约 {result.chars} 字，引擎：{opt.engine_name(result.engine)}）"
     )
     opt.print_check_summary(result.path, result.report)
     if result.export is not None:

@@ -204,13 +204,14 @@ def anchor_findings(blocks: Sequence[Block], findings: Iterable[Any]) -> list[An
     return [anchor_finding(blocks, finding) for finding in findings]
 
 
-LEVEL_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
-
-
 def comment_text(finding: Any) -> str:
-    """The text of a Word comment for a finding: level, rule id, message, suggestion."""
-    level = LEVEL_NAMES.get(str(getattr(finding, "level", "")), str(getattr(finding, "level", "")))
-    head = f"【{level}】{finding.rule}：{finding.message}" if level else f"{finding.rule}：{finding.message}"
+    """The text of a Word comment for a finding: level, the rule's Chinese name, message, suggestion
+    (never the rule's English id: the comment is read by the office)."""
+    from draftbot.checks.finding import LEVEL_NAMES, rule_label
+
+    level = LEVEL_NAMES.get(str(getattr(finding, "level", "")), "")
+    label = rule_label(str(getattr(finding, "rule", "")))
+    head = f"【{level}】{label}：{finding.message}" if level else f"{label}：{finding.message}"
     suggestion = (getattr(finding, "suggestion", "") or "").strip()
     return f"{head}\n建议：{suggestion}" if suggestion else head
 
