@@ -318,14 +318,17 @@ def test_review_groups_findings_with_the_command_that_fixes_each(cli, workdir):
     assert out.index("三、勤勉敬业") < out.index("五、严守纪律")
 
 
-def test_review_of_a_word_file_lists_findings_without_regen(cli, workdir):
+def test_review_of_a_word_file_gives_the_regen_command_for_the_docx(cli, workdir):
     assert cli("write", "facts.md", "--engine", "offline", cwd=workdir).returncode == 0
     flaw(workdir / "facts.draft.md", 3, VISITS)
     assert cli("export", "facts.draft.md", cwd=workdir).returncode == 0
     proc = cli("review", "facts.docx", cwd=workdir)
     assert proc.returncode == 1
     assert "勤勉敬业" in proc.stdout and "163家次" in proc.stdout
-    assert "draftbot regen" not in proc.stdout.replace("对 .md 草稿运行 draftbot regen", "")
+    assert "修复：draftbot regen facts.docx --section 三" in proc.stdout
+    fixed = cli("regen", "facts.docx", "--section", "三", "--engine", "offline", cwd=workdir)
+    assert fixed.returncode == 0, fixed.stderr
+    assert "163家次" not in cli("check", "facts.docx", cwd=workdir).stdout
 
 
 # -- review --interactive through a pseudo-terminal --------------------------------------------------

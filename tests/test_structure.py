@@ -21,7 +21,7 @@ LAYERS = [
      "draftbot.auditlog"},
     # 2: engines, checks, export: the work on those documents
     {"draftbot.engines", "draftbot.checks", "draftbot.export", "draftbot.prompting", "draftbot.compose",
-     "draftbot.rewrite", "draftbot.repair", "draftbot.journal", "draftbot.budget"},
+     "draftbot.rewrite", "draftbot.repair", "draftbot.journal", "draftbot.budget", "draftbot.docxedit"},
     # 3: the flows the commands share
     {"draftbot.workflow", "draftbot.batch"},
     # 4: the command line

@@ -26,6 +26,10 @@ from draftbot.yamlio import YamlSyntaxError, load_yaml
 # The marks `draftbot export` leaves in a .docx for this reader.
 CLOSING_BOOKMARK = "draftbot_closing"  # where the closing starts
 META_PROPERTY = "draftbot.front_matter"  # custom document property holding the front matter
+# The custom XML part (customXml/itemN.xml) holding the front matter and the section map: invisible
+# in Word/WPS, kept by their saves and by LibreOffice's (custom properties longer than 255
+# characters are cut by Word, so the part is read first and the property is only a fallback).
+EMBED_NS = "urn:draftbot:report:1"
 
 CLOSING_START_RE = re.compile(r"^(以上|特此|恳请|敬请|请各位|请予|述职人|报告人|汇报人)")
 DATE_LINE_RE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月(\s*\d{1,2}\s*日)?$")
@@ -87,10 +91,23 @@ def _open(path: str | Path) -> Any:
         ) from exc
 
 
+@dataclass(frozen=True)
+class Embedded:
+    """What `draftbot export` stored in a .docx: the front matter and the section map.
+
+    state: "ok", "none" (a document draftbot did not write) or "damaged" (the part is there but
+    cannot be read: `problem` says why)."""
+
+    meta: dict
+    sections: tuple = ()  # per part: {"key", "label", "paragraphs": [hash, …]} at export
+    state: str = "none"
+    problem: str = ""
+
+
 @lru_cache(maxsize=8)
-def _read(path: str, mtime: float, size: int) -> tuple[tuple[DocxParagraph, ...], dict]:
+def _read(path: str, mtime: float, size: int) -> tuple[tuple[DocxParagraph, ...], Embedded]:
     document = _open(path)
-    return tuple(_paragraphs(document)), _front_matter(document)
+    return tuple(p for _, p in paragraph_pairs(document)), read_embedded(document)
 
 
 def read_paragraphs(path: str | Path) -> list[DocxParagraph]:
@@ -98,11 +115,20 @@ def read_paragraphs(path: str | Path) -> list[DocxParagraph]:
 
 
 def docx_front_matter(path: str | Path) -> dict:
-    """The front matter `draftbot export` stored in the file's custom properties, or {}."""
+    """The front matter `draftbot export` stored in the file ({} when none, or when damaged)."""
+    return copy.deepcopy(_cached(path)[1].meta)
+
+
+def docx_embedded(path: str | Path) -> Embedded:
     return copy.deepcopy(_cached(path)[1])
 
 
-def _cached(path: str | Path) -> tuple[tuple[DocxParagraph, ...], dict]:
+def open_document(path: str | Path) -> Any:
+    """The python-docx Document of a .docx, with the same checks and messages as the reader."""
+    return _open(path)
+
+
+def _cached(path: str | Path) -> tuple[tuple[DocxParagraph, ...], Embedded]:
     path = Path(path)
     try:
         stat = path.stat()
@@ -118,16 +144,18 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _paragraphs(document: Any) -> list[DocxParagraph]:
+def paragraph_pairs(document: Any) -> list[tuple[Any, DocxParagraph]]:
+    """(w:p element, DocxParagraph) for each paragraph in reading order (tracked deletions,
+    text boxes and fallbacks left out), so an editor can change the paragraphs it read."""
     from docx.oxml.ns import qn
 
     styles = _style_table(document)
     body = document.element.body
-    out: list[DocxParagraph] = []
+    out: list[tuple[Any, DocxParagraph]] = []
     for p in body.iter(qn("w:p")):
         if _skipped(p, body):
             continue
-        out.append(_paragraph(p, len(out) + 1, styles))
+        out.append((p, _paragraph(p, len(out) + 1, styles)))
     return out
 
 
@@ -140,7 +168,7 @@ def _skipped(element: Any, stop: Any) -> bool:
     return False
 
 
-def _paragraph_text(p: Any) -> str:
+def paragraph_text(p: Any) -> str:
     parts: list[str] = []
     for node in p.iter():
         name = _local(node.tag) if isinstance(node.tag, str) else ""
@@ -191,7 +219,7 @@ def _paragraph(p: Any, index: int, styles: dict[str, tuple[str, int, bool]]) -> 
         bookmarks.add(previous.get(qn("w:name")))
     return DocxParagraph(
         index=index,
-        text=_paragraph_text(p),
+        text=paragraph_text(p),
         style=name,
         outline=0 if is_title else level,
         is_list=is_list,
@@ -201,25 +229,70 @@ def _paragraph(p: Any, index: int, styles: dict[str, tuple[str, int, bool]]) -> 
     )
 
 
-def _front_matter(document: Any) -> dict:
+def read_embedded(document: Any) -> Embedded:
+    """The custom XML part `draftbot export` wrote, else the older custom property; `state` tells
+    whether there is none or it is damaged (the reader then goes on without it)."""
     from docx.opc.constants import RELATIONSHIP_TYPE as RT
     from lxml import etree
 
+    for rel in document.part.rels.values():
+        if rel.reltype != RT.CUSTOM_XML or rel.is_external:
+            continue
+        blob = rel.target_part.blob
+        if EMBED_NS.encode() not in blob:
+            continue
+        try:
+            root = etree.fromstring(blob)
+        except etree.XMLSyntaxError as exc:
+            return Embedded({}, state="damaged", problem=f"XML 格式错误（{exc.msg}）")
+        return _embedded_from(root)
     for rel in document.part.package.rels.values():
         if rel.reltype != RT.CUSTOM_PROPERTIES:
             continue
         try:
             root = etree.fromstring(rel.target_part.blob)
         except etree.XMLSyntaxError:
-            return {}
+            return Embedded({})
         for prop in root:
             if prop.get("name") == META_PROPERTY and len(prop):
-                try:
-                    meta = load_yaml(prop[0].text or "")
-                except YamlSyntaxError:
-                    return {}
-                return meta if isinstance(meta, dict) else {}
-    return {}
+                meta, problem = _yaml_meta(prop[0].text or "")
+                return Embedded(meta, state="damaged" if problem else "ok", problem=problem)
+    return Embedded({})
+
+
+def _embedded_from(root: Any) -> Embedded:
+    import json
+
+    found = {_local(child.tag): child.text or "" for child in root}
+    if "frontMatter" not in found:
+        return Embedded({}, state="damaged", problem="缺少开头信息")
+    meta, problem = _yaml_meta(found["frontMatter"])
+    if problem:
+        return Embedded({}, state="damaged", problem=problem)
+    try:
+        sections = json.loads(found.get("sections") or "[]")
+    except ValueError:
+        return Embedded(meta, state="damaged", problem="部分对照表格式错误")
+    if not isinstance(sections, list) or not all(isinstance(item, dict) for item in sections):
+        return Embedded(meta, state="damaged", problem="部分对照表格式错误")
+    return Embedded(meta, tuple(sections), "ok")
+
+
+def paragraph_hash(text: str) -> str:
+    """A short fingerprint of a paragraph's text, for the section map (the text itself is not kept)."""
+    from hashlib import sha1
+
+    return sha1(text.strip().encode("utf-8")).hexdigest()[:12]
+
+
+def _yaml_meta(text: str) -> tuple[dict, str]:
+    try:
+        meta = load_yaml(text)
+    except YamlSyntaxError:
+        return {}, "开头信息的 YAML 格式错误"
+    if not isinstance(meta, dict):
+        return {}, "开头信息不是“键: 值”形式"
+    return meta, ""
 
 
 # -- text for check and samples ----------------------------------------------------------------

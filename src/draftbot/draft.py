@@ -235,32 +235,35 @@ def docx_to_draft(path: str | Path) -> Draft:
     if not paragraphs:
         raise InputError(f"Word 文件“{path}”中没有文字。")
     meta = docx_front_matter(path)
-    draft = parse_draft(_draft_markdown(paragraphs, meta), Path(path))
+    draft = parse_draft(docx_markdown(paragraphs, meta)[0], Path(path))
     draft.path = Path(path)
     return draft
 
 
-def _draft_markdown(paragraphs: list, meta: dict) -> str:
-    """A draft file's text for the paragraphs (docx_reader.DocxParagraph) of a Word document."""
+def docx_markdown(paragraphs: list, meta: dict) -> tuple[str, list[int]]:
+    """A draft file's text for the paragraphs (docx_reader.DocxParagraph) of a Word document, and
+    the 1-based line each paragraph is on (so an edit of the text can be put back in the file)."""
     from draftbot.docx_reader import closing_index, title_index
     from draftbot.yamlio import dump_yaml
 
     lines: list[str] = []
     if meta:
-        lines += ["---", dump_yaml(meta).rstrip("\n"), "---", ""]
+        lines += ["---", *dump_yaml(meta).rstrip("\n").split("\n"), "---", ""]
     title_at = title_index(paragraphs)
     closing_at = closing_index(paragraphs)
+    where: list[int] = []
     for at, paragraph in enumerate(paragraphs):
         text = paragraph.text
+        if at == closing_at:
+            lines += [CLOSING_MARKER, ""]
+        where.append(len(lines) + 1)
         if at == title_at:
             lines += [f"# {text}", ""]
             continue
-        if at == closing_at:
-            lines += [CLOSING_MARKER, ""]
         if paragraph.outline == 1 and not paragraph_number(1).match(text):
             text = f"{_next_number(lines)}、{text}"  # a Heading 1 without its number
         lines += _restore_failed(text) + [""]
-    return "\n".join(lines)
+    return "\n".join(lines), where
 
 
 def _next_number(lines: list[str]) -> str:

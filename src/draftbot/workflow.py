@@ -358,15 +358,33 @@ def regen_inputs(document: Any, path: Path, facts=None, plan=None, samples=None)
     return Inputs(resolved.facts, resolved.plan, resolved.samples), notes
 
 
-def _editable_draft(path: Path, what: str) -> str:
-    """The text of a .md/.txt draft that draftbot may rewrite in place."""
+def _editable_draft(path: Path) -> str:
+    """The text of a .md/.txt draft that draftbot may rewrite in place (a .docx goes through docxedit)."""
     from draftbot.textio import read_text
 
-    if path.suffix.lower() == ".docx":
-        raise InputError(
-            f"暂不支持直接{what} .docx 中的部分：请对 draftbot 生成的 .md 草稿运行，再导出 Word。"
-        )
     return read_text(path, "草稿")
+
+
+def _docx_edit(path: Path, facts=None, plan=None):
+    """A .docx opened for rewriting in place (None for a .md/.txt draft)."""
+    if path.suffix.lower() != ".docx":
+        return None
+    from draftbot.docxedit import open_docx_edit
+
+    return open_docx_edit(path, mappable_without_embed=facts is not None and plan is not None)
+
+
+def _check_docx_mapping(edit, keys: list, inputs: Inputs) -> None:
+    if edit is not None:
+        from draftbot.docxedit import check_mapping
+
+        check_mapping(edit, keys, inputs.plan)
+
+
+def _save_edit(edit, path: Path, old: str, new: str, track: bool) -> Path | None:
+    if edit is None:
+        return save_rewritten(path, old, new)
+    return edit.save(new, track=track)
 
 
 def _sources(inputs: Inputs):
@@ -398,23 +416,28 @@ def regenerate_sections(
     notify: Any = None,
     mask: bool = False,
     mask_names: str | Path | None = None,
+    track: bool = True,
 ) -> RegenResult:
     """Rewrite the parts named in `sections` (3, 三, 开头, 结尾 or heading text) and, with `failed`,
     every failed section. The request carries each part's current findings, the `hint` and the other
     parts as they stand; every other byte of the file stays as it is. The old file is kept as a
-    backup; a part whose rewrite failed keeps its old text (nothing failed: the file is untouched)."""
+    backup; a part whose rewrite failed keeps its old text (nothing failed: the file is untouched).
+    A .docx is rewritten in place (docxedit): only the chosen parts' paragraphs change, as tracked
+    changes unless `track` is off."""
     from draftbot.draft import parse_draft
     from draftbot.rewrite import make_checker, pick_parts, regenerate_parts
     from draftbot.textio import check_target
 
     path = Path(draft)
-    text = _editable_draft(path, "重新生成")
+    edit = _docx_edit(path, facts, plan)
+    text = edit.text if edit is not None else _editable_draft(path)
     check_target(path, force=True, what="草稿")  # a folder it cannot be saved in: refused before any request
     document = parse_draft(text, path)
     if isinstance(sections, (str, int)):
         sections = [sections]  # one part: 3, "3", "三", "开头" …
     keys = pick_parts(document, [str(n) for n in sections or []], failed)
     inputs, notes = regen_inputs(document, path, facts, plan, samples)
+    _check_docx_mapping(edit, keys, inputs)
     for note in notes:
         _tell(notify, note)
     names = name_table(inputs.facts, mask, mask_names)
@@ -426,7 +449,7 @@ def regenerate_sections(
     result = RegenResult(parse_draft(done.text, path), path, inputs, chosen, done.labels, done.results,
                          notes, note)  # fmt: skip
     result.names = names
-    result.backup = save_rewritten(path, text, done.text)
+    result.backup = _save_edit(edit, path, text, done.text, track)
     result.report = check_saved(path, inputs)
     return result
 
@@ -481,6 +504,7 @@ def repair_draft(
     hint: str | None = None,
     mask: bool = False,
     mask_names: str | Path | None = None,
+    track: bool = True,
 ) -> RepairRun:
     """Repair an existing draft: each part with error-level findings is rewritten with its findings,
     for up to `rounds` rounds (default 1 with a model); only what the checker judges better is kept.
@@ -488,7 +512,8 @@ def repair_draft(
     from draftbot.draft import parse_draft
 
     path = Path(draft)
-    text = _editable_draft(path, "修复")
+    edit = _docx_edit(path, facts, plan)
+    text = edit.text if edit is not None else _editable_draft(path)
     inputs, notes = regen_inputs(parse_draft(text, path), path, facts, plan, samples)
     for item in notes:
         _tell(notify, item)
@@ -498,7 +523,7 @@ def repair_draft(
     rounds = max(1, default_repair_rounds(chosen)) if rounds is None else rounds
     result = repair_text(text, inputs, chosen, rounds=rounds, budget=budget, label=str(path), hint=hint)
     run = RepairRun(path, result, chosen, notes, note)
-    run.backup = save_rewritten(path, text, result.text)
+    run.backup = _save_edit(edit, path, text, result.text, track)
     run.report = check_saved(path, inputs)
     return run
 
@@ -673,19 +698,36 @@ def review_draft(draft: str | Path, *, facts=None, plan=None, samples=None) -> R
     report = check_saved(path, None, **{k: v for k, v in options.items() if v is not None})
     flagged = [f for f in report.findings if f.level in ("error", "warning")]
     if path.suffix.lower() == ".docx":
-        return ReviewResult(path, report, _docx_items(flagged))
+        return ReviewResult(path, report, _docx_items(path, flagged, options))
     from draftbot.textio import read_text
 
     text = read_text(path, "草稿")
     return ReviewResult(path, report, _text_items(path, text, flagged, options), text)
 
 
-def _docx_items(findings: list) -> list[ReviewItem]:
-    why = "Word 文件不能直接重新生成：请在 Word 中修改，或对 .md 草稿运行 draftbot regen"
+def _docx_items(path: Path, findings: list, options: dict) -> list[ReviewItem]:
+    """The flagged parts of a .docx; a section gets its regen command when draftbot can map it
+    (an exported file, or --facts and --plan given)."""
+    from draftbot.checks.finding import shell_path
+    from draftbot.docx_reader import docx_embedded
+    from draftbot.draft import load_draft
+
+    mapped = docx_embedded(path).state == "ok" or (options["facts"] is not None and options["plan"] is not None)
+    sections = load_draft(path).sections if mapped else []
+    extra = "".join(f" --{k} {shell_path(str(options[k]))}" for k in ("facts", "plan") if options[k] is not None)
+    why = "不是 draftbot 导出的 Word 文件：加 --facts 和 --plan 后可以按标题对应到提纲再重新生成"
     groups: dict[tuple, list] = {}
     for f in findings:
         groups.setdefault((f.section_index or 0, f.section or "全文"), []).append(f)
-    return [ReviewItem(label, items, why_not=why) for (_, label), items in sorted(groups.items())]
+    items = []
+    for (index, label), found in sorted(groups.items()):
+        if 0 < index <= len(sections):
+            spec = sections[index - 1].number
+            command = f"draftbot regen {shell_path(str(path))} --section {spec}{extra}"
+            items.append(ReviewItem(label, found, spec, command))
+        else:
+            items.append(ReviewItem(label, found, why_not=why if not mapped else "涉及全文，请在 Word 中修改"))
+    return items
 
 
 def _text_items(path: Path, text: str, findings: list, options: dict) -> list[ReviewItem]:

@@ -42,6 +42,11 @@ PLAN = typer.Option(
     None, "--plan", help="提纲名称（述职报告、述职述廉报告、年度工作总结）或 .yaml 提纲文件。"
 )
 
+NO_TRACK = typer.Option(
+    False,
+    "--no-track",
+    help="对 .docx：直接写入新文字，不作为修订（默认作为作者为 draftbot 的修订，可在 Word/WPS 中接受或拒绝）。",
+)
 
 MASK = typer.Option(
     False,

@@ -28,12 +28,15 @@ REGEN_HELP = """重新生成草稿中的某几个部分，其余部分（包括�
   draftbot regen 要点.draft.md --failed                重新生成所有标记为失败的部分
 
   draftbot regen 要点.draft.md --section 4 --facts 新要点.md --provider deepseek
+
+  draftbot regen 报告.docx --section 三 --hint "突出为企业办实事"    在 Word 里改过的文件：
+  只改这一部分（作为修订，可在 Word/WPS 中接受或拒绝；--no-track 直接写入），原文件留 .bak
 """
 
 
 @app.command("regen", help=REGEN_HELP)
 def regen(
-    draft: Path = typer.Argument(..., metavar="草稿", help="draftbot 生成的草稿（.md）。"),
+    draft: Path = typer.Argument(..., metavar="草稿", help="draftbot 生成的草稿（.md），或导出后在 Word/WPS 中改过的 .docx。"),
     section: list[str] = typer.Option(
         [], "--section", "-s", help="要重新生成的部分：序号（3 或 三）、开头、结尾或标题中的文字，可重复。"
     ),
@@ -53,6 +56,7 @@ def regen(
     mask_names: Path | None = opt.MASK_NAMES,
     local_only: bool = opt.LOCAL_ONLY,
     no_log: bool = opt.NO_LOG,
+    no_track: bool = opt.NO_TRACK,
 ) -> None:
     from draftbot.workflow import model_flags, regenerate_sections
 
@@ -61,7 +65,7 @@ def regen(
         draft, section, failed=failed, hint=hint, facts=facts, plan=plan, samples=samples,
         engine=engine, flags=flags,
         notify=opt.notify,
-        mask=mask, mask_names=mask_names,
+        mask=mask, mask_names=mask_names, track=not no_track,
     )  # fmt: skip
     opt.print_mask_summary(result.names)
     opt.report_engine(result.engine)

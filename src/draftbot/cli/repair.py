@@ -25,7 +25,7 @@ REPAIR_HELP = """自动修复草稿：检查后，把有错误的部分连同检
 
 @app.command("repair", help=REPAIR_HELP)
 def repair(
-    draft: Path = typer.Argument(..., metavar="草稿", help="draftbot 生成的草稿（.md）。"),
+    draft: Path = typer.Argument(..., metavar="草稿", help="draftbot 生成的草稿（.md），或导出后在 Word/WPS 中改过的 .docx。"),
     rounds: int | None = typer.Option(None, "--rounds", min=0, help="最多修复几轮（默认 1）。"),
     repair_budget: int | None = opt.REPAIR_BUDGET,
     hint: str | None = typer.Option(None, "--hint", help="对每个要重写的部分都适用的要求，原样交给模型。"),
@@ -43,6 +43,7 @@ def repair(
     mask_names: Path | None = opt.MASK_NAMES,
     local_only: bool = opt.LOCAL_ONLY,
     no_log: bool = opt.NO_LOG,
+    no_track: bool = opt.NO_TRACK,
 ) -> None:
     from draftbot.workflow import model_flags, repair_draft
 
@@ -51,7 +52,7 @@ def repair(
         draft, rounds=rounds, budget=repair_budget, facts=facts, plan=plan, samples=samples,
         engine=engine, flags=flags, hint=hint,
         notify=opt.notify,
-        mask=mask, mask_names=mask_names,
+        mask=mask, mask_names=mask_names, track=not no_track,
     )  # fmt: skip
     opt.report_mask_issues(run.engine)
     opt.print_repair(run.repair)

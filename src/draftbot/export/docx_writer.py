@@ -24,7 +24,7 @@ from docx.opc.part import Part
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 
-from draftbot.docx_reader import CLOSING_BOOKMARK, META_PROPERTY
+from draftbot.docx_reader import CLOSING_BOOKMARK, EMBED_NS, META_PROPERTY, paragraph_hash
 from draftbot.errors import InputError
 from draftbot.export import gbt9704 as gb
 from draftbot.export.fonts import FontSet
@@ -105,6 +105,7 @@ def build_docx(
     runs = _add_blocks(document, blocks, anchors, fonts)
     _add_comments(document, anchors, runs, when, fonts)
     _set_properties(document, draft, when)
+    embed_report(document, getattr(draft, "meta", None) or {}, section_map(blocks))
     buffer = io.BytesIO()
     document.save(buffer)
     return normalize_zip(buffer.getvalue(), when)
@@ -359,6 +360,59 @@ def _add_custom_property(document: Any, name: str, value: str) -> None:
     package = document.part.package
     part = Part(PackURI("/docProps/custom.xml"), CT.OFC_CUSTOM_PROPERTIES, xml.encode("utf-8"), package)
     package.relate_to(part, RT.CUSTOM_PROPERTIES)
+
+
+def section_map(blocks: Sequence[Block]) -> list[dict]:
+    """Per part (opening, each section, closing): its label and its paragraphs' fingerprints as
+    exported, so `draftbot import` can tell what changed since."""
+    parts: dict[Any, dict] = {}
+    for block in blocks:
+        if block.part == "title":
+            continue
+        key: Any = block.part if block.part in ("opening", "closing") else block.section + 1
+        entry = parts.setdefault(key, {"key": key, "label": _part_label(block), "paragraphs": []})
+        if block.kind != "heading1" or block.part != "section":
+            entry["paragraphs"].append(paragraph_hash(block.text))
+    return list(parts.values())
+
+
+def _part_label(block: Block) -> str:
+    return {"opening": "开头", "closing": "结尾"}.get(block.part) or block.text
+
+
+def embed_report(document: Any, meta: dict, sections: list[dict]) -> None:
+    """The front matter and the section map as a custom XML part (customXml/itemN.xml with its
+    properties part), replacing one draftbot put there before."""
+    import json
+
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    for r_id, rel in list(document.part.rels.items()):
+        if rel.reltype == RT.CUSTOM_XML and not rel.is_external and EMBED_NS.encode() in rel.target_part.blob:
+            del document.part.rels[r_id]
+    if not meta:
+        return
+    package = document.part.package
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<draftbot xmlns="{EMBED_NS}"><frontMatter>{escape(front_matter_text(meta))}</frontMatter>'
+        f"<sections>{escape(json.dumps(sections, ensure_ascii=False))}</sections></draftbot>"
+    )
+    item = Part(package.next_partname("/customXml/item%d.xml"), "application/xml", xml.encode("utf-8"), package)
+    props_xml = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
+        '<ds:datastoreItem ds:itemID="{6F1C2B7E-4D2A-4E8B-9C3D-0D7A5B1E2F30}" '
+        'xmlns:ds="http://schemas.openxmlformats.org/officeDocument/2006/customXml">'
+        f'<ds:schemaRefs><ds:schemaRef ds:uri="{EMBED_NS}"/></ds:schemaRefs></ds:datastoreItem>'
+    )
+    props = Part(
+        package.next_partname("/customXml/itemProps%d.xml"),
+        "application/vnd.openxmlformats-officedocument.customXmlProperties+xml",
+        props_xml.encode("utf-8"),
+        package,
+    )
+    item.relate_to(props, RT.CUSTOM_XML_PROPS)
+    document.part.relate_to(item, RT.CUSTOM_XML)
 
 
 def normalize_zip(data: bytes, when: dt.datetime) -> bytes:
