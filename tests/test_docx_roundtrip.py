@@ -312,3 +312,38 @@ def test_regen_after_a_libreoffice_save(exported, tmp_path):
     assert result.returncode == 0, result.stderr
     assert section_text(target, "三") == answer.split("\n")
     assert "".join(revisions(target, "ins", "draftbot")) == answer.replace("\n", "")
+
+
+# -- import ------------------------------------------------------------------------------------------
+
+
+def test_import_turns_the_edited_docx_into_a_draft_with_a_change_summary(exported):
+    edit_like_word(exported)
+    folder = exported.parent / "定稿"
+    folder.mkdir()
+    result = run_cli("import", exported.name, "-o", "定稿/报告.draft.md", cwd=exported.parent)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert any(line.strip().startswith("一、") and line.endswith("改动 1 段") for line in lines)
+    assert any(line.strip().startswith("二、") and line.endswith("改动 1 段") for line in lines)
+    assert any(line.strip().startswith("五、") for line in lines) is False  # a comment is no text change
+    imported = folder / "报告.draft.md"
+    draft = load_draft(imported)
+    assert draft.section_by_number("二").paragraphs()[0] == EDITED
+    assert TRACKED in draft.section_by_number("一").body  # a tracked insertion is text
+    assert draft.meta["plan"] == "述职报告" and draft.meta["facts"] == "../facts.md"
+    check = run_cli("check", imported, "--format", "json", cwd=exported.parent)
+    assert check.returncode in (0, 1) and "找不到事实文件" not in check.stdout + check.stderr
+    again = run_cli("import", exported.name, "-o", "定稿/报告.draft.md", cwd=exported.parent)
+    assert again.returncode == 2 and "已存在" in again.stderr  # never overwritten without --force
+
+
+def test_import_of_a_docx_draftbot_did_not_write(tmp_path):
+    document = docx.Document()
+    document.add_paragraph("一、主要工作")
+    document.add_paragraph("完成项目18个。")
+    document.save(str(tmp_path / "别人的.docx"))
+    result = run_cli("import", "别人的.docx", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "不是 draftbot 导出的" in result.stdout
+    assert load_draft(tmp_path / "别人的.draft.md").section_by_number("一").body == "完成项目18个。"

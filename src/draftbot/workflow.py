@@ -656,6 +656,51 @@ def _for_output(draft, out: Path):
     return copied
 
 
+# -- import: an edited .docx back to a Markdown draft ----------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    """A .docx turned back into a .md draft: where it went, what changed per part since export."""
+
+    source: Path
+    path: Path
+    changes: list[str]  # one line per part that differs from the export
+    state: str  # "ok", "none" (draftbot did not write the file) or "damaged"
+    backup: Path | None = None
+    problem: str = ""
+
+
+def default_import_path(docx_path: str | Path) -> Path:
+    """报告.docx -> 报告.draft.md"""
+    docx_path = Path(docx_path)
+    return docx_path.with_name(f"{docx_path.stem}.draft.md")
+
+
+def import_docx(docx: str | Path, output: str | Path | None = None, *, force: bool = False) -> ImportResult:
+    """Read an (edited) .docx back as a Markdown draft: the front matter from the embedded part
+    (its facts path made relative to the new file), tracked insertions as text, deletions left out.
+    Never overwrites without `force` (then the old file is kept as .bak)."""
+    from draftbot.docxedit import change_summary, read_docx_edit
+    from draftbot.draft import parse_draft
+    from draftbot.textio import check_target
+
+    source = Path(docx)
+    if source.suffix.lower() != ".docx":
+        raise InputError(f"“{source}”不是 .docx 文件：import 只读取 Word 文件。")
+    out = Path(output) if output is not None else default_import_path(source)
+    if out.suffix.lower() not in (".md", ".txt"):
+        raise InputError(f"输出文件“{out}”应以 .md 结尾。")
+    check_target(out, force=force, what="草稿")
+    edit = read_docx_edit(source)
+    draft = parse_draft(edit.text, source)
+    draft.path = source
+    text = _for_output(draft, out).render()
+    result = ImportResult(source, out, change_summary(edit), edit.embedded.state, problem=edit.embedded.problem)
+    result.backup = save_draft(out, text, force=force)
+    return result
+
+
 # -- review: findings by part, the command that fixes each ------------------------------------------
 
 

@@ -19,6 +19,7 @@ COMMANDS = {
     "repair": "repair",
     "review": "review",
     "export": "export",
+    "import": "import_docx",
     "plans": "plans",
     "config": "config",
     "batch": "batch",
