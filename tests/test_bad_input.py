@@ -171,7 +171,7 @@ def test_connection_failure_names_the_address(work):
     (work / "home" / "draftbot.toml").write_text("retries = 0\nbackoff = 0.01\n", encoding="utf-8")
     result = run_cli("write", "facts.md", "--model", "m", "--base-url", url, cwd=work, env=env)
     assert result.returncode == 3
-    assert f"127.0.0.1:{port}/v1" in result.stderr + result.stdout
+    assert f"无法连接到 http://127.0.0.1:{port}：服务没有运行" in result.stderr + result.stdout
 
 
 # ------------------------------------------------------------------ 10. empty bullets, NUL bytes

@@ -152,7 +152,7 @@ def test_the_cli_prints_the_root_help_of_the_fully_built_group():
     assert full.returncode == 0, full.stderr
     expected = full.stdout
     rows = re.findall(r"^  ([a-z]+)  ", expected.split("命令：")[1], flags=re.M)
-    assert rows == ["write", "check", "regen", "repair", "review", "export", "import", "config", "batch", "plans", "log"]
+    assert rows == ["write", "check", "regen", "repair", "review", "export", "import", "batch", "plans", "config", "keys", "log"]
     for args in (["--help"], ["-h"], ["--debug", "--help"], ["--help", "write"]):
         result = run_cli(*args, env={"COLUMNS": "80"})
         assert (result.returncode, result.stdout, result.stderr) == (0, expected, ""), args

@@ -119,7 +119,7 @@ def test_missing_key_names_the_env_var(tmp_path):
     cfg = resolve(tmp_path, flags={"provider": "deepseek"})
     with pytest.raises(ConfigError) as err:
         cfg.require_ready()
-    assert "DEEPSEEK_API_KEY" in err.value.hint and "OPENAI_API_KEY" in err.value.hint
+    assert "DEEPSEEK_API_KEY=sk-..." in err.value.hint and "draftbot keys set deepseek" in err.value.hint
 
 
 def test_vllm_needs_url_and_model(tmp_path):
@@ -157,7 +157,7 @@ def test_config_command_shows_sources_and_masks_key(tmp_path):
     assert "https://api.deepseek.com/v1" in out and "内置预设（deepseek）" in out
     assert str(tmp_path / "draftbot.toml") in out and "8" in out
     assert KEY not in out + proc.stderr and KEY[-4:] in out
-    assert "已配置" in out
+    assert "预览，未写入配置" in out and "已配置" not in out  # a preview is not a setting
 
 
 def test_config_command_offline_and_providers(tmp_path):

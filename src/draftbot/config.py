@@ -120,8 +120,14 @@ class ModelConfig:
 
     @property
     def key_hint(self) -> str:
-        names = [n for n in (self.key_env, "OPENAI_API_KEY") if n]
-        return "或".join(dict.fromkeys(names))
+        """The variable that holds the key, and the fallback: `DEEPSEEK_API_KEY（或 OPENAI_API_KEY）`."""
+        own = self.key_env or "OPENAI_API_KEY"
+        return own if own == "OPENAI_API_KEY" else f"{own}（或 OPENAI_API_KEY）"
+
+    def key_setup(self, environ=None, os_name: str | None = None) -> str:
+        """How to give the key: `draftbot keys set`, or the variable in the user's shell's syntax."""
+        name = self.provider or "openai"
+        return f"运行 draftbot keys set {name} 保存密钥，或设置环境变量：{env_command(self.key_env or 'OPENAI_API_KEY', 'sk-...', environ, os_name)}"
 
     def require_ready(self) -> None:
         """Raise ConfigError with a fix when the model cannot be called."""
@@ -136,10 +142,7 @@ class ModelConfig:
                 f"{name} 需要指定模型名称。", hint="例如：--model 模型名（或设置 DRAFTBOT_MODEL）"
             )
         if self.needs_key and not self.api_key:
-            raise ConfigError(
-                f"缺少 {name} 的 API 密钥。",
-                hint=f"请设置环境变量 {self.key_hint}，例如 export {self.key_hint.split('或')[0]}=sk-...",
-            )
+            raise ConfigError(f"缺少 {name} 的 API 密钥。", hint=self.key_setup())
 
     def describe(self) -> dict:
         """What goes into the draft's front matter (never the key)."""
@@ -148,6 +151,17 @@ class ModelConfig:
             "model": self.model,
             "base_url": safe_url(self.base_url),
         }
+
+
+def env_command(name: str, value: str, environ=None, os_name: str | None = None) -> str:
+    """Setting an environment variable as the user's shell writes it: bash/zsh, fish, or on
+    Windows both PowerShell and cmd (which of the two runs cannot be told reliably)."""
+    environ = os.environ if environ is None else environ
+    if (os_name or os.name) == "nt":
+        return f'PowerShell 中 $env:{name}="{value}"；命令提示符（cmd）中 set {name}={value}'
+    if Path(environ.get("SHELL", "")).name == "fish":
+        return f"set -gx {name} {value}"
+    return f"export {name}={value}"
 
 
 def safe_url(url: str | None) -> str | None:
@@ -314,6 +328,10 @@ def _build(values, sources, preset, provider, configured, path, environ) -> Mode
     api_key = values.get("api_key")
     if key_env and environ.get(key_env):
         api_key, sources["api_key"] = environ[key_env], f"环境变量 {key_env}"
+    elif not sources.get("api_key", "").startswith("环境变量") and provider:
+        stored = stored_key(provider)  # draftbot keys set; environment variables win over it
+        if stored:
+            api_key, sources["api_key"] = stored, f"密钥文件 {keys_file()}"
     prices = _prices(values, preset, sources, provider)
     cfg = ModelConfig(
         provider=provider,
@@ -401,6 +419,186 @@ def _prices(values: dict, preset: dict, sources: dict, provider: str | None) -> 
         output=float(table["output"]),
         as_of=table.get("as_of"),
     )
+
+
+# -- writing settings from the command line (draftbot config set / unset, draftbot keys set) ---------
+
+KEYS_NAME = "keys.toml"
+ALIASES = {"context": "context_tokens", "url": "base_url", "key": "api_key"}
+PRICE_SETTINGS = {f"prices.{k}" for k in (*PRICE_KEYS, "currency")}
+CLI_SETTABLE = (
+    "provider", "model", "base_url", "context_tokens", "concurrency", "timeout", "retries", "temperature",
+    "max_output_tokens", "local_only", "audit_log", *sorted(PRICE_SETTINGS),
+)  # fmt: skip
+_TRUE, _FALSE = {"true", "yes", "on", "1", "是", "开"}, {"false", "no", "off", "0", "否", "关"}
+_MINIMUM = {"context_tokens": 1000, "concurrency": 1, "retries": 0, "max_output_tokens": 1, "timeout": 1}
+
+
+def user_config_file() -> Path:
+    return user_config_dir() / CONFIG_NAME
+
+
+def keys_file() -> Path:
+    return user_config_dir() / KEYS_NAME
+
+
+def setting_name(name: str) -> str:
+    """What `config set` calls a setting (base-url, context …) as the file's key; ConfigError if unknown."""
+    key = ALIASES.get(name.strip().lower().replace("-", "_"), name.strip().lower().replace("-", "_"))
+    if key == "api_key":
+        raise ConfigError("密钥不用 config set 保存。", hint="请运行 draftbot keys set 服务名（输入时不显示）。")
+    if key not in CLI_SETTABLE:
+        raise ConfigError(f"没有“{name}”这个设置项。", hint=f"可以设置：{'、'.join(CLI_SETTABLE)}")
+    return key
+
+
+def parse_setting(key: str, text: str, custom: dict | None = None):
+    """The value of `config set KEY VALUE`, checked as the file's reader checks it; ConfigError if wrong."""
+    text = text.strip()
+    kind = str if key == "prices.currency" else (float if key.startswith("prices.") else FILE_KEYS[key])
+    if key == "provider":
+        known = set(presets()) | set(custom or {})
+        if text not in known:
+            raise ConfigError(f"未知的模型服务“{text}”。", hint=f"可选：{'、'.join(sorted(known))}")
+        return text
+    if key == "base_url":
+        check_base_url(text.rstrip("/"))
+        return text.rstrip("/")
+    if kind is bool:
+        if text.lower() not in _TRUE | _FALSE:
+            raise ConfigError(f"{key} 只能是 是 或 否（也可写 true/false、on/off），而不是“{text}”。")
+        return text.lower() in _TRUE
+    if kind is str:
+        if not text:
+            raise ConfigError(f"{key} 不能为空。")
+        return text
+    try:
+        value = int(text) if kind is int else float(text)
+    except ValueError:
+        what = "整数" if kind is int else "数字"
+        raise ConfigError(f"{key} 应是{what}，而不是“{text}”。") from None
+    if value < _MINIMUM.get(key, 0):
+        raise ConfigError(f"{key} 不能小于 {_MINIMUM.get(key, 0)}，现在是 {text}。")
+    return int(value) if kind is int else (float(value) if kind is float else value)
+
+
+def _load_document(path: Path):
+    import tomlkit
+
+    if not path.exists():
+        return tomlkit.document()
+    load_config_file(path)  # a broken file is reported, not overwritten
+    return tomlkit.parse(read_config_text(path))
+
+
+def write_private(path: Path, text: str, *, private: bool = False) -> None:
+    """Replace `path` atomically (the old file or the new one, never half); `private`: readable by
+    its owner only (0600 on Linux and macOS; Windows keeps the user folder's own permissions)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        if private:
+            os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ConfigError(f"无法写入“{path}”：{exc.strerror or exc}") from exc
+
+
+def set_setting(name: str, text: str) -> tuple[str, object, list[str]]:
+    """`config set`: (key, value, settings dropped with an old provider) written to the user file."""
+    path = user_config_file()
+    doc = _load_document(path)
+    key = setting_name(name)
+    value = parse_setting(key, text, doc.get("providers"))
+    dropped: list[str] = []
+    if key == "provider" and doc.get("provider") not in (None, value):
+        dropped = [k for k in PROVIDER_BOUND if k in doc]  # they belonged to the provider before
+        for k in dropped:
+            del doc[k]
+    if key.startswith("prices."):
+        import tomlkit
+
+        if "prices" not in doc:  # a new table starts from the provider's list prices
+            seed = presets().get(str(doc.get("provider", "")), {}).get("prices") or {}
+            table = tomlkit.table()
+            table["currency"] = seed.get("currency", "CNY")
+            for field_name in PRICE_KEYS:
+                table[field_name] = float(seed.get(field_name, 0.0))
+            doc["prices"] = table
+        doc["prices"][key.split(".", 1)[1]] = value
+    else:
+        doc[key] = value
+    _save(path, doc)
+    return key, value, dropped
+
+
+def unset_setting(name: str) -> bool:
+    """`config unset`: remove a setting from the user file; False when it was not there."""
+    path = user_config_file()
+    key = setting_name(name)
+    if not path.exists():
+        return False
+    doc = _load_document(path)
+    table, leaf = (doc.get("prices"), key.split(".", 1)[1]) if key.startswith("prices.") else (doc, key)
+    if table is None or leaf not in table:
+        return False
+    del table[leaf]
+    _save(path, doc)
+    return True
+
+
+def _save(path: Path, doc) -> None:
+    import tomlkit
+
+    text = tomlkit.dumps(doc)
+    tomllib.loads(text)  # what is written is read back the same way
+    write_private(path, text)
+
+
+def stored_keys() -> dict[str, str]:
+    path = keys_file()
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(read_config_text(path))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"密钥文件格式有误：{path}（{_toml_problem(exc)}）") from exc
+    return {k: v for k, v in data.items() if isinstance(v, str) and v}
+
+
+def stored_key(provider: str) -> str | None:
+    return stored_keys().get(provider)
+
+
+def store_key(provider: str, key: str) -> Path:
+    """Save a provider's key in the user folder, readable by its owner only."""
+    import tomlkit
+
+    known = set(presets())
+    if provider not in known:
+        raise ConfigError(f"未知的模型服务“{provider}”。", hint=f"可选：{'、'.join(sorted(known))}")
+    key = key.strip()
+    if not key or any(ch.isspace() for ch in key):
+        raise ConfigError("密钥不能为空，也不能含空格。", hint="请重新运行，粘贴服务商控制台里的完整密钥。")
+    keys = stored_keys()
+    keys[provider] = key
+    write_private(keys_file(), tomlkit.dumps(keys), private=True)
+    return keys_file()
+
+
+def forget_key(provider: str) -> bool:
+    import tomlkit
+
+    keys = stored_keys()
+    if provider not in keys:
+        return False
+    del keys[provider]
+    write_private(keys_file(), tomlkit.dumps(keys), private=True)
+    return True
 
 
 def choose_engine(engine: str | None, flags: dict) -> tuple[str, ModelConfig | None, str | None]:

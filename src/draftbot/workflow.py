@@ -52,6 +52,27 @@ def load_inputs(facts: str | Path, plan: str | None = None, samples: str | Path 
     return Inputs(facts_data, resolve_plan(plan, facts_data), load_samples(sample_path, add=add_samples))
 
 
+def test_model(flags: dict, *, local_only: bool = False) -> list[str]:
+    """`draftbot config test`: one tiny request to the configured model (engines/selftest.py)."""
+    from draftbot.config import resolve_config
+    from draftbot.engines.selftest import test_connection
+
+    cfg = resolve_config({k: v for k, v in flags.items() if v is not None})
+    if not cfg.configured:
+        from draftbot.errors import ConfigError
+
+        raise ConfigError(
+            "还没有设置大模型，没有可以试连的服务。",
+            hint="先运行 draftbot config set provider 服务名（如 deepseek、ollama），再运行 draftbot config test。",
+        )
+    cfg.require_ready()
+    if local_only or cfg.local_only:
+        from draftbot.localonly import require_local
+
+        require_local(cfg.base_url)
+    return test_connection(cfg)
+
+
 def model_flags(provider=None, model=None, base_url=None, concurrency=None, timeout=None,
                 context_tokens=None, local_only=False, no_log=False) -> dict:
     """Command-line model settings, in the shape config.resolve_config takes. `local_only` and

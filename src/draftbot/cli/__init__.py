@@ -22,6 +22,7 @@ COMMANDS = {
     "import": "import_docx",
     "plans": "plans",
     "config": "config",
+    "keys": "config",
     "batch": "batch",
     "log": "log",
 }

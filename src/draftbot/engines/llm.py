@@ -35,6 +35,7 @@ from draftbot.errors import ModelError
 DEFAULT_RETRIES = 3
 DEFAULT_BACKOFF = 1.0
 MAX_BACKOFF = 60.0
+QUICK_RETRY = 0.5  # seconds before the one retry of a refused connection
 TOTAL_TIMEOUT_FACTOR = 4
 WARM_WAIT = 10.0  # seconds the other sections wait for the first one to start streaming
 MAX_FREE_RETRIES = 4  # re-runs of a call another request cut off (they use no retry)
@@ -126,6 +127,13 @@ class AttemptError(Exception):
         self.fatal = fatal  # no section can succeed (bad key, unknown model, prompt over the window)
         self.free = free  # not the section's fault (cut off by another request): does not use a retry
         self.overflow = overflow  # a ContextOverflow (engines/server.py) when the window was exceeded
+        self.failure = None  # an engines.failures.Failure: refused, DNS, TLS, key, not found
+
+
+def _from_failure(failure) -> AttemptError:
+    error = AttemptError(failure.reason, retry=failure.retry, fatal=failure.fatal)
+    error.failure = failure
+    return error
 
 
 def _chain(exc: BaseException):
@@ -153,6 +161,8 @@ def classify(exc: BaseException) -> AttemptError:
     import httpx
     import openai
 
+    from draftbot.engines.failures import connection_failure
+
     if isinstance(exc, AttemptError):
         return exc
     for err in _chain(exc):
@@ -169,6 +179,9 @@ def classify(exc: BaseException) -> AttemptError:
         if isinstance(err, json.JSONDecodeError | openai.APIResponseValidationError):
             return AttemptError("服务返回了无法解析的数据", retry=True)
         if isinstance(err, openai.APIConnectionError | httpx.TransportError):
+            failure = connection_failure(exc, _address(exc))
+            if failure is not None:
+                return _from_failure(failure)
             return AttemptError(f"连接中断（{_address(exc)}）" if _address(exc) else "连接中断", retry=True)
     if isinstance(exc, ValueError) and "No generation chunks" in str(exc):
         # llama-cpp-python answers a prompt over its window with an empty stream
@@ -214,10 +227,11 @@ def _status_error(status: int, response) -> AttemptError:
         return AttemptError("请求过于频繁（429）", retry=True, retry_after=_retry_after(response))
     if status >= 500 or status == 408:
         return AttemptError(f"服务出错（{status}）", retry=True, retry_after=_retry_after(response))
-    if status in (401, 403):
-        return AttemptError(f"密钥无效或无权访问（{status}）", retry=False, fatal=True)
-    if status == 404:
-        return AttemptError("模型或地址不存在（404）", retry=False, fatal=True)
+    from draftbot.engines.failures import status_failure
+
+    failure = status_failure(status)
+    if failure is not None:
+        return _from_failure(failure)
     return AttemptError(f"请求被拒绝（{status}）", retry=False)
 
 
@@ -419,6 +433,7 @@ class LLMEngine(Engine):
         self._prepare(requests)
         self.states = [SectionState(r, section_label(r)) for r in requests]
         self._fatal = None
+        self._quick_owner, self._quick_done = None, asyncio.Event()  # one quick retry decides for all
         started = time.monotonic()
         try:
             with _Display(self.states, self.console, self.live, started) as display:
@@ -566,15 +581,24 @@ class LLMEngine(Engine):
                     state.status = f"重新排队（{error.reason}，被其他请求打断）"
                     self._event(state, state.status)
                     continue
-                if not error.retry or attempt > self.retries:
+                quick = error.failure is not None and error.failure.quick  # refused: one quick retry
+                if quick and self._quick_owner not in (None, state):  # another part's retry decides
+                    await self._quick_done.wait()
+                    continue
+                if quick:
+                    self._quick_owner = state
+                if not error.retry or attempt > self.retries or (quick and attempt > 1):
                     self._fail(state, self._describe_failure(error, state))
                     self._fatal = error if error.fatal else self._fatal
                     break
                 delay = backoff_delay(attempt, self.backoff, error.retry_after)
+                delay = min(delay, QUICK_RETRY) if quick else delay
                 state.delays.append(delay)
                 state.status = f"重试 {attempt}（{error.reason}）"
                 self._event(state, state.status)
                 await asyncio.sleep(delay)
+        if self._quick_owner is state:
+            self._quick_done.set()
         state.finished = time.monotonic()
         state.started = state.started or state.finished
 
@@ -697,6 +721,12 @@ class LLMEngine(Engine):
         return results
 
     def _failure_hint(self, reason: str) -> str:
+        failure = getattr(self._fatal, "failure", None)
+        if failure is not None:
+            from draftbot.engines.failures import status_failure
+
+            keyed = status_failure(401, self.config.key_env, self.config.provider)
+            return keyed.hint if failure.kind == "auth" else failure.hint
         if "密钥" in reason:
             return f"请检查环境变量 {self.config.key_hint} 中的密钥。"
         if "不存在" in reason:
@@ -800,7 +830,7 @@ def context_hint(limit: int | None) -> str:
     return (
         f"请用 --context-tokens{size or ' 加上服务端的上下文大小'} 重新运行（draftbot 会少放范文），"
         "或加大模型服务的上下文：llama.cpp 用 -c，llama-cpp-python 用 --n_ctx，vLLM 用 --max-model-len，"
-        "Ollama 设置 OLLAMA_CONTEXT_LENGTH。"
+        "Ollama 设置 OLLAMA_CONTEXT_LENGTH。改好后可运行 draftbot config test 查看服务的上下文窗口。"
     )
 
 

@@ -1,0 +1,71 @@
+"""`draftbot config test`: one tiny request to the configured model — is the service running, is the
+key accepted, does the model exist, how large is its context window?"""
+
+from __future__ import annotations
+
+import time
+
+from draftbot.config import ModelConfig, safe_url
+from draftbot.errors import ModelError
+
+PROBE_PROMPT = "请只回答一个字：好"
+ANSWER_CAP = 8  # tokens: the test costs next to nothing
+SHORT_WINDOW = 8192  # a 述职报告 needs at least this (README: 本机模型服务)
+
+
+def test_connection(cfg: ModelConfig) -> list[str]:
+    """The lines `config test` prints; ModelError (exit 3) with the cause and its fix when the call fails."""
+    import openai
+
+    from draftbot.engines.llm import classify, should_probe
+    from draftbot.engines.server import is_openai
+
+    name = cfg.provider or "自定义服务"
+    lines = [f"试连 {name}：模型 {cfg.model}，地址 {safe_url(cfg.base_url)}"]
+    client = openai.OpenAI(
+        base_url=cfg.base_url, api_key=cfg.api_key or "not-needed", timeout=min(cfg.timeout, 30.0), max_retries=0
+    )
+    cap = {"max_completion_tokens" if is_openai(cfg.base_url, cfg.provider) else "max_tokens": ANSWER_CAP}
+    started = time.monotonic()
+    try:
+        reply = client.chat.completions.create(
+            model=cfg.model, messages=[{"role": "user", "content": PROBE_PROMPT}], **cap
+        )
+    except Exception as exc:  # noqa: BLE001 - every failure is classified and explained
+        raise ModelError(f"试连失败：{classify(exc).reason}。", hint=_hint(classify(exc), cfg)) from exc
+    finally:
+        client.close()
+    seconds = time.monotonic() - started
+    answer = (reply.choices[0].message.content or "").strip() if reply.choices else ""
+    lines.append(f"  服务：可以连接（{seconds:.1f} 秒得到回答）")
+    lines.append("  密钥：已被接受" if cfg.needs_key or cfg.api_key else "  密钥：不需要")
+    shown = f"“{answer[:20]}”" if answer else "（空回答）"
+    lines.append(f"  模型：{reply.model or cfg.model} 可以使用，回答 {shown}")
+    lines.append(_window_line(cfg, should_probe(cfg)))
+    lines.append("结论：可以使用。draftbot write 要点.md 会用这个模型起草。")
+    return lines
+
+
+def _hint(error, cfg: ModelConfig) -> str:
+    from draftbot.engines.failures import status_failure
+
+    failure = error.failure
+    if failure is not None and failure.kind == "auth":
+        failure = status_failure(401, cfg.key_env, cfg.provider)
+    if failure is not None:
+        return failure.hint
+    return "请核对地址、模型名称和密钥（draftbot config 查看当前设置），稍后再试一次。"
+
+
+def _window_line(cfg: ModelConfig, local: bool) -> str:
+    if local:
+        from draftbot.engines.server import probe
+
+        info = probe(cfg.base_url, cfg.model, cfg.api_key)
+        if info.context:
+            short = (
+                f"；不足 {SHORT_WINDOW}，放不下述职报告的提示词，请加大服务的上下文" if info.context < SHORT_WINDOW else ""
+            )
+            return f"  上下文窗口：{info.context} 词元（{info.label} 报告）{short}"
+    source = cfg.sources.get("context_tokens", "默认值")
+    return f"  上下文窗口：{cfg.context_tokens} 词元（{source}；服务没有报告窗口大小）"
