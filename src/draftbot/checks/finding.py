@@ -21,6 +21,14 @@ RULE_IDS = (
     "fact-dropped",
     "sample-leak",
     "template-junk",
+    "typo",
+    "doubled-text",
+    "unpaired-punctuation",
+    "invisible-char",
+    "halfwidth-punctuation",
+    "mixed-digits",
+    "garbled-formulation",
+    "figure-inconsistent",
 )
 # What a person reads for each rule (text output, review, Word comments); the id stays in JSON
 # and --format line. A check registry can adopt this table; an id without a label reads 其他问题.
@@ -146,13 +154,14 @@ def format_line(findings: list[Finding], path: str) -> str:
 
 
 def format_json(findings: list[Finding], path: str, skipped: list[str] | None = None,
-                regen_args: str = "") -> str:
+                regen_args: str = "", rules_version: str = "") -> str:
     import json  # only this format needs it (3 ms at start-up)
 
     ordered = sort_findings(findings)
     summary = summarize(ordered, skipped)
     data = {
         "path": path,
+        "rules_version": rules_version,
         "findings": [f.to_dict() for f in ordered],
         "summary": {
             "errors": summary.errors,
@@ -186,7 +195,7 @@ Segment = tuple[str, str]  # (text, rich style or "")
 
 
 def text_lines(findings: list[Finding], path: str, skipped: list[str] | None = None,
-               regen_args: str = "") -> list[list[Segment]]:
+               regen_args: str = "", rules_version: str = "") -> list[list[Segment]]:
     """The `text` format: findings grouped by section, then the summary and regen commands."""
     ordered = sort_findings(findings)
     summary = summarize(ordered, skipped)
@@ -194,7 +203,7 @@ def text_lines(findings: list[Finding], path: str, skipped: list[str] | None = N
     groups: dict[tuple[int, str], list[Finding]] = {}
     for f in ordered:
         groups.setdefault((f.section_index or 0, f.section), []).append(f)
-    lines: list[list[Segment]] = [[(f"检查 {path}", "bold")]]
+    lines: list[list[Segment]] = [[(f"检查 {path}", "bold")] + ([(f"（规则库 {rules_version}）", "dim")] if rules_version else [])]
     for (_, section), items in sorted(groups.items(), key=lambda kv: (kv[0][0], min(f.line for f in kv[1]))):
         lines += [[], [(section or "全文", "bold")]]
         for f in items:
@@ -219,9 +228,9 @@ def text_lines(findings: list[Finding], path: str, skipped: list[str] | None = N
 
 
 def render_text(findings: list[Finding], path: str, console=None, skipped: list[str] | None = None,
-                regen_args: str = "") -> None:
+                regen_args: str = "", rules_version: str = "") -> None:
     """Print the `text` format: on a rich Console in colour, or as plain text when console is None."""
-    lines = text_lines(findings, path, skipped, regen_args)
+    lines = text_lines(findings, path, skipped, regen_args, rules_version)
     if console is None:
         import sys
 

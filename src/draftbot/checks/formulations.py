@@ -186,6 +186,7 @@ def find_dated(text: str, rules: list[DatedRule], period: int, start: int | None
     `start`) at the rule's level; named before it was announced, a warning; named in the year before
     it starts, nothing (looking forward)."""
     hits = []
+    spans: list[tuple[int, int]] = []  # words one rule reported are not reported again by another
     for rule in rules:
         if rule.is_stale(start or period):
             level = rule.level
@@ -193,11 +194,10 @@ def find_dated(text: str, rules: list[DatedRule], period: int, start: int | None
             level = "warning"
         else:
             continue
-        spans: list[tuple[int, int]] = []
         for pattern in rule.patterns:
             for m in pattern.finditer(text):
                 if any(m.start() < e and s < m.end() for s, e in spans):
-                    continue  # two patterns of one rule on the same words
+                    continue  # two patterns (of one rule or two) on the same words
                 spans.append(m.span())
                 if not _in_history(text, m.start(), m.end(), rule.history_context):
                     hits.append(replace(_dated_hit(rule, m, period), level=level))

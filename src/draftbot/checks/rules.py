@@ -32,7 +32,10 @@ from draftbot.errors import InputError
 _KNOWN_KEYS = {
     "source", "description", "placeholders", "substitutions", "enumerations", "dated",
     "not_figures", "formulation_tails", "allowed_years", "names", "leak", "formulations", "junk",
+    "typos", "typo_disable", "words", "version", "fixed_names",
 }
+TYPO_LEVELS = {"必错": "error", "疑似": "warning", "提示": "info", "error": "error", "warning": "warning",
+               "info": "info"}
 
 
 class RuleError(InputError):
@@ -167,6 +170,26 @@ class JunkRule:
     origin: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class TypoRule:
+    """A misspelling (typos:): a literal `wrong` form or a regex `pattern` (then `right` may use
+    \\1), the right form, and the context that must or must not surround it."""
+
+    id: str
+    wrong: str
+    right: str
+    level: str = "error"
+    pattern: RulePattern | None = None
+    before: RulePattern | None = None  # must match right before the wrong form
+    after: RulePattern | None = None  # must match right after it
+    not_before: RulePattern | None = None
+    not_after: RulePattern | None = None
+    not_near: tuple = ()  # none of these may occur in the same clause
+    note: str = ""
+    source: str = ""
+    origin: str = ""
+
+
 @dataclass
 class LeakSettings:
     """Run lengths for the sample-leak check, and stock phrases that are never a leak (leak:)."""
@@ -191,7 +214,21 @@ class RuleSet:
     leak: LeakSettings = field(default_factory=LeakSettings)
     formulations: list[Formulation] = field(default_factory=list)
     junk: list[JunkRule] = field(default_factory=list)
+    typos: list[TypoRule] = field(default_factory=list)
+    typo_disable: list[str] = field(default_factory=list)  # ids or wrong forms switched off by a user file
+    words: list[str] = field(default_factory=list)  # a unit's own terms: no typo is reported inside them
+    fixed_names: list[str] = field(default_factory=list)  # names a garbled-formulation is measured against
+    versions: list[str] = field(default_factory=list)  # "built-in 2026.12" and each user file's version
     files: list[Path] = field(default_factory=list)
+
+    def active_typos(self) -> list[TypoRule]:
+        off = set(self.typo_disable)
+        return [t for t in self.typos if t.id not in off and t.wrong not in off] if off else self.typos
+
+    @property
+    def version(self) -> str:
+        """The rule library's version as reports show it: the built-in one plus each user file's."""
+        return " + ".join(self.versions) if self.versions else "未标版本"
 
     def formulation(self, name: str) -> Formulation:
         """The declared formulation of that name (the last one wins), or a plain one."""
@@ -248,7 +285,7 @@ def _builtin_rules(files: list[Path]) -> RuleSet:
 
 # The record classes a RuleSet holds, by name, for its plain form.
 _RECORDS = {cls.__name__: cls for cls in (PlaceholderRule, Substitution, Enumeration, NowText, DatedRule,
-                                          Formulation, JunkRule, LeakSettings, RuleSet)}
+                                          Formulation, JunkRule, TypoRule, LeakSettings, RuleSet)}
 
 
 def _plain_kind() -> str:
@@ -399,6 +436,9 @@ class _RuleFile:
             "allowed_years": (self.year, rules.allowed_years),
             "formulations": (self.formulation, rules.formulations),
             "junk": (self.junk, rules.junk),
+            "typo_disable": (self.plain_str, rules.typo_disable),
+            "words": (self.plain_str, rules.words),
+            "fixed_names": (self.plain_str, rules.fixed_names),
         }
         for key, (handler, target) in handlers.items():
             if key in root.value:
@@ -406,6 +446,14 @@ class _RuleFile:
                     target.append(handler(item, source))
         if "leak" in root.value:
             self.leak(root.value["leak"], rules.leak)
+        if "typos" in root.value:
+            for item in self.list_of(root.value["typos"], "typos"):
+                rules.typos.extend(self.typos(item, source))
+        if "version" in root.value:
+            version = self.str_of(root.value["version"], "version")
+            rules.versions.append(f"内置规则库 {version}" if self.builtin else f"{self.path.name} {version}")
+        elif not self.builtin:
+            rules.versions.append(f"{self.path.name}（未标版本）")
 
     # ------------------------------------------------------------ field helpers
 
@@ -621,11 +669,50 @@ class _RuleFile:
             out.append(NowText(start, until, self.str_of(entry["text"], "text")))
         return out
 
+    def typos(self, node: _Node, source: str) -> list[TypoRule]:
+        """One typos: item: a single wrong form (wrong or pattern, with right) or a group (pairs:
+        ["错→对", ...]) sharing level, note and context."""
+        entry = self.mapping(node, "typos", ())
+        allowed = {"id", "wrong", "pairs", "pattern", "right", "level", "before", "after", "not_before",
+                   "not_after", "not_near", "note", "source"}
+        self.check_keys(entry, allowed, "typos")
+        kinds = [k for k in ("wrong", "pairs", "pattern") if k in entry]
+        if len(kinds) != 1:
+            raise self.fail(node.line, "typos 的每一项要且只要写 wrong、pairs、pattern 中的一个。")
+        level_name = self.optional(entry, "level", "必错")
+        if level_name not in TYPO_LEVELS:
+            raise self.fail(entry["level"].line, f"level 只能是 必错、疑似 或 提示，而不是“{level_name}”。")
+        context = {key: self.regex(entry[key], key) if key in entry else None
+                   for key in ("before", "after", "not_before", "not_after")}
+        shared = dict(level=TYPO_LEVELS[level_name], note=self.optional(entry, "note"),
+                      source=self.optional(entry, "source", source), origin=f"{self.path}:{node.line}",
+                      not_near=tuple(self.strs_of(entry["not_near"], "not_near")) if "not_near" in entry else (),
+                      **context)
+        if "pairs" in entry:
+            out = []
+            for item in self.list_of(entry["pairs"], "pairs"):
+                wrong, _, right = self.str_of(item, "pairs").partition("→")
+                if not wrong.strip() or not right.strip() or wrong.strip() == right.strip():
+                    raise self.fail(item.line, f"pairs 的每一项应写成“错误写法→正确写法”，而不是“{item.value}”。")
+                out.append(TypoRule(wrong.strip(), wrong.strip(), right.strip(), **shared))
+            return out
+        if "right" not in entry:
+            raise self.fail(node.line, "typos 缺少必填项“right”。")
+        right = self.str_of(entry["right"], "right")
+        if "pattern" in entry:
+            pattern = self.regex(entry["pattern"], "pattern", "typos 的正则表达式不能匹配空字符串。")
+            ident = self.optional(entry, "id", pattern.pattern)
+            return [TypoRule(ident, "", right, pattern=pattern, **shared)]
+        wrong = self.str_of(entry["wrong"], "wrong")
+        if wrong == right:
+            raise self.fail(entry["wrong"].line, f"“{wrong}”同时出现在 wrong 和 right 中。")
+        return [TypoRule(self.optional(entry, "id", wrong), wrong, right, **shared)]
+
     def name_pattern(self, node: _Node, source: str) -> RulePattern:
         return self.regex(node, "names", "names 中的正则表达式不能匹配空字符串。")
 
     def plain_str(self, node: _Node, source: str) -> str:
-        return self.str_of(node, "not_figures / formulation_tails")
+        return self.str_of(node, "not_figures / formulation_tails / typo_disable / words")
 
     def year(self, node: _Node, source: str) -> int:
         return self.int_of(node, "allowed_years")

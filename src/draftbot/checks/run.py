@@ -40,6 +40,7 @@ class CheckReport:
     notes: list[str]
     sections: list[Located]
     regen_args: str = ""  # what `regen --section N` needs besides, for a text draftbot did not write
+    rules_version: str = ""  # the rule library's version (shown in every report)
 
     @property
     def summary(self) -> Summary:
@@ -80,13 +81,7 @@ def check_report(
         raise InputError(f"报告年度应是四位年份（如 2026），而不是“{period}”。")
     if isinstance(draft, str) and "\n" not in draft:
         draft = Path(draft)
-    report = check_draft(draft, facts=facts, plan=plan, samples=samples, period=period, rules_dir=rules)
-    if not report.sections:
-        raise InputError(
-            f"草稿“{report.path}”中没有找到以“一、”开头的部分标题，无法按部分检查。",
-            hint="每一部分的标题单独成行，如“一、坚定理想信念”或“## 一、坚定理想信念”。",
-        )
-    return report
+    return check_draft(draft, facts=facts, plan=plan, samples=samples, period=period, rules_dir=rules)
 
 
 def check_draft(draft, facts=None, plan=None, samples=None, period=None, rules_dir=None,
@@ -107,7 +102,14 @@ def check_draft(draft, facts=None, plan=None, samples=None, period=None, rules_d
     if inputs.period is not None and not inputs.contract:
         inputs.period_start = _span_start(parsed, inputs.period, inputs.notes)
     report = check_text(text, parsed, inputs, label=str(path) if path else "<草稿>")
+    if not report.sections and text.strip():
+        report.notes.append(
+            "文中没有找到部分标题（“一、”“第一部分”“（一）”“1.”或 Markdown 标题），已跳过按部分进行的检查"
+            "（部分的顺序、字数、各部分的必备表述、重新生成的命令）；错别字、规范表述、时效性、数字等其余检查照常进行，"
+            "提纲各部分按全文内容判断。"
+        )
     report.regen_args = _plain_regen_args(parsed, path, inputs)
+    report.rules_version = (inputs.rules or load_rules()).version
     return report
 
 
@@ -292,6 +294,7 @@ def collect_hits(masked: str, sections: list[Located], inputs: CheckInputs, rule
     hits: list[Hit] = list(blanks)
     hits += formulations.find_noncanonical(masked, rules.substitutions, rules.enumerations, inputs.period)
     hits += junk.find_junk(masked, rules.junk)
+    hits += proofreading_hits(masked, inputs, rules, hits)
     if inputs.period:
         hits += formulations.find_dated(masked, rules.dated, inputs.period, inputs.period_start)
     matched = match_plan(inputs.plan, sections) if inputs.plan is not None and sections else {}
@@ -312,6 +315,32 @@ def collect_hits(masked: str, sections: list[Located], inputs: CheckInputs, rule
         hits += leak.find_leaks(masked, inputs.samples, facts_text, facts_index, rules.names, options,
                                 rules.leak.min_specific_run, rules.leak.min_verbatim_run, rules.leak.stock)
     return hits
+
+
+def proofreading_hits(masked: str, inputs: CheckInputs, rules: RuleSet, earlier: list[Hit]) -> list[Hit]:
+    """What a proofreader marks first: misspellings, mechanical defects, garbled names. A garbled
+    name or typo on words another rule already reports is left to that rule."""
+    from draftbot.checks import consistency, garbled, mechanical, typos
+
+    hits = typos.find_typos(masked, rules.active_typos(), rules.words)
+    hits += mechanical.find_mechanical(masked)
+    hits += consistency.find_inconsistent(masked, rules.figure_options())
+    fixed = rules.fixed_names + [s.right for s in rules.substitutions if s.applies(inputs.period)]
+    names = garbled.names_for(masked, fixed, _facts_names(inputs.facts))
+    taken = [(h.start, h.end) for h in earlier + hits if h.rule in ("formulation-noncanonical", "typo")]
+    hits += [h for h in garbled.find_garbled(masked, names)
+             if not any(h.start < e and s < h.end for s, e in taken)]
+    return hits
+
+
+def _facts_names(facts) -> list[str]:
+    """The unit names a facts file gives: its `unit` and the institution names in its bullets."""
+    if facts is None:
+        return []
+    from draftbot.checks.garbled import INSTITUTION
+
+    units = re.split(r"[、，,；;/\s]+", str(facts.meta.get("unit", "")))
+    return [u for u in units if u] + [m.group() for m in INSTITUTION.finditer(facts.text())]
 
 
 def cap_hits(hits: list[Hit]) -> list[Hit]:
@@ -355,7 +384,7 @@ def plan_hits(masked: str, sections: list[Located], inputs: CheckInputs, rules: 
     else:
         from draftbot.checks.coverage import guide_hits
 
-        hits, scopes = guide_hits(inputs.plan, masked, sections, content_start)
+        hits, scopes = guide_hits(inputs.plan, masked, sections, content_start, inputs.facts)
     missing, skipped = find_missing(inputs.plan, masked, scopes, rules, inputs.period, inputs.contract)
     if skipped:
         inputs.notes.append(f"按 {inputs.period} 年度检查，{'、'.join(skipped)}不作要求。")

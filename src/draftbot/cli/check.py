@@ -30,6 +30,10 @@ Word、WPS 中修改过的 .docx（问题位置按段落给出）。
   draftbot check 草稿.md --rules 本单位规则/
 
   draftbot check 我改过的报告.docx
+
+  draftbot check 草稿.md --fix                （只改必错的错别字和规范表述，原文件留 .bak）
+
+  draftbot check 草稿.md --ignore typo:份内   （确认不用改，以后不再报告；--show-ignored 查看）
 """
 
 FORMATS = ("text", "line", "json")
@@ -49,6 +53,11 @@ def check(
         "info", "--min-level", help="只显示不低于该级别的问题：info、warning、error。"
     ),
     rules: Path | None = typer.Option(None, "--rules", help="追加的规则文件夹（.yaml），扩展内置规则。"),
+    fix: bool = typer.Option(False, "--fix", help="自动改正必错的错别字、规范表述和看不见的字符（原文件留 .bak，列出每处改动）。"),
+    ignore: list[str] = typer.Option(
+        None, "--ignore", help="把“规则:文字”的问题记为已确认不用改（存在草稿旁的 .ignore.yaml），可写多次。"
+    ),
+    show_ignored: bool = typer.Option(False, "--show-ignored", help="也列出已忽略的问题。"),
 ) -> None:
     from draftbot.checks.finding import LEVELS, filter_level
     from draftbot.checks.run import check_report  # not via workflow: check stays light to start
@@ -60,10 +69,62 @@ def check(
     if period is not None and not 1949 <= period <= 2100:
         raise InputError(f"--period 应是四位年份（如 2026），而不是“{period}”。")
     report = check_report(draft, facts=facts, plan=plan, samples=samples, period=period, rules=rules)
-    shown = filter_level(report.findings, min_level)
+    if fix:
+        report = _fix(draft, report, lambda: check_report(draft, facts=facts, plan=plan, samples=samples,
+                                                          period=period, rules=rules))
+    if ignore:
+        _ignore(draft, report, ignore)
+    findings, hidden = _without_ignored(draft, report, show_ignored)
+    shown = filter_level(findings, min_level)
     _print(shown, report, output_format)
-    if report.has_errors:
+    if any(f.level == "error" for f in findings):
         raise typer.Exit(EXIT_CHECK_ERRORS)
+
+
+def _fix(draft: Path, report, recheck):
+    """Apply the certain fixes, keep the original as .bak, list each change; the report of the fixed file."""
+    from draftbot.checks.accept import apply_fixes
+    from draftbot.textio import read_text, write_text_safely
+
+    if draft.suffix.lower() == ".docx":
+        raise InputError("--fix 只能改 .md/.txt 文本；Word 文件请在 Word 中按检查结果修改。")
+    text = read_text(draft, "草稿")
+    fixed, changes = apply_fixes(draft, text, report.findings)
+    if not changes:
+        sys.stderr.write("没有可以自动改正的问题（--fix 只改必错的错别字、规范表述和看不见的字符）。\n")
+        return report
+    backup = write_text_safely(draft, fixed, force=True, what="草稿")
+    sys.stderr.write(f"已改正 {len(changes)} 处（原文件保留为 {backup}）：\n")
+    for line, old, new in changes:
+        shown_old = old.encode("unicode_escape").decode() if not old.strip() or not old.isprintable() else old
+        sys.stderr.write(f"  第 {line} 行：“{shown_old}” → “{new}”\n")
+    return recheck()
+
+
+def _ignore(draft: Path, report, specs: list[str]) -> None:
+    from draftbot.checks.accept import add_ignored, ignore_path
+
+    added = add_ignored(draft, specs, report.findings)
+    for entry in added:
+        sys.stderr.write(f"已忽略：{entry['rule']}“{entry['text']}”（记录在 {ignore_path(draft)}）\n")
+
+
+def _without_ignored(draft: Path, report, show: bool):
+    """(findings that count, the ignored ones); notes say how many were ignored and where."""
+    from draftbot.checks.accept import ignore_path, load_ignored, split_ignored
+
+    ignored = load_ignored(draft)
+    if not ignored:
+        return report.findings, []
+    kept, hidden = split_ignored(report.findings, ignored)
+    if hidden:
+        how = "已列在上面，标有“已忽略”" if show else "加 --show-ignored 查看"
+        report.notes.append(f"按 {ignore_path(draft).name} 忽略了 {len(hidden)} 处已确认不用改的问题（{how}）。")
+    if show:
+        from dataclasses import replace
+
+        kept = kept + [replace(f, message="【已忽略】" + f.message, level="info") for f in hidden]
+    return kept, hidden
 
 
 def _print(findings, report, output_format: str) -> None:
@@ -72,11 +133,12 @@ def _print(findings, report, output_format: str) -> None:
     if output_format == "line":
         sys.stdout.write(format_line(findings, report.path))
     elif output_format == "json":
-        sys.stdout.write(format_json(findings, report.path, report.notes, report.regen_args))
+        sys.stdout.write(format_json(findings, report.path, report.notes, report.regen_args, report.rules_version))
     else:
         from draftbot.checks.finding import render_text
 
-        render_text(findings, report.path, _terminal_console(), report.notes, report.regen_args)
+        render_text(findings, report.path, _terminal_console(), report.notes, report.regen_args,
+                    report.rules_version)
 
 
 def _terminal_console():
