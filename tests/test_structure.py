@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "draftbot"
 # Within a level, imports are allowed as long as they never run in a circle.
 LAYERS = [
     # 0: foundation: no draftbot imports beyond this level
-    {"draftbot", "draftbot.errors", "draftbot.resources", "draftbot.yamlio", "draftbot.textio",
+    {"draftbot", "draftbot.errors", "draftbot.resources", "draftbot.yamlio", "draftbot.textio", "draftbot.atomicfile",
      "draftbot.datacache", "draftbot.headings", "draftbot.tokens"},
     # 1: documents and data: what users and draftbot write, read into models
     {"draftbot.facts", "draftbot.plans", "draftbot.samples", "draftbot.draft", "draftbot.docx_reader",

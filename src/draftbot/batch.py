@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from draftbot import workflow
+from draftbot.atomicfile import move_aside, replace_file
 from draftbot.errors import DraftbotError, InputError
 
 MANIFEST_NAME = "draftbot-batch.json"
@@ -171,7 +172,7 @@ class Manifest:
                 self.entries = dict(data.get("reports") or {})
             except (ValueError, OSError, AttributeError):
                 self.note = f"批处理记录“{path}”已损坏，本次全部重新起草（旧记录保留为 .bak）。"
-                os.replace(path, path.with_name(path.name + ".bak"))
+                move_aside(path, path.with_name(path.name + ".bak"))
 
     def name(self, facts: Path) -> str:
         try:
@@ -192,12 +193,7 @@ class Manifest:
         from draftbot import __version__
 
         data = {"draftbot": __version__, "reports": self.entries}
-        tmp = self.path.with_name(f".{self.path.name}.tmp{os.getpid()}")
-        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-            json.dump(data, fh, ensure_ascii=False, indent=1)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.path)
+        replace_file(self.path, json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
 
 
 class FolderLock:

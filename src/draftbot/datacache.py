@@ -85,19 +85,13 @@ def read_marshal_dict(path: Path) -> dict:
 
 
 def _save(entries: dict[str, tuple[str, bytes]]) -> None:
-    write_atomically(cache_file(), marshal.dumps(entries))
+    """Write the cache file (creating its folder) so a concurrent run reads the old or the new file;
+    a failure (read-only folder, full disk) only means no cache."""
+    from draftbot.atomicfile import replace_file
 
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write `path` (creating its folder) so a concurrent run reads the old or the new file; a failure
-    (read-only folder, full disk) only means no cache."""
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    path = cache_file()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        replace_file(path, marshal.dumps(entries))
     except OSError:
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass
+        pass

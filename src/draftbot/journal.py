@@ -6,10 +6,10 @@ model only for the rest. A journal is reused only when facts, plan, samples and 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from draftbot.atomicfile import replace_file
 from draftbot.engines.base import Engine, Progress, SectionRequest, SectionResult
 from draftbot.facts import Facts
 from draftbot.plans import Plan
@@ -96,12 +96,10 @@ class Journal:
 
     def save(self) -> None:
         data = {"version": VERSION, "key": self.key, "sections": self.sections}
-        tmp = self.path.with_name(f".{self.path.name}.tmp{os.getpid()}")
         try:
-            tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-            os.replace(tmp, self.path)
+            replace_file(self.path, json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
         except OSError:
-            tmp.unlink(missing_ok=True)  # a journal that cannot be written only costs the resume
+            pass  # a journal that cannot be written only costs the resume
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)

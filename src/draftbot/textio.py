@@ -5,8 +5,10 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import tempfile
 from pathlib import Path
 
+from draftbot.atomicfile import rescued, save_file
 from draftbot.errors import InputError
 
 MAX_BYTES = 100_000_000  # a draft or sample (a real report is tens of KB)
@@ -115,14 +117,6 @@ def sha256_bytes(data: bytes) -> str:
     return sha256(data).hexdigest()
 
 
-def backup_path(path: Path) -> Path:
-    """Where the file about to be replaced goes: path.bak the first time (kept from then on: it is
-    usually the user's own version), later path.bak.1, each time replacing the one before.
-    Never more than two backups, however often --force is used."""
-    first = path.with_name(path.name + ".bak")
-    return first if not first.exists() else path.with_name(path.name + ".bak.1")
-
-
 def check_target(path: Path, *, force: bool = False, what: str = "文件") -> None:
     """Refuse, before any work, an output path that is a folder, a device, a pipe or a symlink loop,
     sits in a missing or unwritable folder, or names an existing file while `force` is off."""
@@ -140,18 +134,15 @@ def check_target(path: Path, *, force: bool = False, what: str = "文件") -> No
 def check_writable_folder(folder: Path) -> None:
     """Refuse a folder no file can be written in (read-only, no permission, not a folder): tried
     with a small file that is removed at once, since permission bits do not tell (root, mounts)."""
-    probe = folder / f".draftbot-probe-{os.getpid()}"
     try:
-        with open(probe, "x", encoding="utf-8"):
-            pass
-    except FileExistsError:
-        return
+        handle, probe = tempfile.mkstemp(prefix=".draftbot-probe-", dir=folder)
+        os.close(handle)
     except OSError as exc:
         raise InputError(
             f"输出文件夹“{folder}”不能写入（{exc.strerror or exc}）。",
             hint="请用 -o 指定一个可以写入的位置，或检查文件夹的权限。",
         ) from None
-    _remove_quietly(probe)
+    _remove_quietly(Path(probe))
 
 
 def _remove_quietly(path: Path) -> None:
@@ -161,26 +152,23 @@ def _remove_quietly(path: Path) -> None:
         pass
 
 
-def write_text_safely(path: Path, text: str, *, force: bool = False, what: str = "文件") -> Path | None:
-    """Write atomically; never overwrite without `force`, and then keep the old file as a backup.
+def write_text_safely(path: Path, text: str, *, force: bool = False, what: str = "文件",
+                      precious: bool = False) -> Path | None:
+    """Write atomically (draftbot.atomicfile); never overwrite without `force`, and then keep the old
+    file as a backup. `precious`: on failure the text goes to a rescue file the error names.
 
     Returns the backup's path when one was made.
     """
-    return write_bytes_safely(path, text.encode("utf-8"), force=force, what=what)
+    return write_bytes_safely(path, text.encode("utf-8"), force=force, what=what, precious=precious)
 
 
-def write_bytes_safely(path: Path, data: bytes, *, force: bool = False, what: str = "文件") -> Path | None:
+def write_bytes_safely(path: Path, data: bytes, *, force: bool = False, what: str = "文件",
+                       precious: bool = False) -> Path | None:
     """write_text_safely for bytes: the new file is complete before the old one moves to its backup."""
-    check_target(path, force=force, what=what)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
-        tmp.write_bytes(data)
-        backup = None
-        if path.exists():
-            backup = backup_path(path)
-            os.replace(path, backup)
-        os.replace(tmp, path)
-    except OSError as exc:
-        _remove_quietly(tmp)  # clean-up never raises a second error over the first
-        raise InputError(f"无法写入{what}“{path}”：{exc.strerror or exc}") from exc
-    return backup
+        check_target(path, force=force, what=what)
+    except InputError as exc:
+        if precious:
+            raise rescued(exc, path, data) from exc
+        raise
+    return save_file(path, data, what=what, keep_backup=True, precious=precious)

@@ -245,33 +245,7 @@ def save_draft(path: Path, text: str, *, force: bool) -> Path | None:
     goes to a rescue file and the error says where. Returns the backup of the old file, if any."""
     from draftbot.textio import write_text_safely
 
-    try:
-        return write_text_safely(path, text, force=force, what="草稿")
-    except InputError as exc:
-        rescue = rescue_copy(path, text)
-        if rescue is None:
-            raise
-        raise InputError(
-            f"{exc.message} 生成的文字没有丢失，已另存为：{rescue}",
-            hint="把这个文件移到需要的位置（或检查输出文件夹后再运行一次）。",
-        ) from exc
-
-
-def rescue_copy(path: Path, text: str) -> Path | None:
-    """Write `text` to a new file in the temporary folder (else the home folder); None if neither works."""
-    import tempfile
-    from datetime import datetime
-
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    for folder in (tempfile.gettempdir(), str(Path.home())):
-        try:
-            handle, name = tempfile.mkstemp(prefix=f"draftbot-{path.stem}-{stamp}-", suffix=".md", dir=folder)
-            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
-            return Path(name)
-        except OSError:
-            continue
-    return None
+    return write_text_safely(path, text, force=force, what="草稿", precious=True)
 
 
 def _tell(notify, note: str | None) -> None:
@@ -875,10 +849,6 @@ def part_text(draft: str | Path, spec: str) -> str:
 
 
 def _replace_file(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        tmp.write_text(text, encoding="utf-8", newline="\n")
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"无法写入草稿“{path}”：{exc.strerror or exc}") from exc
+    from draftbot.atomicfile import save_file
+
+    save_file(path, text.encode("utf-8"), what="草稿")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -24,8 +23,8 @@ from docx.opc.part import Part
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 
+from draftbot.atomicfile import save_file
 from draftbot.docx_reader import CLOSING_BOOKMARK, EMBED_NS, META_PROPERTY, paragraph_hash
-from draftbot.errors import InputError
 from draftbot.export import gbt9704 as gb
 from draftbot.export.fonts import FontSet
 from draftbot.export.layout import (
@@ -61,24 +60,8 @@ APP_XML = (
 
 def write_docx(draft: Any, out_path: str | Path, **options: Any) -> Path:
     """Build the .docx of a draft and write it to `out_path` (see build_docx for the options)."""
-    return write_bytes(Path(out_path), build_docx(draft, **options))
-
-
-def write_bytes(out: Path, data: bytes) -> Path:
-    """Write next to the final name, then move into place: never a half-written file.
-
-    The file gets the usual permissions (umask), as if Word had saved it.
-    """
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, out)
-    except OSError as exc:
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass  # the clean-up must not hide the error that matters
-        raise InputError(f"无法写入 Word 文件：{out}（{exc.strerror or exc}）") from exc
+    out = Path(out_path)
+    save_file(out, build_docx(draft, **options), what="Word 文件")  # atomically, as Word would save it
     return out
 
 
