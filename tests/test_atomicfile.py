@@ -68,11 +68,19 @@ def _manifest(work):
     assert '"done"' in (work / "out" / "draftbot-batch.json").read_text(encoding="utf-8")
 
 
+def _keys_file(work):
+    from draftbot.config import write_private
+
+    write_private(work / "out" / "keys.toml", 'deepseek = "sk-test"\n', private=True)
+    assert (work / "out" / "keys.toml").stat().st_mode & 0o777 == 0o600  # readable by its owner only
+
+
 # each writer and the files it writes in out/
 WRITERS = {"draft and Word file": (_write_draft_and_word, ["x.md", "x.docx"]),
            "review mark": (_mark_reviewed, ["x.md"]),
            "journal": (_journal, ["x.journal.json"]),
-           "batch manifest": (_manifest, ["draftbot-batch.json"])}
+           "batch manifest": (_manifest, ["draftbot-batch.json"]),
+           "keys file": (_keys_file, ["keys.toml"])}
 
 
 @pytest.mark.parametrize("writer", list(WRITERS))

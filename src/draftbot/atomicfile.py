@@ -43,17 +43,18 @@ def move_aside(path: Path, to: Path) -> None:
     os.replace(path, to)
 
 
-def replace_file(path: Path, data: bytes, *, keep_backup: bool = False) -> Path | None:
+def replace_file(path: Path, data: bytes, *, keep_backup: bool = False, mode: int | None = None) -> Path | None:
     """Make `path` hold `data` atomically; with `keep_backup`, an old file moves to backup_path(path)
-    first. Returns the backup's path when one was made. Raises OSError, the target unchanged and no
-    temporary file left behind."""
+    first; `mode`: its permissions (e.g. 0o600 for a keys file), else those of the file it replaces
+    or the usual ones. Returns the backup's path when one was made. Raises OSError, the target
+    unchanged and no temporary file left behind."""
     handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(name)
     backup = None
     try:
         with os.fdopen(handle, "wb") as fh:
             if hasattr(os, "fchmod"):  # not on Windows, where the folder's permissions apply
-                os.fchmod(fh.fileno(), _mode_for(path))
+                os.fchmod(fh.fileno(), _mode_for(path) if mode is None else mode)
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())

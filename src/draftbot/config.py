@@ -494,17 +494,12 @@ def _load_document(path: Path):
 def write_private(path: Path, text: str, *, private: bool = False) -> None:
     """Replace `path` atomically (the old file or the new one, never half); `private`: readable by
     its owner only (0600 on Linux and macOS; Windows keeps the user folder's own permissions)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    from draftbot.atomicfile import replace_file
+
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        if private:
-            os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        replace_file(path, text.encode("utf-8"), mode=0o600 if private else None)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise ConfigError(f"无法写入“{path}”：{exc.strerror or exc}") from exc
 
 
