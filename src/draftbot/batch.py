@@ -608,7 +608,7 @@ def standard_sentences(plan) -> set[str]:
     required formulations."""
     texts: list[str] = []
     for section in plan.all_sections():
-        texts += [section.opening.replace("{intro}", ""), getattr(section, "closing", "") or ""]
+        texts += [section.opening.replace("{intro}", "").replace("{leader}", ""), getattr(section, "closing", "") or ""]
         texts += list(section.default_points) + list(section.required)
     out = set()
     for text in texts:

@@ -102,29 +102,50 @@ class Draft:
                 return section
         raise DraftFormatError(f"草稿中没有第“{key}”部分。")
 
-    def find_part(self, spec: str) -> str | int:
-        """--section's value -> OPENING, CLOSING or a section's 1-based position: a number (3 or 三),
-        开头 / 结尾, or a heading (whole, or a part of it that names one section only)."""
+    def find_part(self, spec: str, aliases: dict[str, list[str]] | None = None) -> str | int:
+        """--section's value -> OPENING, CLOSING or a section's 1-based position.
+
+        Takes what people write: a number (3, 三, 第三部分, 三、), 开头 / 结尾, the heading or any words
+        of it, a name of the plan's section (`aliases`: section id -> names, e.g. 履职成效), or a
+        sub-item （一） / its words, which names the section it stands in. A miss or an ambiguous
+        name lists the parts with their numbers."""
         spec = str(spec).strip()
         if spec in PART_NAMES:
             return PART_NAMES[spec]
-        key = chinese_number(int(spec)) if spec.isdigit() and 0 < int(spec) < 100 else spec
-        bare = spec.split("、", 1)[1] if "、" in spec[:4] else spec
+        key = _number_key(spec)
+        bare = re.sub(r"^[一二三四五六七八九十]+、\s*", "", spec)
+        sub_items = {i: _sub_items(s.body) for i, s in enumerate(self.sections, 1)}
+        names = {i: [s.heading, *((aliases or {}).get(s.id or "", []))] for i, s in enumerate(self.sections, 1)}
         for matches in (
-            [i for i, s in enumerate(self.sections, 1) if s.number == key],
+            [i for i, s in enumerate(self.sections, 1) if key and s.number == key],
             [i for i, s in enumerate(self.sections, 1) if s.heading == bare],
             [i for i, s in enumerate(self.sections, 1) if bare and bare in s.heading],
+            [i for i, n in names.items() if bare in n[1:]],
+            [i for i, items in sub_items.items() if any(_sub_match(bare, item) for item in items)],
+            _by_words(bare, names),
         ):
             if len(matches) == 1:
                 return matches[0]
             if len(matches) > 1:
-                names = "、".join(f"“{self.sections[i - 1].full_heading}”" for i in matches)
-                raise DraftFormatError(f"“{spec}”同时对应 {names}，请写得更具体，或用序号。")
-        what = f"第“{key}”部分" if key and all(c in "一二三四五六七八九十" for c in key) else f"“{spec}”这一部分"
+                found = "、".join(f"“{self.sections[i - 1].full_heading}”" for i in matches)
+                raise DraftFormatError(
+                    f"“{spec}”同时对应 {found}，请写得更具体，或用序号。", hint=self.parts_listing()
+                )
+        what = f"第“{key}”部分" if key else f"“{spec}”这一部分"
         raise DraftFormatError(
             f"草稿中没有{what}（共 {len(self.sections)} 个部分）。",
-            hint="用序号（3 或 三）、开头、结尾或标题中的文字指定。",
+            hint=self.parts_listing() + "用序号（3 或 三）、开头、结尾、标题中的文字或小标题（一）指定。",
         )
+
+    def parts_listing(self) -> str:
+        """The parts as --section names them: 草稿的各部分：开头；一、……；（一）……；结尾."""
+        rows = ["开头"] if self.opening.strip() else []
+        for section in self.sections:
+            rows.append(f"{section.number}、{section.heading}")
+            rows += [f"  {item}（在第{section.number}部分中）" for item in _sub_items(section.body)]
+        if self.closing.strip():
+            rows.append("结尾")
+        return "草稿的各部分：\n" + "\n".join(f"  {row}" for row in rows) + "\n"
 
     def replace_section(self, number: int | str, body: str) -> None:
         self.section_by_number(number).body = body
@@ -135,6 +156,45 @@ class Draft:
             parts += [section.full_heading, section.body]
         parts.append(self.closing)
         return "\n".join(p for p in parts if p)
+
+
+_SUB_ITEM = re.compile(r"^[（(]([一二三四五六七八九十]+)[)）]\s*([^。；\n]{0,30})", re.M)
+
+
+def _number_key(spec: str) -> str:
+    """三 for 3, 三, 第三部分, 第3部分, 三、 — else ""."""
+    text = re.sub(r"^第(.+?)(?:部分|节|条)?$", r"\1", spec.strip()).rstrip("、.．")
+    if text.isdigit() and 0 < int(text) < 100:
+        return chinese_number(int(text))
+    return text if text and all(c in "一二三四五六七八九十" for c in text) else ""
+
+
+def _sub_items(body: str) -> list[str]:
+    """The （一）… sub-headings in a section's body, as written (（一）工业经济)."""
+    return [f"（{m.group(1)}）{m.group(2).strip()}" for m in _SUB_ITEM.finditer(body)]
+
+
+def _sub_match(spec: str, item: str) -> bool:
+    """（一）, (一) or words of the sub-heading name this sub-item."""
+    spec = spec.replace("(", "（").replace(")", "）")
+    number, _, words = item.partition("）")
+    if spec.startswith("（"):
+        head, _, rest = spec.partition("）")
+        return head == number and (not rest or rest in words)
+    return len(spec) >= 2 and spec in words
+
+
+def _by_words(spec: str, names: dict[int, list[str]]) -> list[int]:
+    """The sections whose heading or names share the most of the spec's two-character words
+    (履职成效 → 成效); none unless at least half of them are found."""
+    grams = {spec[i : i + 2] for i in range(len(spec) - 1)} - {"工作"}
+    if not grams:
+        return []
+    scores = {i: sum(1 for g in grams if any(g in n for n in ns)) for i, ns in names.items()}
+    best = max(scores.values(), default=0)
+    if best * 2 < len(grams) or best == 0:
+        return []
+    return [i for i, score in scores.items() if score == best]
 
 
 def _paragraphs(text: str) -> str:

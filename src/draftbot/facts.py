@@ -12,7 +12,7 @@ from pathlib import Path
 from draftbot.errors import FactsError, InputError
 from draftbot.textio import MAX_FACTS_BYTES, decode_bytes, read_bytes, sha256_bytes
 
-META_KEYS = ("title", "type", "position", "unit", "period", "author")
+META_KEYS = ("title", "type", "position", "unit", "period", "author", "leader")
 META_LABELS = {
     "title": "标题",
     "type": "报告类型",
@@ -20,7 +20,39 @@ META_LABELS = {
     "unit": "单位",
     "period": "报告期",
     "author": "姓名",
+    "leader": "领导机关",
 }
+GENERIC_LEADER = "上级党委、政府"  # the opening's 在……的坚强领导下 when the facts name no leadership
+# A government or Party organ at the end of a unit's name (清河县人民政府, 清河县委员会)
+_UNIT_ORGAN = re.compile(r"(人民政府|政府|委员会|党委|人大常委会)$")
+# A position that names its own organ at the unit's level: 县委常委, 市政府副秘书长, 县纪委书记
+_LEVEL_ORGAN = ("委", "政府", "人民政府", "人大", "政协", "纪委", "监委", "党委", "委员会")
+
+
+def role_phrase(unit: str, position: str) -> str:
+    """What follows 本人任 in an opening: the unit and the position joined as the genre writes them.
+
+    清河县人民政府 + 县委常委、副县长 -> 清河县委常委、副县长 (the position names its own organs at the
+    place's level, so the unit gives only the place, and 县 is written once); 青溪经济开发区 +
+    党工委委员、管委会副主任 -> 青溪经济开发区党工委委员、管委会副主任; a position that already names
+    the place is kept as it is."""
+    unit, position = unit.strip(), position.strip().removeprefix("任")
+    if not unit or not position:
+        return unit + position
+    place = _UNIT_ORGAN.sub("", unit) or unit
+    if place in position or unit in position:
+        return position
+    level = place[-1]
+    if position.startswith(level) and position[1:].startswith(_LEVEL_ORGAN):
+        return place + position[1:]  # 清河县 + 县委常委 -> 清河县委常委
+    overlap = next((k for k in range(min(len(unit), len(position)), 1, -1) if unit.endswith(position[:k])), 0)
+    return unit + position[overlap:]  # 清河县委 + 县委常委 -> 清河县委常委
+
+
+def leader_phrase(meta: dict) -> str:
+    """Who the opening thanks for its leadership: the facts' `leader:` (县委、县政府), else the generic form."""
+    leader = str(meta.get("leader") or "").strip()
+    return leader.removeprefix("在").removesuffix("的坚强领导下").strip() or GENERIC_LEADER
 
 _HEADING = re.compile(r"^(#{1,6})\s*(.*?)\s*#*\s*$")
 _BULLET = re.compile(

@@ -38,6 +38,7 @@ META_LABELS = (
     ("unit", "单位"),
     ("position", "职务"),
     ("period", "报告期"),
+    ("leader", "领导机关（开头写“在……的坚强领导下”）"),
 )
 
 
@@ -99,6 +100,10 @@ def render(name: str, folder: Path | None = None, **values) -> str:
 
 def facts_text(facts: Facts) -> str:
     lines = [f"{label}：{facts.meta[key]}" for key, label in META_LABELS if facts.meta.get(key)]
+    if facts.meta.get("unit") and facts.meta.get("position"):
+        from draftbot.facts import role_phrase
+
+        lines.append(f"开头的任职写法：本人任{role_phrase(facts.meta['unit'], facts.meta['position'])}")
     if lines:
         lines.append("")
     for group in facts.groups:
@@ -258,6 +263,13 @@ def _clip_text(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit].rstrip() + "……（下略）"
 
 
+def opening_example(template: str, facts=None) -> str:
+    """A plan's opening sentence without its {intro}, with the facts' leadership (or the generic one)."""
+    from draftbot.facts import leader_phrase
+
+    return template.replace("{intro}", "").replace("{leader}", leader_phrase(facts.meta if facts else {}))
+
+
 def task_message(request: SectionRequest, folder: Path | None = None) -> str:
     """Which section to write: the same for a first write and a rewrite."""
     section: PlanSection = request.section
@@ -270,7 +282,7 @@ def task_message(request: SectionRequest, folder: Path | None = None) -> str:
         "max_chars": hi,
         "required": "、".join(f"“{r}”" for r in section.required) or "无",
         "facts": groups_text(request.facts, section.default_points),
-        "example": section.opening.replace("{intro}", "") or "无",
+        "example": opening_example(section.opening, getattr(request, "all_facts", None)) or "无",
     }
     template = {"opening": "opening", "closing": "closing"}.get(section.kind, "section")
     return render(template, folder, **values)

@@ -148,7 +148,8 @@ def part_request(
 def pick_parts(draft: Draft, specs: list[str], failed: bool = False) -> list[PartKey]:
     """The parts named by --section (3, 三, 开头, 结尾, heading text) and, with --failed, every
     section marked failed; in draft order, each once."""
-    chosen = [draft.find_part(spec) for spec in specs]
+    aliases = _plan_aliases(draft) if specs else None
+    chosen = [draft.find_part(spec, aliases) for spec in specs]
     if failed:  # the opening and the closing too: a failed write marks them like sections
         chosen += [i for i, s in enumerate(draft.sections, 1) if s.failed]
         chosen += [key for key, body in ((OPENING, draft.opening), (CLOSING, draft.closing))
@@ -159,6 +160,17 @@ def pick_parts(draft: Draft, specs: list[str], failed: bool = False) -> list[Par
         raise DraftFormatError("请用 --section 指定要重新生成的部分（如 --section 3），或用 --failed。")
     order = part_keys(draft)
     return sorted(set(chosen), key=order.index)
+
+
+def _plan_aliases(draft: Draft) -> dict[str, list[str]]:
+    """Section id -> the plan's names for it (履职成效, 工作成效 …), so --section takes them too."""
+    from draftbot.plans import load_plan
+
+    try:
+        plan = load_plan(str(draft.meta.get("plan") or "述职报告"))
+    except Exception:  # noqa: BLE001 - a plan that does not load only means no extra names
+        return {}
+    return {s.id: [s.heading, *s.aliases] for s in plan.sections}
 
 
 # -- regenerating chosen parts -----------------------------------------------------------------

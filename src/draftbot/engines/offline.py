@@ -9,7 +9,7 @@ and no figure is added: plan sentences carry none.
 from __future__ import annotations
 
 from draftbot.engines.base import Engine, SectionRequest, SectionResult
-from draftbot.facts import Fact, FactGroup, Facts
+from draftbot.facts import Fact, FactGroup, Facts, leader_phrase, role_phrase
 from draftbot.headings import chinese_number
 from draftbot.plans import _best_match
 
@@ -56,8 +56,8 @@ class OfflineEngine(Engine):
             intro = _unit_intro(facts)
             head, sep, tail = template.partition("现将")
             extra = "；".join(points) + "。" if points else ""
-            return (head.format(intro=intro) + extra + sep + tail).strip()
-        return template.format(intro=_person_intro(facts, points)).strip()
+            return (head.format(intro=intro, leader=leader_phrase(facts.meta)) + extra + sep + tail).strip()
+        return template.format(intro=_person_intro(facts, points), leader=leader_phrase(facts.meta)).strip()
 
     # -------------------------------------------------------------- body
 
@@ -99,7 +99,7 @@ def _period(facts: Facts) -> str:
 
 
 def _person_intro(facts: Facts, duties: list[str]) -> str:
-    role = facts.meta.get("unit", "") + facts.meta.get("position", "")
+    role = role_phrase(facts.meta.get("unit", ""), facts.meta.get("position", ""))
     clauses = [c for c in (_period(facts), f"本人任{role}" if role else "", *duties) if c]
     return "，".join(clauses) + "。" if clauses else ""
 
