@@ -32,7 +32,7 @@ sys.path[:0] = [str(REPO / "src"), str(REPO / "tests")]
 os.environ["DRAFTBOT_HOME"] = tempfile.mkdtemp(prefix="draftbot-bench-home-")
 
 from draftbot.batch import BatchOptions, find_facts_files, run_batch  # noqa: E402
-from draftbot.engines.llm import normalise_usage  # noqa: E402
+from draftbot.engines.usage import normalise_usage  # noqa: E402
 from fake_openai import FakeOpenAI, Reply  # noqa: E402
 
 SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许"

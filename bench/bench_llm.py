@@ -20,7 +20,6 @@ Usage: python bench/bench_llm.py [--rate 40] [--chunk-chars 4] [--ttft 0.5] [--s
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 
@@ -30,7 +29,8 @@ sys.path[:0] = [str(REPO / "src"), str(REPO / "tests")]
 
 from draftbot.compose import build_requests, compose_draft  # noqa: E402
 from draftbot.config import presets, resolve_config  # noqa: E402
-from draftbot.engines.llm import LLMEngine, normalise_usage  # noqa: E402
+from draftbot.engines.llm import LLMEngine  # noqa: E402
+from draftbot.engines.usage import normalise_usage  # noqa: E402
 from draftbot.facts import load_facts  # noqa: E402
 from draftbot.plans import resolve_plan  # noqa: E402
 from draftbot.prompting import build_prompts, naive_messages  # noqa: E402
@@ -75,12 +75,18 @@ def run_draft(inputs, prompts, lengths, args, concurrency: int, warm: bool = Tru
     ) as srv:
         cfg = resolve_config({"base_url": srv.base_url, "model": "bench"}, cwd=REPO / "bench", environ={})
         cfg.concurrency = concurrency
-        engine = LLMEngine(cfg, live=False, console=_quiet_console(), warm_prefix=warm)
+        engine = LLMEngine(cfg, warm_prefix=warm)
+        spans: dict[str, list[float]] = {}  # section id -> [first start, end], from the engine's events
+
+        def timing(event) -> None:
+            if event.kind in ("started", "finished", "failed"):
+                spans.setdefault(event.section_id, [event.at, event.at])[1] = event.at
+
         start = time.perf_counter()
-        compose_draft(facts, plan, samples, engine)
+        draft, _, _ = compose_draft(facts, plan, samples, engine, on_event=timing)
         wall = time.perf_counter() - start
         assert srv.max_in_flight <= concurrency
-    durations = [s.finished - s.started for s in engine.states]
+    durations = [end - begin for begin, end in spans.values()]
     totals = engine.totals()
     return {
         "label": ("sequential" if concurrency == 1 else f"concurrency {concurrency}")
@@ -95,12 +101,6 @@ def run_draft(inputs, prompts, lengths, args, concurrency: int, warm: bool = Tru
         "wall_over_sequential_sum": wall / sum(durations),
         "max_in_flight": srv.max_in_flight,
     }
-
-
-def _quiet_console():
-    from rich.console import Console
-
-    return Console(file=open(os.devnull, "w"))  # noqa: SIM115 - lives for the process
 
 
 def design_tokens(message_sets: list[list[dict]]) -> dict:

@@ -103,7 +103,7 @@ def main() -> None:
     with FakeOpenAI(responder=make_responder(sources, bodies), usage_shape="deepseek", prefix_cache=True) as srv:
         cfg = resolve_config({"base_url": srv.base_url, "model": "bench"}, cwd=REPO / "bench", environ={})
         cfg.context_tokens = args.context_tokens
-        engine = LLMEngine(cfg, retries=0, live=False, console=_quiet_console())
+        engine = LLMEngine(cfg, retries=0)
         draft, _, _ = compose_draft(sources.facts, sources.plan, sources.samples, engine)
         first_records = list(srv.chat_requests)
         text = draft.render()
@@ -142,12 +142,6 @@ def main() -> None:
     write_results("repair", result_json)
 
 
-def _quiet_console():
-    import os
-
-    from rich.console import Console
-
-    return Console(file=open(os.devnull, "w"))  # noqa: SIM115 - lives for the process
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ def make_engine(srv, names=None, **cfg_values) -> LLMEngine:
     cfg.backoff = 0.01
     for key, value in cfg_values.items():
         setattr(cfg, key, value)
-    return LLMEngine(cfg, live=False, guard=CallGuard(cfg, names=names, draft="test.draft.md"))
+    return LLMEngine(cfg, guard=CallGuard(cfg, names=names, draft="test.draft.md"))
 
 
 def sent_text(srv) -> str:
@@ -144,7 +144,7 @@ def no_network(monkeypatch):
 def test_local_only_refuses_public_host_without_connecting(url, no_network):
     cfg = resolve_config({"base_url": url, "model": "m", "local_only": True}, cwd=Path("/nonexistent"), environ={})
     with pytest.raises(ConfigError) as err:
-        LLMEngine(cfg, live=False)
+        LLMEngine(cfg)
     assert "仅限本地" in err.value.message and "未发送任何内容" in err.value.message
     assert no_network == []
 

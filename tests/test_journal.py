@@ -29,7 +29,7 @@ def inputs():
 def engine_for(srv, model="fake-model") -> LLMEngine:
     cfg = resolve_config({"base_url": srv.base_url, "model": model}, cwd=Path("/nonexistent"),
                          environ={"OPENAI_API_KEY": "sk-journal-0123456789"})  # fmt: skip
-    return LLMEngine(cfg, retries=0, backoff=0.01, live=False)
+    return LLMEngine(cfg, retries=0, backoff=0.01)
 
 
 def answer(body: dict) -> str:
@@ -45,11 +45,12 @@ def test_outage_then_resume_asks_only_for_the_missing_sections(tmp_path, inputs)
         engine = engine_for(srv)
         seen = []
 
-        def progress(request, result):  # the journal on disk is complete after every section
-            seen.append(len(json.loads(path.read_text(encoding="utf-8"))["sections"]))
+        def progress(event):  # the journal on disk is complete after every section
+            if event.kind == "finished":
+                seen.append(len(json.loads(path.read_text(encoding="utf-8"))["sections"]))
 
         wrapped = JournaledEngine(engine, Journal.start(path, journal_key(facts, plan, samples, engine)))
-        first, _, results = compose_draft(facts, plan, samples, wrapped, progress=progress)
+        first, _, results = compose_draft(facts, plan, samples, wrapped, on_event=progress)
         assert [r.failed for r in results].count(True) == 2 and len(srv.chat_requests) == 9
         assert seen == sorted(seen) and seen[-1] == 7
         srv.reset()

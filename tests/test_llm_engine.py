@@ -9,7 +9,9 @@ import pytest
 
 from draftbot.compose import build_requests, compose_draft
 from draftbot.config import Prices, resolve_config
-from draftbot.engines.llm import LLMEngine, backoff_delay, normalise_usage
+from draftbot.engines.llm import LLMEngine
+from draftbot.engines.retry import backoff_delay
+from draftbot.engines.usage import normalise_usage
 from draftbot.errors import ConfigError, ModelError
 from draftbot.facts import load_facts
 from draftbot.plans import resolve_plan
@@ -35,7 +37,7 @@ def engine_for(srv: FakeOpenAI, **cfg_overrides) -> LLMEngine:
     cfg.backoff = 0.01
     for key, value in cfg_overrides.items():
         setattr(cfg, key, value)
-    return LLMEngine(cfg, retries=cfg.retries, backoff=cfg.backoff, live=False)
+    return LLMEngine(cfg, retries=cfg.retries, backoff=cfg.backoff)
 
 
 def echo_section(body: dict) -> str:
@@ -237,13 +239,14 @@ def test_live_display_shows_state_chars_and_tokens(inputs):
 
     from rich.console import Console
 
+    from draftbot.cli.progress import ProgressDisplay
+
     facts, plan, samples = inputs
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=True, width=140)
     with FakeOpenAI(responder=echo_section) as srv:
-        cfg_engine = engine_for(srv)
-        engine = LLMEngine(cfg_engine.config, live=True, console=console)
-        compose_draft(facts, plan, samples, engine)
+        with ProgressDisplay(console, live=True) as show:
+            compose_draft(facts, plan, samples, engine_for(srv), on_event=show)
     out = buffer.getvalue()
     assert "大模型起草进度" in out and "输出词元" in out
     assert "完成" in out and "一、坚定理想信念" in out

@@ -40,7 +40,7 @@ def engine_for(srv: FakeOpenAI, provider: str | None = None, **cfg) -> LLMEngine
     config.backoff = 0.01
     for key, value in cfg.items():
         setattr(config, key, value)
-    return LLMEngine(config, retries=config.retries, backoff=config.backoff, live=False)
+    return LLMEngine(config, retries=config.retries, backoff=config.backoff)
 
 
 def section_of(engine: LLMEngine, body: dict):

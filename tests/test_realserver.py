@@ -167,7 +167,7 @@ def fitted(server, workdir):
     facts = load_facts(workdir / "facts.md")
     plan = resolve_plan(str(workdir / "plan.yaml"), facts)
     config = resolve_config({"provider": "llamacpp", "base_url": server}, cwd=workdir, environ={})
-    engine = LLMEngine(config, live=False)
+    engine = LLMEngine(config)
     engine._prepare(build_requests(facts, plan, load_samples()))
     return engine
 

@@ -41,7 +41,7 @@ def engine_for(srv: FakeOpenAI) -> LLMEngine:
         {"base_url": srv.base_url, "model": "fake-model"}, cwd=Path("/nonexistent"), environ={"OPENAI_API_KEY": KEY}
     )
     cfg.backoff = 0.01
-    return LLMEngine(cfg, retries=0, backoff=0.01, live=False)
+    return LLMEngine(cfg, retries=0, backoff=0.01)
 
 
 def section3(text: str) -> str:

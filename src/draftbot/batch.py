@@ -277,7 +277,7 @@ def _names_hash(path) -> str:
 def model_label(opts: BatchOptions) -> str:
     from draftbot.config import choose_engine, safe_url
 
-    name, cfg, _ = choose_engine(opts.engine, opts.flags or workflow.model_flags())
+    name, cfg, _ = choose_engine(opts.engine, opts.flags or workflow.config_overrides())
     if cfg is None:
         return name
     return f"{cfg.provider or 'custom'}/{cfg.model}@{safe_url(cfg.base_url)}"
@@ -295,6 +295,33 @@ class _Job:
     key: str = ""
     engine: Any = None
     started: threading.Event = field(default_factory=threading.Event)
+    running: set = field(default_factory=set)  # section ids in flight (from the engine's events)
+    tokens: dict = field(default_factory=lambda: {"input": 0, "cached": 0, "output": 0})
+    cost: float = 0.0  # of the runs finished so far
+    currency: str = ""
+
+    def on_event(self, event) -> None:
+        """Progress of this report's engine runs (engines/base.py events; any thread)."""
+        from draftbot.engines.base import FAILED, FINISHED, STARTED, STREAMING
+
+        if event.kind in (STARTED, STREAMING, FINISHED, FAILED):
+            self.started.set()  # the leader streams: the provider's cache is warm
+        if event.kind == STARTED:
+            self.running.add(event.section_id)
+        elif event.kind in (FINISHED, FAILED):
+            self.running.discard(event.section_id)
+            usage = event.result.usage if event.result is not None else None
+            for key in self.tokens:
+                self.tokens[key] += (usage or {}).get(key) or 0
+
+    def add_run(self, run, repair=None) -> None:
+        """The cost of a finished engine run (and of its repair rounds)."""
+        spent = [(run.cost, run.currency)]
+        if repair is not None:
+            spent.append((repair.cost, repair.currency))
+        for cost, currency in spent:
+            if cost is not None:
+                self.cost, self.currency = self.cost + cost, currency or self.currency
 
 
 class Batch:
@@ -391,7 +418,6 @@ class Batch:
             import draftbot.prompting  # noqa: F401
         if self.opts.docx:
             import draftbot.export.docx_writer  # noqa: F401
-        self._quiet_console()
 
     def _leaders(self, todo: list[_Job]) -> list[_Job]:
         seen: dict[str, _Job] = {}
@@ -405,7 +431,7 @@ class Batch:
         leader = next(j for j in leaders if j.inputs.plan.name == job.inputs.plan.name)
         deadline = time.monotonic() + LEADER_WAIT
         while not leader.started.is_set() and time.monotonic() < deadline:
-            if _streaming(leader.engine) or leader.outcome.status != "pending":
+            if leader.outcome.status != "pending":
                 leader.started.set()
                 break
             time.sleep(0.01)
@@ -442,30 +468,26 @@ class Batch:
         result = workflow.write_report(
             job.facts, output=job.out, plan=self.opts.plan, samples=self.opts.samples,
             add_samples=self.opts.add_samples, engine=job.engine, force=ours or self.opts.force,
-            docx=self.opts.docx, **self.opts.extra,
+            docx=self.opts.docx, on_event=job.on_event, **self.opts.extra,
         )  # fmt: skip
+        job.add_run(result.run, result.repair)
         self._record(job, result, "起草")
 
     def _engine(self, job: _Job):
         names = workflow.name_table(job.inputs.facts, self.opts.mask, self.opts.mask_names)
-        options = {"console": self._quiet_console(), "live": False, "slots": self.slots}
+        options = {"slots": self.slots}
         return workflow.make_engine(
             self.opts.engine, self.opts.flags, names=names, draft=str(job.out), options=options
         )
-
-    def _quiet_console(self):
-        if self._quiet is None:
-            from rich.console import Console
-
-            self._quiet = Console(file=open(os.devnull, "w"))  # noqa: SIM115 - lives for the run
-        return self._quiet
 
     def _redo_failed(self, job: _Job) -> None:
         self.manifest.put(job.facts, status="running")
         job.engine, _ = self._engine(job)
         result = workflow.regenerate_sections(
-            job.out, failed=True, plan=self.opts.plan, samples=self.opts.samples, engine=job.engine
+            job.out, failed=True, plan=self.opts.plan, samples=self.opts.samples, engine=job.engine,
+            on_event=job.on_event,
         )
+        job.add_run(result.run)
         self._record(job, result, "重做失败部分")
         if self.opts.docx and not job.outcome.failed_sections:
             self._export(job, force=True)
@@ -511,9 +533,8 @@ class Batch:
         job.outcome.status = "failed" if job.outcome.failed_sections else "done"
         if job.outcome.failed_sections:
             job.outcome.error = f"{job.outcome.failed_sections} 个部分生成失败"
-        export = getattr(result, "export", None)
-        if export is not None:
-            job.outcome.docx = self.manifest.name(export.path)
+        if isinstance(result, workflow.WriteResult) and result.export is not None:
+            job.outcome.docx = self.manifest.name(result.export.path)
 
     @staticmethod
     def _fill(outcome: ReportOutcome, draft, report, failed) -> None:
@@ -524,14 +545,12 @@ class Batch:
         outcome.error = ""
 
     def _usage(self, job: _Job) -> None:
-        engine = job.engine
-        if engine is None or not hasattr(engine, "totals"):
+        """What this report's model runs spent (every request, failed ones too)."""
+        if job.engine is None or job.engine.name != "llm":
             return
-        totals = engine.totals()
-        job.outcome.tokens = {"input": totals.input, "cached": totals.cached, "output": totals.output}
-        prices = engine.config.prices
-        if prices is not None:
-            job.outcome.cost, job.outcome.currency = round(totals.cost(prices), 6), prices.currency
+        job.outcome.tokens = dict(job.tokens)
+        if job.currency:
+            job.outcome.cost, job.outcome.currency = round(job.cost, 6), job.currency
 
     # -- progress -----------------------------------------------------------------------------
     def snapshot(self) -> dict:
@@ -542,17 +561,11 @@ class Batch:
         tokens = {"input": 0, "cached": 0, "output": 0}
         cost = 0.0
         for job in self.jobs:
-            engine = job.engine
-            states = list(getattr(engine, "states", []) or [])
             if job.outcome.status == "pending":
-                running += sum(1 for s in states if s.status == "生成中")
-            for s in states:
-                for k in tokens:
-                    tokens[k] += (s.usage or {}).get(k, 0)
-            prices = getattr(getattr(engine, "config", None), "prices", None)
-            if prices is not None and states:
-                totals = engine.totals()
-                cost += totals.cost(prices)
+                running += len(job.running)
+            for k in tokens:
+                tokens[k] += job.tokens[k]
+            cost += job.cost
         return {"total": len(self.jobs), "done": done, "failed": failed, "running_sections": running,
                 "tokens": tokens, "cost": cost}  # fmt: skip
 
@@ -564,10 +577,6 @@ def _wait_all(futures) -> None:
     pending = set(futures)
     while pending:
         _, pending = wait(pending, timeout=0.2)
-
-
-def _streaming(engine) -> bool:
-    return any(s.chunks or s.done for s in getattr(engine, "states", []) or [])
 
 
 def _adoptable(job: _Job) -> bool:

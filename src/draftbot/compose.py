@@ -8,7 +8,7 @@ from pathlib import Path
 
 from draftbot import __version__
 from draftbot.draft import Draft, DraftSection
-from draftbot.engines.base import Engine, Progress, SectionRequest, SectionResult
+from draftbot.engines.base import Engine, EngineRun, OnEvent, SectionRequest, SectionResult
 from draftbot.facts import Facts
 from draftbot.headings import chinese_number
 from draftbot.plans import Plan, Routing, route_facts
@@ -60,25 +60,41 @@ def compose_draft(
     engine: Engine,
     *,
     out_path: Path | None = None,
-    progress: Progress | None = None,
+    on_event: OnEvent | None = None,
     created: datetime | None = None,
 ) -> tuple[Draft, Routing, list[SectionResult]]:
+    """The draft, the fact routing and one result per section (see `compose_run` for the whole run)."""
+    draft, routing, run = compose_run(facts, plan, samples, engine, out_path=out_path, on_event=on_event,
+                                      created=created)  # fmt: skip
+    return draft, routing, run.sections
+
+
+def compose_run(
+    facts: Facts,
+    plan: Plan,
+    samples: list[Sample],
+    engine: Engine,
+    *,
+    out_path: Path | None = None,
+    on_event: OnEvent | None = None,
+    created: datetime | None = None,
+) -> tuple[Draft, Routing, EngineRun]:
     routing = route_facts(facts, plan)
     requests = build_requests(facts, plan, samples, routing)
-    results = engine.write_all(requests, progress)
-    by_id = {r.section_id: r for r in results}
+    run = engine.write_all(requests, on_event)
+    by_id = {r.section_id: r for r in run.sections}
     draft = Draft(title=draft_title(facts, plan))
     draft.opening = by_id[plan.opening.id].body
     draft.closing = by_id[plan.closing.id].body
     for request in requests[1:-1]:
         result = by_id[request.section.id]
         draft.sections.append(DraftSection(request.number, request.heading, result.body, request.section.id))
-    draft.meta = _front_matter(facts, plan, samples, engine, out_path, created, draft)
+    draft.meta = _front_matter(facts, plan, samples, run.meta, out_path, created, draft)
     draft.path = out_path
-    return draft, routing, results
+    return draft, routing, run
 
 
-def _front_matter(facts, plan, samples, engine, out_path, created, draft) -> dict:
+def _front_matter(facts, plan, samples, engine_meta: dict, out_path, created, draft) -> dict:
     created = created or datetime.now().astimezone().replace(microsecond=0)
     meta: dict = {"draftbot": __version__}
     if facts.source is not None:
@@ -86,7 +102,7 @@ def _front_matter(facts, plan, samples, engine, out_path, created, draft) -> dic
         meta["facts"] = os.path.relpath(facts.source.resolve(), base.resolve())
     meta["facts_sha256"] = facts.sha256
     meta["plan"] = plan_label(plan)
-    meta.update(engine.describe())
+    meta.update(engine_meta)
     meta["samples"] = [s.name for s in samples]
     if facts.period_year:
         meta["period"] = facts.period_year

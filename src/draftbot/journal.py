@@ -10,7 +10,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from draftbot.atomicfile import replace_file
-from draftbot.engines.base import Engine, Progress, SectionRequest, SectionResult
+from draftbot.engines.base import (
+    FINISHED,
+    Engine,
+    EngineRun,
+    Event,
+    OnEvent,
+    SectionRequest,
+    SectionResult,
+    emit,
+)
 from draftbot.facts import Facts
 from draftbot.plans import Plan
 from draftbot.samples import Sample
@@ -37,10 +46,9 @@ def samples_fingerprint(samples: list[Sample]) -> str:
 
 
 def model_fingerprint(engine: Engine) -> str:
-    config = getattr(engine, "config", None)
-    if config is None:
+    described = engine.describe()
+    if "model" not in described:  # an engine without a model (offline)
         return engine.name
-    described = config.describe()
     return ":".join(str(described.get(k) or "") for k in ("provider", "model", "base_url"))
 
 
@@ -122,31 +130,29 @@ class JournaledEngine(Engine):
         self.name = inner.name
         self.reused: list[str] = []
 
-    def __getattr__(self, name: str):  # report_lines, interrupted, totals … of the wrapped engine
-        if name == "inner":  # not set yet (copying): no recursion
-            raise AttributeError(name)
-        return getattr(self.inner, name)
-
     def write_section(self, request: SectionRequest) -> SectionResult:
-        return self.write_all([request])[0]
+        return self.write_all([request]).sections[0]
 
-    def write_all(
-        self, requests: list[SectionRequest], progress: Progress | None = None
-    ) -> list[SectionResult]:
+    def write_all(self, requests: list[SectionRequest], on_event: OnEvent | None = None) -> EngineRun:
         done = self.journal.sections
         pending = [r for r in requests if r.section.id not in done]
         self.reused = [r.section.id for r in requests if r.section.id in done]
 
-        def record(request: SectionRequest, result: SectionResult) -> None:
-            self.journal.record(request, result)
-            if progress is not None:
-                progress(request, result)
+        def record(event: Event) -> None:
+            if event.kind == FINISHED:
+                self.journal.record(event.request, event.result)
+            emit(on_event, event)
 
-        fresh = {r.section_id: r for r in (self.inner.write_all(pending, record) if pending else [])}
-        return [
+        run = self.inner.write_all(pending, record) if pending else EngineRun([], meta=self.inner.describe())
+        fresh = {r.section_id: r for r in run.sections}
+        run.sections = [
             fresh.get(r.section.id) or SectionResult(r.section.id, done[r.section.id]["body"])
             for r in requests
         ]
+        return run
 
     def describe(self) -> dict:
         return self.inner.describe()
+
+    def estimate_tokens(self, requests: list[SectionRequest]) -> int:
+        return self.inner.estimate_tokens(requests)

@@ -18,7 +18,7 @@ from datetime import datetime
 from draftbot.checks.finding import Finding
 from draftbot.draft import parse_draft
 from draftbot.draftedit import CLOSING, OPENING, PartKey, part_label, replace_part, set_front_matter
-from draftbot.engines.base import Engine, SectionResult
+from draftbot.engines.base import Engine, EngineRun, OnEvent
 from draftbot.errors import ModelError
 from draftbot.rewrite import (
     CheckFn,
@@ -91,6 +91,7 @@ class RepairResult:
     currency: str | None = None
     before: list[Finding] = field(default_factory=list)
     after: list[Finding] = field(default_factory=list)
+    mask_issues: list[str] = field(default_factory=list)  # masked run: placeholders to look at
 
     @property
     def tokens(self) -> int:
@@ -100,23 +101,26 @@ class RepairResult:
     def changed(self) -> bool:
         return any(p.accepted for p in self.parts)
 
-    def add_usage(self, results: list[SectionResult], prices) -> None:
-        for result in results:
-            usage = result.usage or {}
-            self.input_tokens += usage.get("input", 0)
-            self.cached_tokens += usage.get("cached") or 0
-            self.usage_estimated = self.usage_estimated or bool(usage.get("estimated"))
-            self.output_tokens += usage.get("output", 0)
-        if prices is not None:
-            self.cost = prices.cost(self.input_tokens, self.cached_tokens, self.output_tokens)
-            self.currency = prices.currency
+    def add_usage(self, run: EngineRun) -> None:
+        """What one round cost: every request sent, retries and failed ones included."""
+        usage = run.usage
+        self.input_tokens += usage.input
+        self.cached_tokens += usage.cached
+        self.output_tokens += usage.output
+        self.usage_estimated = self.usage_estimated or usage.estimated
+        if run.cost is not None:
+            self.cost = (self.cost or 0.0) + run.cost
+            self.currency = run.currency
+        self.mask_issues += run.mask_issues
 
 
 # -- the loop ----------------------------------------------------------------------------------
 
 
 class _Loop:
-    def __init__(self, text: str, check: CheckFn, engine: Engine, sources: Sources, hint: str | None):
+    def __init__(self, text: str, check: CheckFn, engine: Engine, sources: Sources, hint: str | None,
+                 on_event: OnEvent | None = None):  # fmt: skip
+        self.on_event = on_event
         self.text = text
         self.check = check
         self.engine = engine
@@ -151,11 +155,12 @@ class _Loop:
         requests = [part_request(draft, p.key, self.sources, p.after, self.hint) for p in parts]
         for request in requests:  # the audit log records which repair round a call belongs to
             request.repair_round = self.result.rounds
-        results = self.engine.write_all(requests)
+        run = self.engine.write_all(requests, self.on_event)
+        results = run.sections
         self.result.requests += len(requests)
         for part in parts:
             part.requests += 1
-        self.result.add_usage(results, _prices(self.engine))
+        self.result.add_usage(run)
         if all(r.failed for r in results):
             raise ModelError(f"大模型调用失败：{results[0].error or '未知原因'}")
         improved = False
@@ -195,17 +200,10 @@ class _Loop:
         return False
 
 
-def _prices(engine: Engine):
-    return getattr(getattr(engine, "config", None), "prices", None)
-
-
 def _estimate(engine: Engine, loop: _Loop, parts: list[PartRepair]) -> int:
     """Tokens the next round would cost (0 for engines without a model)."""
-    estimate = getattr(engine, "estimate_tokens", None)
-    if estimate is None:
-        return 0
     draft = parse_draft(loop.text)
-    return estimate([part_request(draft, p.key, loop.sources, p.after, loop.hint) for p in parts])
+    return engine.estimate_tokens([part_request(draft, p.key, loop.sources, p.after, loop.hint) for p in parts])
 
 
 def repair(
@@ -217,9 +215,10 @@ def repair(
     rounds: int = 1,
     budget: int | None = DEFAULT_BUDGET,
     hint: str | None = None,
+    on_event: OnEvent | None = None,
 ) -> RepairResult:
     """Repair the draft `text` for up to `rounds` rounds; the result holds the best text found."""
-    loop = _Loop(text, check, engine, sources, hint)
+    loop = _Loop(text, check, engine, sources, hint, on_event)
     result = loop.result
     result.stopped = "nothing" if not loop.active() else "rounds"
     while result.rounds < rounds:

@@ -10,7 +10,7 @@ from datetime import datetime
 from draftbot.checks.finding import LEVEL_NAMES, Finding
 from draftbot.draft import FAILED_MARKER_RE, Draft, parse_draft
 from draftbot.draftedit import CLOSING, OPENING, PartKey, part_at_line, part_body, part_keys, part_label
-from draftbot.engines.base import Engine, SectionRequest, SectionResult
+from draftbot.engines.base import Engine, EngineRun, OnEvent, SectionRequest, SectionResult
 from draftbot.errors import DraftFormatError
 from draftbot.facts import Facts
 from draftbot.plans import Plan, PlanSection, Routing, route_facts
@@ -184,6 +184,7 @@ class Regenerated:
     keys: list[PartKey]
     labels: list[str]
     results: list[SectionResult]
+    run: EngineRun | None = None  # the engine's run (usage, notes, summary)
 
     @property
     def done(self) -> list[str]:
@@ -227,7 +228,7 @@ def regenerate_parts(
     *,
     check: CheckFn | None = None,
     hint: str | None = None,
-    progress=None,
+    on_event: OnEvent | None = None,
 ) -> Regenerated:
     """Rewrite the parts `keys` of the draft `text` (with their current findings when `check` is
     given); a part whose rewrite failed keeps its old text, every other byte stays the same."""
@@ -237,7 +238,8 @@ def regenerate_parts(
     grouped = findings_by_part(text, check(text), draft) if check is not None else {}
     requests = [part_request(draft, k, sources, grouped.get(k), hint) for k in keys]
     labels = [part_label(draft, k) for k in keys]
-    results = engine.write_all(requests, progress)
+    run = engine.write_all(requests, on_event)
+    results = run.sections
     new = text
     for index, (key, result) in enumerate(zip(keys, results, strict=True)):
         if result.failed:
@@ -251,4 +253,4 @@ def regenerate_parts(
     done = [(k, q) for k, q, r in zip(keys, requests, results, strict=True) if not r.failed]
     if done and draft.meta:  # a text without front matter (the user's own .txt) stays plain text
         new = set_front_matter(new, _logged(draft, done, engine.name, hint))
-    return Regenerated(new, list(keys), labels, results)
+    return Regenerated(new, list(keys), labels, results, run)

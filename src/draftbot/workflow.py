@@ -73,10 +73,11 @@ def test_model(flags: dict, *, local_only: bool = False) -> list[str]:
     return test_connection(cfg)
 
 
-def model_flags(provider=None, model=None, base_url=None, concurrency=None, timeout=None,
-                context_tokens=None, local_only=False, no_log=False) -> dict:
-    """Command-line model settings, in the shape config.resolve_config takes. `local_only` and
-    `no_log` only ever switch on local-only and off the audit log (else the config decides)."""
+def config_overrides(provider=None, model=None, base_url=None, concurrency=None, timeout=None,
+                     context_tokens=None, local_only=False, no_log=False) -> dict:
+    """Model settings given on the command line, as the overrides config.resolve_config takes
+    (None: not given, the config decides). `local_only` and `no_log` only ever switch on
+    local-only and off the audit log."""
     return {
         "provider": provider,
         "model": model,
@@ -90,11 +91,12 @@ def model_flags(provider=None, model=None, base_url=None, concurrency=None, time
 
 
 def make_engine(engine: Any = None, flags: dict | None = None, *, names: Any = None,
-                draft: str = "", options: dict | None = None) -> tuple[Any, str | None]:
+                draft: str = "", options: dict | None = None, model: Any = None) -> tuple[Any, str | None]:
     """(engine, note): `engine` is an Engine, a name (offline, llm) or None for "the LLM engine when a
     model is configured, else offline"; the note says which was chosen and why, when that matters.
+    `model` is a LangChain chat model of the caller's own (it drafts instead of a configured one);
     `names` (a masking.NameTable) masks every model call; `draft` labels the calls in the audit log;
-    `options` go to the LLM engine (e.g. console, live, slots)."""
+    `options` go to the LLM engine (e.g. slots)."""
     from draftbot.engines.base import Engine
 
     if isinstance(engine, Engine):
@@ -102,7 +104,12 @@ def make_engine(engine: Any = None, flags: dict | None = None, *, names: Any = N
     from draftbot.config import choose_engine
     from draftbot.engines import get_engine
 
-    name, config, note = choose_engine(engine, flags or model_flags())
+    if model is not None:
+        from draftbot.config import resolve_config
+
+        config = resolve_config(flags or config_overrides())
+        return get_engine("llm", config=config, names=names, draft=draft, model=model, **(options or {})), None
+    name, config, note = choose_engine(engine, flags or config_overrides())
     if config is None:
         if names is not None:
             note = " ".join(filter(None, [note, "离线引擎不向外发送任何内容，保密模式无需生效。"]))
@@ -142,6 +149,7 @@ class WriteResult:
     resume_note: str | None = None  # what `resume` reused, or why it could not
     reused: list[str] = field(default_factory=list)  # section ids taken from the journal
     export_error: Exception | None = None  # the draft was saved, the Word file was not
+    run: Any = None  # engines.base.EngineRun of the first write (usage, notes, interrupted)
 
     @property
     def failed(self) -> list:
@@ -183,13 +191,14 @@ def write_report(
     force: bool = False,
     docx: bool = False,
     fonts: Any = None,
-    progress: Any = None,
+    on_event: Any = None,
     notify: Any = None,
     repair: int | None = None,
     repair_budget: int | None = None,
     resume: bool = False,
     mask: bool = False,
     mask_names: str | Path | None = None,
+    model: Any = None,
 ) -> WriteResult:
     """Draft a report from a facts file, save it (never overwriting without `force`), check it,
     and with `docx` export the Word file beside it. Failed sections are marked in the draft and
@@ -200,7 +209,10 @@ def write_report(
     of the same facts, plan, samples and model is reused and only the rest is requested (an
     existing draft is then replaced, keeping a backup). After drafting, up to `repair` rounds
     (default: 1 with a model, 0 offline) rewrite the sections with error-level findings. With
-    `mask` (or a `mask_names` list file) names leave the machine only as placeholders (masking.py)."""
+    `mask` (or a `mask_names` list file) names leave the machine only as placeholders (masking.py).
+
+    `model`: any LangChain chat model (a `BaseChatModel`) drafts instead of a configured provider;
+    `on_event` sees the engine's progress events (engines/base.py) as they happen."""
     from draftbot.draft import parse_draft
     from draftbot.errors import DraftbotError
 
@@ -211,18 +223,18 @@ def write_report(
         fonts = resolve_font_options()  # a bad $DRAFTBOT_FONTS is refused before any drafting
     inputs = load_inputs(facts_path, plan, samples, add_samples)
     names = name_table(inputs.facts, mask, mask_names)
-    chosen, note = make_engine(engine, flags, names=names, draft=str(out))
+    chosen, note = make_engine(engine, flags, names=names, draft=str(out), model=model)
     _tell(notify, note)
-    draft, routing, results, journal, wrapped = _compose_journaled(inputs, chosen, out, progress, resume, notify)
-    result = WriteResult(draft, out, inputs, chosen, results, list(routing.notes), note)
-    result.names = names
+    draft, routing, run, journal, wrapped = _compose_journaled(inputs, chosen, out, on_event, resume, notify)
+    result = WriteResult(draft, out, inputs, chosen, run.sections, list(routing.notes), note)
+    result.names, result.run = names, run
     result.resume_note, result.reused = journal.note, wrapped.reused
-    result.usage_lines = list(getattr(chosen, "report_lines", list)())
+    result.usage_lines = list(run.summary)
     text = draft.render()
     rounds = default_repair_rounds(chosen) if repair is None else repair
     if rounds > 0 and not result.failed:  # failed or interrupted: --resume first, repair later
         result.repair = repair_text(text, inputs, chosen, rounds=rounds, budget=repair_budget, label=str(out),
-                                    record=True)  # fmt: skip
+                                    record=True, on_event=on_event)  # fmt: skip
         if result.repair.text != text:
             text = result.repair.text
             result.draft = draft = parse_draft(text, out)
@@ -253,9 +265,9 @@ def _tell(notify, note: str | None) -> None:
         notify(note)
 
 
-def _compose_journaled(inputs: Inputs, engine: Any, out: Path, progress: Any, resume: bool, notify=None):
-    """compose_draft with each finished section journaled next to `out` (reused with `resume`)."""
-    from draftbot.compose import compose_draft
+def _compose_journaled(inputs: Inputs, engine: Any, out: Path, on_event: Any, resume: bool, notify=None):
+    """compose_run with each finished section journaled next to `out` (reused with `resume`)."""
+    from draftbot.compose import compose_run
     from draftbot.journal import Journal, JournaledEngine, journal_key, journal_path
 
     key = journal_key(inputs.facts, inputs.plan, inputs.samples, engine)
@@ -264,14 +276,14 @@ def _compose_journaled(inputs: Inputs, engine: Any, out: Path, progress: Any, re
     _tell(notify, journal.note)
     wrapped = JournaledEngine(engine, journal)
     try:
-        draft, routing, results = compose_draft(
-            inputs.facts, inputs.plan, inputs.samples, wrapped, out_path=out, progress=progress
+        draft, routing, run = compose_run(
+            inputs.facts, inputs.plan, inputs.samples, wrapped, out_path=out, on_event=on_event
         )
     except BaseException:
         if not journal.sections:
             journal.remove()
         raise
-    return draft, routing, results, journal, wrapped
+    return draft, routing, run, journal, wrapped
 
 
 def dry_run(facts: str | Path, *, output: str | Path | None = None, plan: str | None = None,
@@ -291,7 +303,7 @@ def dry_run(facts: str | Path, *, output: str | Path | None = None, plan: str | 
     from draftbot.prompting import dry_run_text
 
     inputs = load_inputs(facts, plan, samples, add_samples)
-    cfg = resolve_config(flags or model_flags())
+    cfg = resolve_config(flags or config_overrides())
     requests = build_requests(inputs.facts, inputs.plan, inputs.samples)
     fit = fit_prompts(requests, context=cfg.context_tokens, explicit_cap=cfg.max_output_tokens)
     text = dry_run_text(requests, fit.prompts) + "\n" + caps_line(fit)
@@ -327,6 +339,7 @@ class RegenResult:
     backup: Path | None = None
     report: Any = None
     names: Any = None  # masking.NameTable of a masked run
+    run: Any = None  # engines.base.EngineRun (usage, notes, interrupted)
 
     @property
     def done(self) -> list[str]:
@@ -396,6 +409,47 @@ def save_rewritten(path: Path, old: str, new: str) -> Path | None:
     return save_draft(path, new, force=True)
 
 
+@dataclass
+class _Rewrite:
+    """What regen and repair start from: the draft, its inputs and the engine that rewrites it."""
+
+    path: Path
+    text: str
+    document: Any
+    inputs: Inputs
+    notes: list[str]
+    names: Any
+    engine: Any
+    engine_note: str | None
+    picked: Any = None  # the parts `pick` chose
+    edit: Any = None  # docxedit's handle when the draft is a .docx rewritten in place
+
+
+def _open_rewrite(draft: str | Path, *, facts, plan, samples, engine, flags, notify, mask, mask_names,
+                  model=None, pick=None) -> _Rewrite:
+    """The preamble regen and repair share: read the draft (a .docx through docxedit; a folder it
+    cannot be saved in is refused before any request), `pick` its parts, resolve the inputs it was
+    written from, and build the engine. Notes go to `notify` as they come."""
+    from draftbot.draft import parse_draft
+    from draftbot.textio import check_target
+
+    path = Path(draft)
+    edit = _docx_edit(path, facts, plan)
+    text = edit.text if edit is not None else _editable_draft(path)
+    check_target(path, force=True, what="草稿")
+    document = parse_draft(text, path)
+    picked = pick(document) if pick is not None else None
+    inputs, notes = regen_inputs(document, path, facts, plan, samples)
+    if picked is not None:
+        _check_docx_mapping(edit, picked, inputs)
+    for note in notes:
+        _tell(notify, note)
+    names = name_table(inputs.facts, mask, mask_names)
+    chosen, note = make_engine(engine, flags, names=names, draft=str(path), model=model)
+    _tell(notify, note)
+    return _Rewrite(path, text, document, inputs, notes, names, chosen, note, picked, edit)
+
+
 def regenerate_sections(
     draft: str | Path,
     sections: list[str] | str | int | None = None,
@@ -407,11 +461,12 @@ def regenerate_sections(
     samples: str | Path | None = None,
     engine: Any = None,
     flags: dict | None = None,
-    progress: Any = None,
+    on_event: Any = None,
     notify: Any = None,
     mask: bool = False,
     mask_names: str | Path | None = None,
     track: bool = True,
+    model: Any = None,
 ) -> RegenResult:
     """Rewrite the parts named in `sections` (3, 三, 开头, 结尾 or heading text) and, with `failed`,
     every failed section. The request carries each part's current findings, the `hint` and the other
@@ -421,31 +476,20 @@ def regenerate_sections(
     changes unless `track` is off."""
     from draftbot.draft import parse_draft
     from draftbot.rewrite import make_checker, pick_parts, regenerate_parts
-    from draftbot.textio import check_target
 
-    path = Path(draft)
-    edit = _docx_edit(path, facts, plan)
-    text = edit.text if edit is not None else _editable_draft(path)
-    check_target(path, force=True, what="草稿")  # a folder it cannot be saved in: refused before any request
-    document = parse_draft(text, path)
     if isinstance(sections, (str, int)):
         sections = [sections]  # one part: 3, "3", "三", "开头" …
-    keys = pick_parts(document, [str(n) for n in sections or []], failed)
-    inputs, notes = regen_inputs(document, path, facts, plan, samples)
-    _check_docx_mapping(edit, keys, inputs)
-    for note in notes:
-        _tell(notify, note)
-    names = name_table(inputs.facts, mask, mask_names)
-    chosen, note = make_engine(engine, flags, names=names, draft=str(path))
-    _tell(notify, note)
-    sources = _sources(inputs)
-    done = regenerate_parts(text, keys, sources, chosen, check=make_checker(sources, label=str(path)),
-                            hint=hint, progress=progress)  # fmt: skip
-    result = RegenResult(parse_draft(done.text, path), path, inputs, chosen, done.labels, done.results,
-                         notes, note)  # fmt: skip
-    result.names = names
-    result.backup = _save_edit(edit, path, text, done.text, track)
-    result.report = check_saved(path, inputs)
+    job = _open_rewrite(draft, facts=facts, plan=plan, samples=samples, engine=engine, flags=flags,
+                        notify=notify, mask=mask, mask_names=mask_names, model=model,
+                        pick=lambda document: pick_parts(document, [str(n) for n in sections or []], failed))  # fmt: skip
+    path, sources = job.path, _sources(job.inputs)
+    done = regenerate_parts(job.text, job.picked, sources, job.engine, check=make_checker(sources, label=str(path)),
+                            hint=hint, on_event=on_event)  # fmt: skip
+    result = RegenResult(parse_draft(done.text, path), path, job.inputs, job.engine, done.labels, done.results,
+                         job.notes, job.engine_note)  # fmt: skip
+    result.names, result.run = job.names, done.run
+    result.backup = _save_edit(job.edit, path, job.text, done.text, track)
+    result.report = check_saved(path, job.inputs)
     return result
 
 
@@ -467,11 +511,11 @@ class RepairRun:
 
 def default_repair_rounds(engine: Any) -> int:
     """Without --repair: one round with a model, none offline (it would write the same text again)."""
-    return 1 if getattr(engine, "name", "") == "llm" else 0
+    return 1 if engine.name == "llm" else 0
 
 
 def repair_text(text: str, inputs: Inputs, engine: Any, *, rounds: int, budget: int | None = None,
-                label: str = "<草稿>", hint: str | None = None, record: bool = False):
+                label: str = "<草稿>", hint: str | None = None, record: bool = False, on_event: Any = None):
     """The repair loop on a draft's text; the result's text carries the run in its front matter
     when it changed something (with `record`: whenever a request was sent)."""
     from draftbot.repair import DEFAULT_BUDGET, repair, with_history
@@ -479,7 +523,8 @@ def repair_text(text: str, inputs: Inputs, engine: Any, *, rounds: int, budget: 
 
     sources = _sources(inputs)
     result = repair(text, check=make_checker(sources, label=label), engine=engine, sources=sources,
-                    rounds=rounds, budget=DEFAULT_BUDGET if budget is None else budget, hint=hint)  # fmt: skip
+                    rounds=rounds, budget=DEFAULT_BUDGET if budget is None else budget, hint=hint,
+                    on_event=on_event)  # fmt: skip
     if result.changed or (record and result.requests):
         result.text = with_history(result, engine)
     return result
@@ -500,26 +545,20 @@ def repair_draft(
     mask: bool = False,
     mask_names: str | Path | None = None,
     track: bool = True,
+    model: Any = None,
+    on_event: Any = None,
 ) -> RepairRun:
     """Repair an existing draft: each part with error-level findings is rewritten with its findings,
     for up to `rounds` rounds (default 1 with a model); only what the checker judges better is kept.
     The file changes only when something was fixed (the old text is kept as a backup)."""
-    from draftbot.draft import parse_draft
-
-    path = Path(draft)
-    edit = _docx_edit(path, facts, plan)
-    text = edit.text if edit is not None else _editable_draft(path)
-    inputs, notes = regen_inputs(parse_draft(text, path), path, facts, plan, samples)
-    for item in notes:
-        _tell(notify, item)
-    names = name_table(inputs.facts, mask, mask_names)
-    chosen, note = make_engine(engine, flags, names=names, draft=str(path))
-    _tell(notify, note)
-    rounds = max(1, default_repair_rounds(chosen)) if rounds is None else rounds
-    result = repair_text(text, inputs, chosen, rounds=rounds, budget=budget, label=str(path), hint=hint)
-    run = RepairRun(path, result, chosen, notes, note)
-    run.backup = _save_edit(edit, path, text, result.text, track)
-    run.report = check_saved(path, inputs)
+    job = _open_rewrite(draft, facts=facts, plan=plan, samples=samples, engine=engine, flags=flags,
+                        notify=notify, mask=mask, mask_names=mask_names, model=model)  # fmt: skip
+    rounds = max(1, default_repair_rounds(job.engine)) if rounds is None else rounds
+    result = repair_text(job.text, job.inputs, job.engine, rounds=rounds, budget=budget, label=str(job.path),
+                         hint=hint, on_event=on_event)  # fmt: skip
+    run = RepairRun(job.path, result, job.engine, job.notes, job.engine_note)
+    run.backup = _save_edit(job.edit, job.path, job.text, result.text, track)
+    run.report = check_saved(job.path, job.inputs)
     return run
 
 

@@ -55,14 +55,14 @@ def batch(
     no_log: bool = opt.NO_LOG,
 ) -> None:
     from draftbot.batch import Batch, BatchOptions, find_facts_files
-    from draftbot.workflow import model_flags
+    from draftbot.workflow import config_overrides
 
     if fmt not in ("text", "json"):
         raise InputError(f"未知的输出格式“{fmt}”：可选 text 或 json。")
     if out_dir is not None and not out_dir.is_dir():
         raise InputError(f"输出文件夹“{out_dir}”不存在。")
     files = find_facts_files(source)
-    flags = model_flags(provider, model, base_url, concurrency, timeout, context_tokens, local_only, no_log)
+    flags = config_overrides(provider, model, base_url, concurrency, timeout, context_tokens, local_only, no_log)
     options = BatchOptions(
         plan=plan, samples=samples, add_samples=add_samples, engine=engine, flags=flags,
         concurrency=concurrency, docx=docx, mask=mask, mask_names=mask_names, force=force, out_dir=out_dir,

@@ -91,10 +91,10 @@ def print_mask_summary(table) -> None:
     echo(f"保密模式：{len(table)} 个名称（{kinds}）在发送前已换成占位符，回答中已换回。", err=True)
 
 
-def report_mask_issues(engine) -> None:
-    guard = getattr(engine, "guard", None)
-    for issue in getattr(guard, "issues", None) or []:
-        echo(f"保密模式提示：{issue.message()}", err=True)
+def report_mask_issues(issues: list[str]) -> None:
+    """Placeholders a masked run could not restore cleanly (engines.base.EngineRun.mask_issues)."""
+    for issue in issues:
+        echo(f"保密模式提示：{issue}", err=True)
 
 
 REPAIR_BUDGET = typer.Option(
@@ -119,7 +119,7 @@ def print_check_summary(path, report) -> None:
     if summary.total:
         echo(f"详情：draftbot check {path}")
     for n in summary.sections_with_errors:
-        echo(f"  {regen_command(str(path), n, getattr(report, 'regen_args', ''))}")
+        echo(f"  {regen_command(str(path), n, report.regen_args)}")
 
 
 def print_export(result) -> None:
@@ -140,21 +140,31 @@ def print_export(result) -> None:
         )
 
 
-def fail_on_failed_sections(results, engine, outcome: str, hint: str) -> None:
+def fail_on_failed_sections(results, interrupted: bool, outcome: str, hint: str) -> None:
     """Exit 3 (after everything was written) when sections failed or the run was interrupted."""
     failed = [r for r in results if r.failed]
     if not failed:
         return
     from draftbot.errors import ModelError
 
-    what = "已中断" if getattr(engine, "interrupted", False) else f"{len(failed)} 个部分生成失败"
+    what = "已中断" if interrupted else f"{len(failed)} 个部分生成失败"
     raise ModelError(f"{what}；{outcome}", hint=hint)
 
 
-def report_engine(engine) -> None:
-    for line in getattr(engine, "report_lines", list)():
+def report_run(run) -> None:
+    """An engine run's summary (usage, window, notes) and its masking problems."""
+    if run is None:
+        return
+    for line in run.summary:
         echo(line)
-    report_mask_issues(engine)
+    report_mask_issues(run.mask_issues)
+
+
+def progress_display():
+    """The progress display of a model run (cli/progress.py), used as `on_event`."""
+    from draftbot.cli.progress import ProgressDisplay
+
+    return ProgressDisplay()
 
 
 def print_repair(result) -> None:

@@ -58,17 +58,17 @@ def regen(
     no_log: bool = opt.NO_LOG,
     no_track: bool = opt.NO_TRACK,
 ) -> None:
-    from draftbot.workflow import model_flags, regenerate_sections
+    from draftbot.workflow import config_overrides, regenerate_sections
 
-    flags = model_flags(provider, model, base_url, concurrency, timeout, context_tokens, local_only, no_log)
-    result = regenerate_sections(
-        draft, section, failed=failed, hint=hint, facts=facts, plan=plan, samples=samples,
-        engine=engine, flags=flags,
-        notify=opt.notify,
-        mask=mask, mask_names=mask_names, track=not no_track,
-    )  # fmt: skip
+    flags = config_overrides(provider, model, base_url, concurrency, timeout, context_tokens, local_only, no_log)
+    with opt.progress_display() as show:
+        result = regenerate_sections(
+            draft, section, failed=failed, hint=hint, facts=facts, plan=plan, samples=samples,
+            engine=engine, flags=flags, notify=opt.notify, mask=mask, mask_names=mask_names,
+            track=not no_track, on_event=show,
+        )  # fmt: skip
     opt.print_mask_summary(result.names)
-    opt.report_engine(result.engine)
+    opt.report_run(result.run)
     if result.done:
         echo(f"已重新生成：{'；'.join(result.done)}（引擎：{opt.engine_name(result.engine)}）")
     if result.backup is not None:
@@ -78,7 +78,7 @@ def regen(
     opt.print_check_summary(draft, result.report)
     opt.fail_on_failed_sections(
         result.results,
-        result.engine,
+        result.run.interrupted,
         "失败的部分保留原文，其余部分已更新。",
         hint=f"稍后再次运行 {_retry_command(draft, result)}。",
     )

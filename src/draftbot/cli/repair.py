@@ -45,16 +45,16 @@ def repair(
     no_log: bool = opt.NO_LOG,
     no_track: bool = opt.NO_TRACK,
 ) -> None:
-    from draftbot.workflow import model_flags, repair_draft
+    from draftbot.workflow import config_overrides, repair_draft
 
-    flags = model_flags(provider, model, base_url, concurrency, timeout, context_tokens, local_only, no_log)
-    run = repair_draft(
-        draft, rounds=rounds, budget=repair_budget, facts=facts, plan=plan, samples=samples,
-        engine=engine, flags=flags, hint=hint,
-        notify=opt.notify,
-        mask=mask, mask_names=mask_names, track=not no_track,
-    )  # fmt: skip
-    opt.report_mask_issues(run.engine)
+    flags = config_overrides(provider, model, base_url, concurrency, timeout, context_tokens, local_only, no_log)
+    with opt.progress_display() as show:
+        run = repair_draft(
+            draft, rounds=rounds, budget=repair_budget, facts=facts, plan=plan, samples=samples,
+            engine=engine, flags=flags, hint=hint, notify=opt.notify, mask=mask, mask_names=mask_names,
+            track=not no_track, on_event=show,
+        )  # fmt: skip
+    opt.report_mask_issues(run.repair.mask_issues)
     opt.print_repair(run.repair)
     if run.backup is not None:
         echo(f"已更新草稿：{draft}（原草稿备份为：{run.backup}）")

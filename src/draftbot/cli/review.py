@@ -51,9 +51,9 @@ def review(
     if not interactive:
         _print_review(result)
         raise typer.Exit(1 if result.report.has_errors else 0)
-    from draftbot.workflow import model_flags
+    from draftbot.workflow import config_overrides
 
-    flags = model_flags(provider, model, base_url, None, timeout, context_tokens)
+    flags = config_overrides(provider, model, base_url, None, timeout, context_tokens)
     _Walk(draft, facts, plan, engine, flags).run(result)
 
 
@@ -141,10 +141,11 @@ class _Walk:
 
         hint = _ask_text("  修改意见（可直接回车）：")
         try:
-            result = regenerate_sections(
-                self.path, [item.spec], hint=hint or None, facts=self.facts, plan=self.plan,
-                engine=self.engine, flags=self.flags,
-            )  # fmt: skip
+            with opt.progress_display() as show:
+                result = regenerate_sections(
+                    self.path, [item.spec], hint=hint or None, facts=self.facts, plan=self.plan,
+                    engine=self.engine, flags=self.flags, on_event=show,
+                )  # fmt: skip
         except DraftbotError as exc:
             echo(f"  重新生成失败：{exc.message}（草稿未改动）")
             return False

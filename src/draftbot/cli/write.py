@@ -73,21 +73,22 @@ def write(
 ) -> None:
     from draftbot import workflow
 
-    flags = workflow.model_flags(provider, model, base_url, concurrency, timeout, context_tokens, local_only, no_log)
+    flags = workflow.config_overrides(provider, model, base_url, concurrency, timeout, context_tokens, local_only, no_log)
     if dry_run:
         echo(workflow.dry_run(facts, output=output, plan=plan, samples=samples, add_samples=add_samples,
                               flags=flags, mask=mask, mask_names=mask_names))
         return
-    result = workflow.write_report(
-        facts, output=output, plan=plan, samples=samples, add_samples=add_samples,
-        engine=engine, flags=flags, force=force, docx=docx, notify=lambda note: echo(note, err=True),
-        repair=repair, repair_budget=repair_budget, resume=resume, mask=mask, mask_names=mask_names,
-    )
+    with opt.progress_display() as show:
+        result = workflow.write_report(
+            facts, output=output, plan=plan, samples=samples, add_samples=add_samples,
+            engine=engine, flags=flags, force=force, docx=docx, notify=lambda note: echo(note, err=True),
+            repair=repair, repair_budget=repair_budget, resume=resume, mask=mask, mask_names=mask_names,
+            on_event=show,
+        )
     opt.print_mask_summary(result.names)
-    for line in result.usage_lines:
-        echo(line)
-    opt.report_mask_issues(result.engine)
+    opt.report_run(result.run)
     if result.repair is not None:
+        opt.report_mask_issues(result.repair.mask_issues)
         opt.print_repair(result.repair)
     for note in result.notes:
         echo(f"提示：{note}", err=True)
@@ -104,7 +105,7 @@ def write(
         raise result.export_error
     opt.fail_on_failed_sections(
         result.results,
-        result.engine,
+        result.run.interrupted,
         "已完成的部分已写入草稿，未完成的部分已标记。",
         hint=f"稍后运行 draftbot write {facts} --resume 续写未完成的部分"
         f"（或 draftbot regen {result.path} --failed）。",

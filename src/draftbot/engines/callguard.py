@@ -1,7 +1,8 @@
 """Around each model call: the local-only check, masking, the leak scan, restoring names, the audit row.
 
 The LLM engine asks its `CallGuard` for a `Call` just before a request leaves (`start`), shows
-it every streamed chunk (`observe`), and ends it with the answer (`finish`) or a failure (`fail`).
+it every streamed piece (`observe`), and ends it with the answer (`finish`) or a failure (`fail`,
+with what the attempt cost when anything is known).
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ class CallGuard:
     """One per engine run. `names` masks (None: not a masked run); `log` records every call (by
     default the user's audit log, unless the config's `audit_log` switch is off)."""
 
-    config: object
+    config: object  # config.ModelConfig
     names: NameTable | None = None
     log: AuditLog | None = None
     draft: str = ""
@@ -100,11 +101,11 @@ class CallGuard:
     repair_round: int = 0  # set by a repair loop before each round (the audit log records it)
 
     def __post_init__(self):
-        if getattr(self.config, "local_only", False):
+        if self.config.local_only:
             from draftbot.localonly import require_local
 
             require_local(self.config.base_url)
-        if self.log is None and getattr(self.config, "audit_log", False):
+        if self.log is None and self.config.audit_log:
             self.log = AuditLog()
         if self.log is not None:
             self.log.check()  # an unusable log is refused before anything is sent
@@ -136,7 +137,7 @@ class CallGuard:
 
     def record(self, record: CallRecord) -> None:
         if self.log is not None:
-            key = getattr(self.config, "api_key", None)
+            key = self.config.api_key
             self.log.append(record, secrets=(key,) if key else ())
 
 
@@ -153,15 +154,11 @@ class Call:
         self.started = time.monotonic()
         self.issues: list[MaskIssue] = []
 
-    def observing(self, llm) -> _Observed:
-        """`llm` whose streamed chunks this call sees (for the answering model and the raw text)."""
-        return _Observed(llm, self)
-
-    def observe(self, chunk) -> None:
-        text = chunk.content if isinstance(chunk.content, str) else ""
-        if text:
-            self.parts.append(text)
-        self.model_answered = (chunk.response_metadata or {}).get("model_name") or self.model_answered
+    def observe(self, piece) -> None:
+        """One streamed piece (engines/client.Piece): the raw text and the answering model."""
+        if piece.text:
+            self.parts.append(piece.text)
+        self.model_answered = piece.model or self.model_answered
 
     def finish(self, body: str, usage: dict | None) -> str:
         """The answer with names restored; placeholder problems go to the guard's `issues`."""
@@ -172,8 +169,8 @@ class Call:
         self.record("ok", "", usage, notes)
         return body
 
-    def fail(self, reason: str) -> None:
-        self.record("error", reason)
+    def fail(self, reason: str, usage: dict | None = None) -> None:
+        self.record("error", reason, usage)
 
     def record(self, status: str, error: str = "", usage: dict | None = None, notes: str = "") -> None:
         guard, cfg, request = self.guard, self.guard.config, self.state.request
@@ -181,7 +178,7 @@ class Call:
         cached = usage.get("cached") or 0  # None: the server did not say (see llm.estimate_usage)
         if usage.get("estimated"):
             notes = "；".join(n for n in (notes, "服务未返回用量：词元数为估算，缓存命中未知") if n)
-        prices = getattr(cfg, "prices", None)
+        prices = cfg.prices
         cost = None
         if prices is not None and usage:
             cost = prices.cost(usage.get("input", 0), cached, usage.get("output", 0))
@@ -195,7 +192,7 @@ class Call:
                 model_answered=self.model_answered,
                 draft=guard.draft,
                 section=f"{request.section.id} {self.state.label}",
-                repair_round=int(getattr(request, "repair_round", 0) or guard.repair_round or 0),
+                repair_round=int(request.repair_round or guard.repair_round or 0),
                 attempt=self.state.attempts or 1,
                 masked=int(guard.names is not None),
                 request=json.dumps(self.sent, ensure_ascii=False),
@@ -211,19 +208,3 @@ class Call:
                 notes=notes,
             )
         )
-
-
-class _Observed:
-    """A chat model whose `astream` shows every chunk to a Call on its way to the engine."""
-
-    def __init__(self, llm, call: Call):
-        self._llm = llm
-        self._call = call
-
-    async def astream(self, messages, *args, **kwargs):
-        async for chunk in self._llm.astream(messages, *args, **kwargs):
-            self._call.observe(chunk)
-            yield chunk
-
-    def __getattr__(self, name):
-        return getattr(self._llm, name)

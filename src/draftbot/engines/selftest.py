@@ -17,15 +17,16 @@ def test_connection(cfg: ModelConfig) -> list[str]:
     """The lines `config test` prints; ModelError (exit 3) with the cause and its fix when the call fails."""
     import openai
 
-    from draftbot.engines.llm import classify, should_probe
-    from draftbot.engines.server import is_openai
+    from draftbot.engines.providers import profile_for
+    from draftbot.engines.retry import classify
 
     name = cfg.provider or "自定义服务"
     lines = [f"试连 {name}：模型 {cfg.model}，地址 {safe_url(cfg.base_url)}"]
     client = openai.OpenAI(
         base_url=cfg.base_url, api_key=cfg.api_key or "not-needed", timeout=min(cfg.timeout, 30.0), max_retries=0
     )
-    cap = {"max_completion_tokens" if is_openai(cfg.base_url, cfg.provider) else "max_tokens": ANSWER_CAP}
+    profile = profile_for(cfg.provider, cfg.base_url)
+    cap = {profile.cap_field: ANSWER_CAP}
     started = time.monotonic()
     try:
         reply = client.chat.completions.create(
@@ -41,7 +42,7 @@ def test_connection(cfg: ModelConfig) -> list[str]:
     lines.append("  密钥：已被接受" if cfg.needs_key or cfg.api_key else "  密钥：不需要")
     shown = f"“{answer[:20]}”" if answer else "（空回答）"
     lines.append(f"  模型：{reply.model or cfg.model} 可以使用，回答 {shown}")
-    lines.append(_window_line(cfg, should_probe(cfg)))
+    lines.append(_window_line(cfg, bool(cfg.base_url) and profile.probe))
     lines.append("结论：可以使用。draftbot write 要点.md 会用这个模型起草。")
     return lines
 

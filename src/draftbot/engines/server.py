@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 PROBE_TIMEOUT = 10.0
 OLLAMA_DEFAULT_CTX = 4096  # Ollama's window when neither the model nor the server sets one
 MESSAGE_OVERHEAD = 8  # chat-template tokens per message when only plain text can be counted
 OVERSIZE_PROMPT = " the" * 300_000  # more tokens than any window: rejected before evaluation
-CLOUD_HOSTS = ("api.openai.com", "openai.azure.com")
 
 
 @dataclass
@@ -49,12 +47,6 @@ class ServerInfo:
             "vllm": "vLLM",
             "ollama": "Ollama",
         }.get(self.kind or "", "OpenAI 兼容服务")
-
-
-def is_openai(base_url: str | None, provider: str | None) -> bool:
-    """OpenAI's own API (reads max_completion_tokens); every other server reads max_tokens."""
-    host = urlsplit(base_url or "").hostname or ""
-    return provider == "openai" or any(host == h or host.endswith("." + h) for h in CLOUD_HOSTS)
 
 
 def root_url(base_url: str) -> str:
