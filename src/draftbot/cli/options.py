@@ -74,8 +74,8 @@ ENGINE_NAMES = {"offline": "离线引擎", "llm": "大模型"}
 
 def engine_name(engine) -> str:
     """The engine as a person names it: 离线引擎, or 大模型 with its model name."""
-    name = getattr(engine, "name", "")
-    model = getattr(getattr(engine, "config", None), "model", None)
+    name = engine.name
+    model = engine.describe().get("model")
     label = ENGINE_NAMES.get(name, name)
     return f"{label} {model}" if name == "llm" and model else label
 
