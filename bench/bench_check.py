@@ -1,7 +1,7 @@
 """`draftbot check` speed.
 
-1. Cold `draftbot check` on a 5,000-character draft against `python -c pass`, interleaved in one
-   session so machine noise hits both alike (goal: median <= 0.5 s and <= 3x the baseline).
+1. Cold `draftbot check` on a 5,000-character draft, `python -c pass` interleaved for reference
+   (goal: the start-up budget, median <= 0.25 s; bench_startup.py compares trees side by side).
 2. Checking 1 MB of draft text in-process with facts, plan, samples and period (goal: <= 2 s):
    a 1 MB UTF-8 file (about 350,000 Chinese characters), and for reference 1,000,000 characters.
 3. Huge drafts (8 MB and 72 MB files) through the real command: wall time and peak memory (goals:
@@ -25,7 +25,7 @@ from benchlib import BASELINE, REPO, cli_env, draftbot, print_table, side_by_sid
 CHECK = "draftbot check (5,000 chars)"
 CLEAN = REPO / "tests" / "fixtures" / "check_clean" / "述职报告.md"
 FACTS = REPO / "examples" / "facts.md"
-GOALS = {"cold_median_s": 0.5, "cold_ratio": 3.0, "mb_in_process_s": 2.0, "huge_rss_over_size": 10.0,
+GOALS = {"cold_median_s": 0.25, "mb_in_process_s": 2.0, "huge_rss_over_size": 10.0,
          "huge_time_per_mb_growth": 1.5}
 
 
@@ -129,7 +129,6 @@ def main() -> None:
         )
     met = {
         "cold_median": medians[check_name] <= GOALS["cold_median_s"],
-        "cold_ratio": ratio <= GOALS["cold_ratio"],
         "mb_in_process": big["first_call_s"] <= GOALS["mb_in_process_s"],
     }
     if huge_runs:
@@ -138,7 +137,7 @@ def main() -> None:
         met["huge_linear"] = growth <= GOALS["huge_time_per_mb_growth"]
     print("goals:", ", ".join(f"{k} {'met' if v else 'NOT met'}" for k, v in met.items()))
     result = {
-        "benchmark": "cold draftbot check on a 5,000-char draft vs python -c pass; 1 MB checked in-process",
+        "benchmark": "cold draftbot check on a 5,000-char draft (python -c pass for reference); 1 MB checked in-process",
         "command": f"python bench/bench_check.py --runs {args.runs} --huge-mb "
         + " ".join(f"{mb:g}" for mb in args.huge_mb),
         "runs": args.runs,
