@@ -91,9 +91,9 @@ def _run(args: list[str]):
     """Run the command; usage errors (missing argument, unknown option …) are shown in Chinese, exit 2."""
     from typer.main import get_command
 
-    from draftbot.cli.app import click, root_group, show_usage_error
+    from draftbot.cli.app import click, show_usage_error
 
-    command = get_command(app) if command_name(args) else root_group()
+    command = get_command(app)
     try:
         return command.main(args=args, prog_name="draftbot", standalone_mode=False)
     except typer.Abort:

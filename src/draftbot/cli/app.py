@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import re
 
 import typer
@@ -55,59 +54,6 @@ def _root(
 
 def echo(message: str = "", *, err: bool = False) -> None:
     typer.echo(message, err=err)
-
-
-# ------------------------------------------------------------------ the root group without the commands' options
-
-
-def root_group(root: typer.Typer = app) -> click.Command:
-    """The root group for runs that stop at the root (`--help`, `--version`, an unknown command name).
-
-    Only the registered commands' names and help are needed there, so each command is a bare
-    placeholder: typer does not read the commands' signatures and type hints to build their options.
-    Placeholders cannot be run; a run of a command builds the full group with `typer.main.get_command`.
-    """
-    from typer.main import get_command
-
-    bare = copy.copy(root)  # the root's own options, help and settings, none of its commands
-    bare.registered_commands, bare.registered_groups = [], []
-    group = get_command(bare)
-    for command in root.registered_commands:
-        group.add_command(_placeholder(command))
-    for sub_app in root.registered_groups:
-        group.add_command(_group_placeholder(sub_app))
-    return group
-
-
-def _placeholder(info) -> click.Command:
-    """A command's name and help as typer gives them (typer.main.get_command_from_info), nothing else."""
-    import inspect
-
-    from typer.core import TyperCommand
-    from typer.main import get_command_name
-
-    name = info.name or get_command_name(info.callback.__name__)
-    help_text = inspect.getdoc(info.callback) if info.help is None else inspect.cleandoc(info.help)
-    return TyperCommand(
-        name, help=help_text, short_help=info.short_help, hidden=info.hidden, deprecated=info.deprecated,
-        callback=_not_runnable,
-    )
-
-
-def _group_placeholder(info) -> click.Command:
-    """A sub-app's name and help as typer gives them (typer.main.get_group_from_info), nothing else."""
-    from typer.core import TyperCommand
-    from typer.main import solve_typer_info_defaults
-
-    solved = solve_typer_info_defaults(info)
-    return TyperCommand(
-        solved.name, help=solved.help, short_help=solved.short_help, hidden=solved.hidden,
-        deprecated=solved.deprecated, callback=_not_runnable,
-    )
-
-
-def _not_runnable() -> None:
-    raise RuntimeError("a root-help placeholder was run instead of its command")
 
 
 # ------------------------------------------------------------------ help in Chinese
