@@ -26,7 +26,6 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from draftbot.checks.finding import LEVELS
-from draftbot.checks.pattern import RulePattern, chars_pattern, literal_pattern
 from draftbot.errors import InputError
 
 _KNOWN_KEYS = {
@@ -49,7 +48,7 @@ class PlaceholderRule:
 
     id: str
     name: str
-    pattern: RulePattern
+    pattern: re.Pattern
     kind: str  # chars | literal | regex
     chars: str = ""
     level: str = "warning"
@@ -110,7 +109,7 @@ class DatedRule:
     """Wording that is current only in some years (dated:)."""
 
     id: str
-    patterns: list[RulePattern]
+    patterns: list[re.Pattern]
     start: int | None
     until: int | None
     now: list[NowText]
@@ -164,7 +163,7 @@ class JunkRule:
     """A line left over from a copied template: advert, watermark, vendor signature (junk:)."""
 
     id: str
-    pattern: RulePattern
+    pattern: re.Pattern
     name: str = ""
     source: str = ""
     origin: str = ""
@@ -179,11 +178,11 @@ class TypoRule:
     wrong: str
     right: str
     level: str = "error"
-    pattern: RulePattern | None = None
-    before: RulePattern | None = None  # must match right before the wrong form
-    after: RulePattern | None = None  # must match right after it
-    not_before: RulePattern | None = None
-    not_after: RulePattern | None = None
+    pattern: re.Pattern | None = None
+    before: re.Pattern | None = None  # must match right before the wrong form
+    after: re.Pattern | None = None  # must match right after it
+    not_before: re.Pattern | None = None
+    not_after: re.Pattern | None = None
     not_near: tuple = ()  # none of these may occur in the same clause
     note: str = ""
     source: str = ""
@@ -210,7 +209,7 @@ class RuleSet:
     not_figures: list[str] = field(default_factory=list)
     formulation_tails: list[str] = field(default_factory=list)
     allowed_years: list[int] = field(default_factory=list)
-    names: list[RulePattern] = field(default_factory=list)
+    names: list[re.Pattern] = field(default_factory=list)
     leak: LeakSettings = field(default_factory=LeakSettings)
     formulations: list[Formulation] = field(default_factory=list)
     junk: list[JunkRule] = field(default_factory=list)
@@ -266,12 +265,12 @@ def load_rules(extra_dir: str | Path | None = None) -> RuleSet:
 
 def _builtin_rules(files: list[Path]) -> RuleSet:
     """The built-in files' rules. Kept between runs as plain data (see draftbot.datacache): a cold
-    check neither converts nor validates them again, and only the patterns it uses get compiled."""
-    from draftbot.checks import finding, pattern
+    check neither converts nor validates them again (their regexes are compiled from the kept text)."""
+    from draftbot.checks import finding
     from draftbot.datacache import code_stamp, parsed
 
     texts = [_RuleFile(path).text() for path in files]
-    joined = "\n\0".join([code_stamp(__file__, pattern.__file__, finding.__file__)]
+    joined = "\n\0".join([code_stamp(__file__, finding.__file__)]
                           + [f"{path}\n{text}" for path, text in zip(files, texts, strict=True)])
 
     def parse(_: str):
@@ -296,8 +295,8 @@ def _plain_kind() -> str:
 
 def _to_plain(value):
     """A RuleSet (or a part of one) as data marshal can store; _from_plain turns it back."""
-    if isinstance(value, RulePattern):
-        return ("pattern", value.pattern, value.flags, value._needles)
+    if isinstance(value, re.Pattern):
+        return ("pattern", value.pattern, value.flags)
     if type(value).__name__ in _RECORDS:
         return ("record", type(value).__name__, [_to_plain(getattr(value, f.name)) for f in fields(value)])
     if isinstance(value, (list, tuple)):
@@ -312,7 +311,7 @@ def _from_plain(value):
         return value
     kind = value[0]
     if kind == "pattern":
-        return RulePattern(value[1], value[2], value[3])
+        return re.compile(value[1], value[2])
     if kind == "record":
         return _RECORDS[value[1]](*[_from_plain(v) for v in value[2]])
     if kind == "path":
@@ -493,18 +492,14 @@ class _RuleFile:
             raise self.fail(entry["level"].line, f"level 只能是 error、warning 或 info，而不是“{value}”。")
         return value
 
-    def regex(self, node: _Node, key: str, empty: str = "") -> RulePattern:
-        """A rule's regex. A user's is compiled now, so that a mistake is reported with its file and
-        line (and, with `empty`, one that matches the empty string); a built-in one on first use
-        (tests compile every built-in pattern)."""
-        pattern = RulePattern(self.str_of(node, key))
-        if self.builtin:
-            return pattern
+    def regex(self, node: _Node, key: str, empty: str = "") -> re.Pattern:
+        """A rule's compiled regex; a mistake is reported with its file and line (and, with `empty`,
+        one that matches the empty string)."""
         try:
-            compiled = pattern.compiled
+            pattern = re.compile(self.str_of(node, key))
         except re.error as exc:
             raise self.fail(node.line, f"“{key}”不是合法的正则表达式：{exc}") from exc
-        if empty and compiled.match(""):
+        if empty and pattern.match(""):
             raise self.fail(node.line, empty)
         return pattern
 
@@ -542,9 +537,9 @@ class _RuleFile:
         kind = kinds[0]
         text = self.str_of(entry[kind], kind)
         if kind == "chars":
-            pattern = chars_pattern(text)
+            pattern = re.compile("[" + re.escape(text) + "]+")
         elif kind == "literal":
-            pattern = literal_pattern(text)
+            pattern = re.compile(re.escape(text))
         else:
             pattern = self.regex(entry[kind], kind, "占位符的正则表达式不能匹配空字符串。")
         return PlaceholderRule(
@@ -708,7 +703,7 @@ class _RuleFile:
             raise self.fail(entry["wrong"].line, f"“{wrong}”同时出现在 wrong 和 right 中。")
         return [TypoRule(self.optional(entry, "id", wrong), wrong, right, **shared)]
 
-    def name_pattern(self, node: _Node, source: str) -> RulePattern:
+    def name_pattern(self, node: _Node, source: str) -> re.Pattern:
         return self.regex(node, "names", "names 中的正则表达式不能匹配空字符串。")
 
     def plain_str(self, node: _Node, source: str) -> str:

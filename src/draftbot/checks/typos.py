@@ -47,9 +47,9 @@ def _fits(text: str, start: int, end: int, rule: TypoRule) -> bool:
         return False
     if rule.not_before is not None and _ends_before(rule.not_before, text, start):
         return False
-    if rule.after is not None and not rule.after.compiled.match(text, end):
+    if rule.after is not None and not rule.after.match(text, end):
         return False
-    if rule.not_after is not None and rule.not_after.compiled.match(text, end):
+    if rule.not_after is not None and rule.not_after.match(text, end):
         return False
     if rule.not_near:
         lo, hi = _sentence(text, start, end)
@@ -62,7 +62,7 @@ def _fits(text: str, start: int, end: int, rule: TypoRule) -> bool:
 def _ends_before(pattern, text: str, start: int) -> bool:
     """Does a match of `pattern` end exactly at `start` (looking back at most 12 characters)?"""
     lo = max(0, start - 12)
-    return any(m.end() == start for m in pattern.compiled.finditer(text, lo, start))
+    return any(m.end() == start for m in pattern.finditer(text, lo, start))
 
 
 def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
