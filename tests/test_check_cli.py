@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from clirun import EXAMPLE_FACTS, REPO, run_cli
-from draftbot.checks.run import check_draft, run_checks
+from draftbot.checks.run import check_draft
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CLEAN = FIXTURES / "check_clean" / "述职报告.md"
@@ -21,7 +21,7 @@ SAMPLE_BLANKS = {"000": 40, "001": 10, "002": 60, "003": 65, "004": 55}
 
 @pytest.mark.parametrize(("name", "count"), sorted(SAMPLE_BLANKS.items()))
 def test_each_sample_checked_as_a_draft_counts_its_blanks(name: str, count: int):
-    findings = run_checks(REPO / "samples" / f"{name}.md", samples=[])
+    findings = check_draft(REPO / "samples" / f"{name}.md", samples=[]).findings
     blanks = [f for f in findings if f.rule == "placeholder"]
     assert len(blanks) == count
     assert all(f.text and set(f.text) <= set("*xX") for f in blanks)
@@ -164,12 +164,12 @@ def test_text_without_top_headings_splits_at_sub_headings(tmp_path: Path):
     draft = tmp_path / "sub.md"
     draft.write_text("# 总结\n\n## （一）招商引资\n全年签约项目x个。\n（二）安全生产\n未发生事故，投资**亿元。\n",
                      encoding="utf-8")
-    findings = run_checks(draft, samples=[])
+    findings = check_draft(draft, samples=[]).findings
     assert [(f.section, f.section_index, f.line) for f in findings] == [
         ("（一）招商引资", 1, 4), ("（二）安全生产", 2, 6)]
     numbered = tmp_path / "num.txt"
     numbered.write_text("1.招商引资\n签约x个。\n2. 安全生产\n无事故。\n", encoding="utf-8")
-    (finding,) = run_checks(numbered, samples=[])
+    (finding,) = check_draft(numbered, samples=[]).findings
     assert (finding.section, finding.line, finding.column) == ("1. 招商引资", 2, 3)
 
 

@@ -36,7 +36,7 @@ def module_name(path: Path) -> str:
 
 
 # Modules that import by name at run time (importlib), and what they may import that way.
-DYNAMIC_IMPORTS = {"draftbot.cli": "draftbot.cli."}
+DYNAMIC_IMPORTS = {"draftbot.cli": "draftbot.cli.", "draftbot.checks.run": "draftbot.checks."}
 
 
 def _resolve(target: str, modules: set[str]) -> str | None:

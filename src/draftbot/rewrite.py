@@ -37,14 +37,13 @@ class Sources:
 
 def make_checker(sources: Sources, *, label: str = "<草稿>", period: int | None = None) -> CheckFn:
     """`draftbot check` on a draft text with these facts, plan and samples (the judge of a repair)."""
-    from draftbot.checks.rules import load_rules
-    from draftbot.checks.run import CheckInputs, check_text
+    from draftbot.checks.run import check_draft
 
-    inputs = CheckInputs(sources.facts, sources.plan, sources.samples, period or sources.facts.period_year)
-    inputs.rules = load_rules()
+    year = period or sources.facts.period_year
 
     def check(text: str) -> list[Finding]:
-        return check_text(text, parse_draft(text), inputs, label).findings
+        return check_draft(text, facts=sources.facts, plan=sources.plan, samples=list(sources.samples),
+                           period=year, label=label, own_draft=False).findings
 
     return check
 

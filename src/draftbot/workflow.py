@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from draftbot.checks.finding import LEVELS
-from draftbot.checks.run import check_report  # the check flow, for library users too
+from draftbot.checks.run import check_draft  # the check flow, for library users too
 from draftbot.errors import InputError
 
 FONTS_ENV = "DRAFTBOT_FONTS"
@@ -317,8 +317,8 @@ def dry_run(facts: str | Path, *, output: str | Path | None = None, plan: str | 
 def check_saved(path: str | Path, inputs: Inputs | None = None, *, period: int | None = None) -> Any:
     """Check a saved draft with the inputs it was written from (when known): a checks.run.CheckReport."""
     if inputs is None:
-        return check_report(path, period=period)
-    return check_report(path, facts=inputs.facts, plan=inputs.plan, samples=inputs.samples, period=period)
+        return check_draft(Path(path), period=period)
+    return check_draft(Path(path), facts=inputs.facts, plan=inputs.plan, samples=inputs.samples, period=period)
 
 
 # -- regen: pick -> rewrite -> save ---------------------------------------------------------------
@@ -665,7 +665,6 @@ def export_word(
 
 def _findings(draft, options: dict, min_level: str, report=None) -> tuple[list, list[str]]:
     from draftbot.checks.finding import filter_level
-    from draftbot.checks.run import check_draft
 
     report = report or check_draft(draft, **options)
     return filter_level(report.findings, min_level), list(report.notes)

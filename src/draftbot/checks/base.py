@@ -6,6 +6,8 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
+MAX_PER_RULE = 1000  # findings of one rule listed; past it they are counted (a runaway draft has millions)
+
 
 @dataclass(frozen=True, slots=True)
 class Hit:
@@ -18,6 +20,17 @@ class Hit:
     message: str
     suggestion: str = ""
     section_index: int | None = None  # set by checks that know the section without an offset
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Where one plan section's formulations are looked for, and where a finding about it goes."""
+
+    spans: list[tuple[int, int]]
+    at: tuple[int, int]  # the finding's span (a heading, or an empty span)
+    label: str  # "一、政治建设", or "" for the whole report
+    index: int | None = None  # the draft section (for regen --section)
+    several: bool = False  # the section is spread over several parts (label names the first)
 
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from draftbot.checks.base import Hit
+from draftbot.checks.registry import CheckContext, check
 
 RULE = "figure-inconsistent"
 _SENTENCE = re.compile(r"[^。；！？\n]+")
@@ -23,6 +24,13 @@ _SHARE_WORDS = ("占比", "占", "合格率", "达标率", "及格率", "优秀�
 _RATIO = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*[/／]\s*(\d+(?:\.\d+)?)(?![\d.])")
 _UP = ("增长", "增加", "提高", "提升", "上升", "增幅")
 _DOWN = ("下降", "减少", "降低", "降幅", "缩减")
+
+
+@check(RULE, label="数字矛盾", order=120, level="警告",
+       doc="同一句中互相矛盾的数字：分项大于总数、“分别为”加起来不等于总数、占比超过100%、百分比与算出它的两个数"
+           "对不上、增长率与前后两个数对不上")
+def run(ctx: CheckContext) -> list[Hit]:
+    return find_inconsistent(ctx.masked, ctx.figure_options)
 
 
 def find_inconsistent(text: str, options=None) -> list[Hit]:

@@ -154,15 +154,15 @@ def missing_sections(plan, covers: dict[str, Cover], at: int, owed: dict[str, st
 
 
 def guide_hits(plan, text: str, sections, content_start: int, facts=None) -> tuple[list[Hit], dict]:
-    """For a document draftbot did not write: missing sections by coverage, failed-section markers,
-    and the scopes (opening + the parts that carry each plan section) for its required formulations."""
+    """For a document draftbot did not write: missing sections by coverage (and sections the facts
+    have bullets for that the document does not write), and the scopes (opening + the parts that
+    carry each plan section) for its required formulations."""
     from draftbot.checks.parts import read_outline
-    from draftbot.checks.sections import failed_sections
 
     parts = read_outline(text, content_start)
     covers = cover_plan(plan, text, parts, content_start)
     owed = owed_sections(plan, facts, covers, text) if facts is not None else {}
-    hits = missing_sections(plan, covers, content_start, owed) + failed_sections(sections)
+    hits = missing_sections(plan, covers, content_start, owed)
     return hits, guide_scopes(covers, parts, sections, content_start, len(text))
 
 
@@ -199,7 +199,7 @@ def _written(bullet: str, text: str) -> bool:
 
 def guide_scopes(covers: dict[str, Cover], parts: list[Part], sections, content_start: int, end: int) -> dict:
     """plan section id -> Scope: the opening and the parts (or paragraphs) that carry the section."""
-    from draftbot.checks.required import Scope
+    from draftbot.checks.base import Scope
 
     opening = (content_start, parts[0].start if parts else end)
     scopes = {}

@@ -7,52 +7,14 @@ from dataclasses import asdict, dataclass, field
 
 LEVELS = ("info", "warning", "error")
 LEVEL_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
-RULE_IDS = (
-    "section-missing",
-    "section-empty",
-    "section-failed",
-    "section-order",
-    "section-length",
-    "formulation-missing",
-    "formulation-noncanonical",
-    "formulation-dated",
-    "placeholder",
-    "figure-ungrounded",
-    "fact-dropped",
-    "sample-leak",
-    "template-junk",
-    "typo",
-    "doubled-text",
-    "unpaired-punctuation",
-    "invisible-char",
-    "halfwidth-punctuation",
-    "mixed-digits",
-    "garbled-formulation",
-    "figure-inconsistent",
-)
-# What a person reads for each rule (text output, review, Word comments); the id stays in JSON
-# and --format line. A check registry can adopt this table; an id without a label reads 其他问题.
-RULE_LABELS = {
-    "section-missing": "缺少部分",
-    "section-empty": "部分没有正文",
-    "section-failed": "生成失败",
-    "section-order": "部分顺序",
-    "section-length": "字数",
-    "formulation-missing": "缺少规范表述",
-    "formulation-noncanonical": "表述不规范",
-    "formulation-dated": "提法过时",
-    "placeholder": "待填空白",
-    "figure-ungrounded": "数字无依据",
-    "fact-dropped": "要点未写入",
-    "sample-leak": "照抄范文",
-    "template-junk": "模板残留",
-    "typo": "错别字",
-}
 
 
 def rule_label(rule: str) -> str:
-    """The Chinese name of a rule (never its English id)."""
-    return RULE_LABELS.get(rule, "其他问题")
+    """The Chinese name of a rule (never its English id), as its check kind declares it
+    (checks.registry; registered once the checks have run)."""
+    from draftbot.checks.registry import rule_label as declared
+
+    return declared(rule) or "其他问题"
 
 
 def level_rank(level: str) -> int:

@@ -10,6 +10,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from draftbot.checks.base import Hit
+from draftbot.checks.registry import CheckContext, check
 from draftbot.checks.rules import DatedRule, Enumeration, Substitution
 
 _SEPARATOR_CHARS = frozenset("、，,和及与“”\"'‘’")  # and whitespace; or the word 以及
@@ -17,6 +18,20 @@ _QUOTES = "“”\"'‘’「」"
 
 
 # ------------------------------------------------------------------ canonical forms
+
+
+@check("formulation-noncanonical", label="表述不规范", order=50, level="错误",
+       doc="不规范表述（以习近平总书记为核心的党中央 → 以习近平同志为核心的党中央）；正式名称的倒字、错字、缺字和口语写法"
+           "（党的十大九 → 十九大，习总书记 → 习近平总书记，八项规定学习教育 → 深入贯彻中央八项规定精神学习教育）；"
+           "“四个意识”“四个自信”等列举不全或顺序错")
+def run_noncanonical(ctx: CheckContext) -> list[Hit]:
+    return noncanonical_hits(ctx)
+
+
+def noncanonical_hits(ctx: CheckContext) -> list[Hit]:
+    """The draft's formulation-noncanonical hits, once per draft (garbled-formulation leaves them be)."""
+    return ctx.shared("noncanonical", lambda: find_noncanonical(ctx.masked, ctx.rules.substitutions,
+                                                                ctx.rules.enumerations, ctx.period))
 
 
 def find_noncanonical(text: str, subs: list[Substitution], enums: list[Enumeration],
@@ -179,6 +194,14 @@ def _is_cjk(ch: str) -> bool:
 
 
 # ------------------------------------------------------------------ dated wording
+
+
+@check("formulation-dated", label="提法过时", needs=("period",), order=60, level="过时为错误，提前使用为警告",
+       doc="过时的提法：如 2026 年报告把“十四五”当作现行规划、以党的十九大为指导、写“动态清零”，2022 年报告写参加"
+           "“两学一做”学习教育；说明现在应如何写。回顾往年（“巩固……成果”“‘十四五’时期”）和展望下一年"
+           "（2020 年报告写“十四五”）不算")
+def run_dated(ctx: CheckContext) -> list[Hit]:
+    return find_dated(ctx.masked, ctx.rules.dated, ctx.period, ctx.period_start)
 
 
 def find_dated(text: str, rules: list[DatedRule], period: int, start: int | None = None) -> list[Hit]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 
 from draftbot.checks.base import Hit
+from draftbot.checks.registry import CheckContext, check
 
 RULE = "garbled-formulation"
 MIN_LENGTH = 6
@@ -31,6 +32,28 @@ _BREAKS = frozenset("，。；！？,;!?\n：:“”《》（）()")
 INSTITUTION = re.compile(
     r"[\u4e00-\u9fff]{2,6}(?:中学|小学|大学|学院|学校|幼儿园|管委会|委员会|人民政府|人民法院|人民检察院|"
     r"研究院|研究所|医院|中心|集团|公司)")
+
+
+@check(RULE, label="表述写错", order=130, level="错误",
+       doc="规范表述和正式名称（及要点中的单位名、文中反复出现的机构名）差一两个字：缺字、多字、倒字或错字；"
+           "已由 formulation-noncanonical 或 typo 报告的不重复报告")
+def run(ctx: CheckContext) -> list[Hit]:
+    from draftbot.checks.formulations import noncanonical_hits
+    from draftbot.checks.typos import typo_hits
+
+    rules = ctx.rules
+    fixed = rules.fixed_names + [s.right for s in rules.substitutions if s.applies(ctx.period)]
+    names = names_for(ctx.masked, fixed, _facts_names(ctx.facts))
+    taken = [(h.start, h.end) for h in noncanonical_hits(ctx) + typo_hits(ctx)]
+    return [h for h in find_garbled(ctx.masked, names) if not any(h.start < e and s < h.end for s, e in taken)]
+
+
+def _facts_names(facts) -> list[str]:
+    """The unit names a facts file gives: its `unit` and the institution names in its bullets."""
+    if facts is None:
+        return []
+    units = re.split(r"[、，,；;/\s]+", str(facts.meta.get("unit", "")))
+    return [u for u in units if u] + [m.group() for m in INSTITUTION.finditer(facts.text())]
 
 
 def names_for(text: str, fixed: list[str], facts_names: list[str]) -> list[str]:

@@ -5,13 +5,89 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable
+from pathlib import Path
 
-from draftbot.checks.base import Hit
-from draftbot.figures import Figure, FigureIndex, FigureOptions, extract_figures
+from draftbot.checks.base import MAX_PER_RULE, Hit
+from draftbot.checks.registry import CheckContext, Rule, check
+from draftbot.figures import Figure, FigureIndex, FigureOptions, extract_figures, iter_figures
 
 _DIMENSION_NAMES = {"money": "金额", "percent": "百分比", "points": "百分点", "area": "面积", "length": "长度",
                     "year": "年份", "date": "日期", "yearmonth": "年月", "month": "月份", "monthday": "日期",
                     "duration": "时长", "number": "数字"}
+
+
+@check("grounding", label="数字出处", needs=("facts",), order=80, rules=(
+    Rule("figure-ungrounded", "数字无依据", "错误",
+         "草稿中的数字（金额、百分比、百分点、面积、长度、个数、年份日期）在要点中找不到；2.5亿元 与 25000万元 视为"
+         "同一数字，35% 不能作为 35亿元 的依据；“三年来”“两个维护”等不算数字"),
+    Rule("fact-dropped", "要点未写入", "警告", "某条要点的数字和关键词在草稿中都没有出现"),
+))
+def run(ctx: CheckContext) -> list[Hit]:
+    """Both rules in one pass over the draft's figures: each distinct one that fact-dropped can use
+    is noted on the way (one with an amount of the facts, or a date or year)."""
+    from draftbot.checks.placeholders import blanks
+
+    options = ctx.figure_options
+    unique: dict = {}
+    wanted = fact_figure_bases(ctx.facts, options)
+    figures = _noting_unique(iter_figures(ctx.masked, options), unique, wanted)
+    spans = [(h.start, h.end) for h in blanks(ctx)]
+    hits = find_ungrounded(figures, facts_index(ctx), spans, MAX_PER_RULE)
+    return hits + _dropped(ctx, list(unique.values()))
+
+
+def facts_index(ctx: CheckContext) -> FigureIndex | None:
+    """The facts' figures (with the years a report may name), once per draft; None without facts."""
+    if ctx.facts is None:
+        return None
+    return ctx.shared("facts_index", lambda: grounding_index(ctx.facts, ctx.period, ctx.rules.allowed_years,
+                                                             ctx.figure_options))
+
+
+def facts_text_of(ctx: CheckContext) -> str:
+    return "" if ctx.facts is None else ctx.shared("facts_text", lambda: facts_text(ctx.facts))
+
+
+def _noting_unique(figures, unique: dict, wanted: set[float]):
+    """Pass the figures through (one pass, none kept), noting in `unique` each distinct one that
+    find_dropped can use: one with an amount of the facts, or a date or year."""
+    for fig in figures:
+        if fig.key[1] in wanted or fig.dim.startswith(("date", "year")):
+            unique.setdefault((fig.dim, fig.base, fig.value), fig)
+        yield fig
+
+
+def _dropped(ctx: CheckContext, figures: list[Figure]) -> list[Hit]:
+    """A dropped fact is placed at the heading of the section it belongs to (by the plan's
+    routing), or at the top of the draft when that is unknown."""
+    facts = ctx.facts
+    homes = _fact_homes(ctx)
+    hits = []
+    for fact, message in find_dropped(facts, ctx.masked, figures, ctx.figure_options):
+        source = getattr(facts, "source", None)
+        where = f"（{Path(source).name} 第 {fact.line} 行）" if source else f"（事实第 {fact.line} 行）"
+        home = homes.get(id(fact))
+        at = ctx.content_start
+        start, end, index = (home.start, home.heading_end, home.index) if home else (at, at, None)
+        hits.append(Hit("fact-dropped", "warning", start, end, message + where, "把这条事实写进相应部分。", index))
+    return hits
+
+
+def _fact_homes(ctx: CheckContext) -> dict:
+    """id(fact) -> the draft section (Located) where the plan routes it."""
+    from draftbot.checks.sections import matched_plan
+
+    matched = matched_plan(ctx)
+    if not matched:
+        return {}
+    from draftbot.plans import route_facts
+
+    homes: dict = {}
+    for section_id, groups in route_facts(ctx.facts, ctx.plan).by_section.items():
+        if section_id in matched:
+            for group in groups:
+                homes.update((id(fact), matched[section_id]) for fact in group.all_facts())
+    return homes
 
 
 def facts_text(facts) -> str:

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from draftbot.checks.base import Hit
+from draftbot.checks.registry import CheckContext, check
 from draftbot.checks.rules import JunkRule
 
 MAX_LINE = 80  # longer lines are prose, never a watermark
 MAX_SLOGAN = 30  # a short line between two junk lines (an advert's slogan) is junk too
+
+
+@check("template-junk", label="模板残留", order=95, level="错误",
+       doc="从网上模板复制留下的广告、水印、整理者署名、QQ 号（“仅供学习 禁止外传”“××整理，咨询QQ……”），相邻的几行算一处")
+def run(ctx: CheckContext) -> list[Hit]:
+    return find_junk(ctx.masked, ctx.rules.junk)
 
 
 def find_junk(text: str, rules: list[JunkRule]) -> list[Hit]:

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from draftbot.checks.base import Hit
+from draftbot.checks.registry import CheckContext, check
 from draftbot.figures import FigureIndex, FigureOptions, extract_figures
 
 K = 8
@@ -27,6 +28,17 @@ class SampleIndex:
 
     names: list[str]
     texts: list[str]
+
+
+@check("sample-leak", label="照抄范文", needs=("samples",), order=90, level="错误或警告",
+       doc="照抄范文且带有范文自己的数字、单位名、地名（错误）；与某一篇范文连续 30 字以上相同（警告）；几篇范文共有的"
+           "套话和规范表述（“在思想上政治上行动上同以习近平同志为核心的党中央保持高度一致”）不算")
+def run(ctx: CheckContext) -> list[Hit]:
+    from draftbot.checks.grounding import facts_index, facts_text_of
+
+    settings = ctx.rules.leak
+    return find_leaks(ctx.masked, ctx.samples, facts_text_of(ctx), facts_index(ctx), ctx.rules.names,
+                      ctx.figure_options, settings.min_specific_run, settings.min_verbatim_run, settings.stock)
 
 
 def sample_index(samples) -> SampleIndex:

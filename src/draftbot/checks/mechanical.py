@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from draftbot.checks.base import Hit
+from draftbot.checks.registry import CheckContext, Rule, check
 
 # function character -> characters that, just before the pair, end a word with its first half
 # ("" when none): 现在在 = 现在 + 在, 作为为 = 作为 + 为
@@ -58,6 +59,19 @@ _WIDE_DIGITS = frozenset("０１２３４５６７８９")
 _PAIRS = {"“": "”", "‘": "’", "《": "》", "（": "）", "【": "】", "〔": "〕", "〈": "〉", "「": "」", "『": "』"}
 _CLOSERS = {v: k for k, v in _PAIRS.items()}
 _LIST_CLOSE = re.compile(r"(?:^|\n)[ \t]*[（(]?[0-9一二三四五六七八九十]{1,3}$")
+
+
+@check("mechanical", label="文字和标点", order=110, rules=(
+    Rule("doubled-text", "重复字词", "重复的字和标点为错误，连写两遍的词为警告",
+         "“在在”“的的”“，，”这类多打的字和标点（“常常”“认认真真”等叠词不算）"),
+    Rule("unpaired-punctuation", "标点不成对", "警告", "引号、书名号、括号缺了另一半"),
+    Rule("invisible-char", "看不见的字符", "零宽字符为错误，不换行空格为警告",
+         "从网页复制带来的零宽字符、BOM、不换行空格等看不见的字符"),
+    Rule("halfwidth-punctuation", "半角标点", "提示", "中文句子中用了半角逗号、句号等"),
+    Rule("mixed-digits", "全半角数字混用", "警告", "一个数字中全角和半角数字混写"),
+))
+def run(ctx: CheckContext) -> list[Hit]:
+    return find_mechanical(ctx.masked)
 
 
 def find_mechanical(text: str) -> list[Hit]:

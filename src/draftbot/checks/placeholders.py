@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from draftbot.checks.base import Hit
+from draftbot.checks.registry import CheckContext, check
 from draftbot.checks.rules import PlaceholderRule
 
 _ASCII_LETTER = re.compile(r"[A-Za-z]")
@@ -12,6 +13,18 @@ _PUNCT_OR_SPACE = set(" \t\n\r，。、；：！？“”‘’（）《》【�
 _LINE_HEAD = re.compile(r"[ \t]*(?:#{1,6}[ \t]+|[-+>][ \t]+|\d+[.、][ \t]*)?")
 _UNITS_AFTER = ("亿", "万", "元", "%", "％", "个", "家", "项", "次", "人", "件", "户", "亩", "平方", "公里",
                 "宗", "批", "名", "余", "多", "倍", "千", "百", "米", "吨", "小时", "天", "周")
+
+
+def blanks(ctx: CheckContext) -> list[Hit]:
+    """The draft's blanks (once per draft: figure-ungrounded skips the figures inside them)."""
+    return ctx.shared("placeholders", lambda: find_placeholders(ctx.masked, ctx.rules.placeholders, ctx.markdown))
+
+
+@check("placeholder", label="待填空白", order=70, level="警告",
+       doc="未填的空白：`20**年*月`、`x亿元`、`X%`、`*亩`、`××`、`某某`、`【待补】`；离线引擎在没有要点的部分按提纲写的"
+           "通用表述后面标有 `【待确认：本段为通用表述】`，也在此报告，请核实或改写；汇总中统计待填空白数")
+def run(ctx: CheckContext) -> list[Hit]:
+    return blanks(ctx)
 
 
 def find_placeholders(text: str, rules: list[PlaceholderRule], markdown: bool = True) -> list[Hit]:

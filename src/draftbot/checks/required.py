@@ -10,22 +10,23 @@ document it is a warning, unless the formulation is declared `absent: error` (�
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from draftbot.checks.base import Hit
+from draftbot.checks.base import Hit, Scope
 from draftbot.checks.formulations import complete_enumeration, normalise
+from draftbot.checks.registry import CheckContext, check
 from draftbot.checks.rules import Formulation, RuleSet
 
 
-@dataclass(frozen=True, slots=True)
-class Scope:
-    """Where one plan section's formulations are looked for, and where a finding about it goes."""
+@check("formulation-missing", label="缺少规范表述", needs=("plan",), order=40,
+       level="自己的草稿：错误；其他文档：警告（“中央八项规定及其实施细则精神”为错误）",
+       doc="缺少提纲要求、且报告年度适用的规范表述（如政治部分的“两个确立”“两个维护”），每部分一条")
+def run(ctx: CheckContext) -> list[Hit]:
+    from draftbot.checks.sections import plan_structure
 
-    spans: list[tuple[int, int]]
-    at: tuple[int, int]  # the finding's span (a heading, or an empty span)
-    label: str  # "一、政治建设", or "" for the whole report
-    index: int | None = None  # the draft section (for regen --section)
-    several: bool = False  # the section is spread over several parts (label names the first)
+    scopes = plan_structure(ctx)[1]
+    hits, skipped = find_missing(ctx.plan, ctx.masked, scopes, ctx.rules, ctx.period, ctx.own_draft)
+    if skipped:
+        ctx.notes.append(f"按 {ctx.period} 年度检查，{'、'.join(skipped)}不作要求。")
+    return hits
 
 
 def is_present(formulation: Formulation, text: str, flat: str, rules: RuleSet) -> bool:
@@ -43,7 +44,7 @@ def is_present(formulation: Formulation, text: str, flat: str, rules: RuleSet) -
 
 
 def find_missing(plan, text: str, scopes: dict[str, Scope], rules: RuleSet, period: int | None,
-                 contract: bool) -> tuple[list[Hit], list[str]]:
+                 own_draft: bool) -> tuple[list[Hit], list[str]]:
     """Hits for the plan sections whose required formulations are absent, and the formulations not
     required because of the report's year (for a note)."""
     hits: list[Hit] = []
@@ -64,14 +65,14 @@ def find_missing(plan, text: str, scopes: dict[str, Scope], rules: RuleSet, peri
             raw, flat = views[formulation.scope]
             if not is_present(formulation, raw, flat, rules):
                 missing.append(formulation)
-        hits += _hits(ps, scope, missing, contract)
+        hits += _hits(ps, scope, missing, own_draft)
     return hits, sorted(set(skipped))
 
 
-def _hits(ps, scope: Scope, missing: list[Formulation], contract: bool) -> list[Hit]:
+def _hits(ps, scope: Scope, missing: list[Formulation], own_draft: bool) -> list[Hit]:
     if not missing:
         return []
-    if contract:
+    if own_draft:
         return [_hit("error", scope, missing, f"“{scope.label}”缺少规范表述{_names(missing)}。",
                      f"在本部分写入{_names(missing)}。")]
     out = []

@@ -1,4 +1,5 @@
-"""Running every check on one draft: resolve facts, plan, samples and period; place each hit."""
+"""Checking one draft: resolve facts, plan, samples and period, run every registered check kind
+(checks.registry) whose inputs are there, place each hit. `check_draft` is the one entry point."""
 
 from __future__ import annotations
 
@@ -6,14 +7,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from draftbot.checks.base import Hit, LineIndex, blank_range, front_matter_end, mask_text
+from draftbot.checks.base import MAX_PER_RULE, Hit, LineIndex, blank_range, front_matter_end, mask_text
 from draftbot.checks.finding import Finding, Summary, sort_findings, summarize
+from draftbot.checks.registry import CheckContext, CheckKind, registered
 from draftbot.checks.rules import RuleSet, load_rules
 from draftbot.checks.sections import Located
 from draftbot.errors import InputError
 
 _YEAR = re.compile(r"((?:19|20)\d\d)")
-MAX_PER_RULE = 1000  # findings of one rule listed; past it they are counted (a runaway draft has millions)
 _FAILED_TEXT = re.compile(r"\s*【本部分生成失败[^】\n]*】")
 
 
@@ -27,7 +28,7 @@ class CheckInputs:
     period: int | None = None
     rules: RuleSet | None = None
     notes: list[str] = field(default_factory=list)
-    contract: bool = False  # a draft draftbot wrote (front matter with a `draftbot` key): the plan is binding
+    own_draft: bool = False  # a draft draftbot wrote (front matter with a `draftbot` key): the plan is binding
     period_start: int | None = None  # first year a multi-year report covers (近三年来, 2021—2025年)
 
 
@@ -41,6 +42,7 @@ class CheckReport:
     sections: list[Located]
     regen_args: str = ""  # what `regen --section N` needs besides, for a text draftbot did not write
     rules_version: str = ""  # the rule library's version (shown in every report)
+    skipped: dict[str, list[str]] = field(default_factory=dict)  # check kind id -> the inputs it lacked
 
     @property
     def summary(self) -> Summary:
@@ -51,21 +53,10 @@ class CheckReport:
         return any(f.level == "error" for f in self.findings)
 
 
-# ------------------------------------------------------------------ public entry points
+# ------------------------------------------------------------------ the entry point
 
 
-def run_checks(draft, facts=None, plan=None, samples=None, period=None, rules_dir=None) -> list[Finding]:
-    """Check a draft (a Draft, a path, or text) and return its findings, sorted.
-
-    facts / plan / samples may be objects or paths / names; None means "as the draft's front matter
-    says" (facts, plan, period) or "the built-in samples"; samples=[] skips the sample-leak check.
-    Line numbers refer to the draft file (for a Draft object: to `draft.render()`).
-    """
-    return check_draft(draft, facts=facts, plan=plan, samples=samples, period=period,
-                       rules_dir=rules_dir).findings
-
-
-def check_report(
+def check_draft(
     draft,
     *,
     facts=None,
@@ -73,19 +64,23 @@ def check_report(
     samples=None,
     period: int | None = None,
     rules: str | Path | None = None,
+    samples_add: bool = False,
+    label: str | None = None,
+    own_draft: bool | None = None,
 ) -> CheckReport:
-    """Check a draft or any report (a path to .md/.txt/.docx, a Draft, or text): a CheckReport.
+    """Check a draft or any report: a path (.md/.txt/.docx), a Draft, or its text. The one check
+    entry point of draftbot (the `check` command, write, regen, repair, review, export and batch).
 
-    Facts, plan, samples and period default to what the draft's front matter records."""
+    facts / plan / samples may be objects or paths / names; None means "as the draft's front matter
+    says" (facts, plan, period) or "the built-in samples"; samples=[] skips the sample-leak check;
+    samples_add: a samples folder adds to the built-in ones. rules: a folder of extra rule files.
+    label: how the draft is named in findings (default: its path, or <草稿> for a text).
+    own_draft: judge the text as draftbot's own draft (its plan binding section by section) or not;
+    None: as its front matter says (a `draftbot` key).
+    Line numbers refer to the draft file (for a Draft object: to `draft.render()`). A text without
+    section headings is checked as a whole (a note says what was skipped)."""
     if period is not None and not 1949 <= period <= 2100:
         raise InputError(f"报告年度应是四位年份（如 2026），而不是“{period}”。")
-    if isinstance(draft, str) and "\n" not in draft:
-        draft = Path(draft)
-    return check_draft(draft, facts=facts, plan=plan, samples=samples, period=period, rules_dir=rules)
-
-
-def check_draft(draft, facts=None, plan=None, samples=None, period=None, rules_dir=None,
-                samples_add: bool = False) -> CheckReport:
     text, path = _draft_text(draft)
     from draftbot.draft import parse_draft
 
@@ -94,14 +89,14 @@ def check_draft(draft, facts=None, plan=None, samples=None, period=None, rules_d
         from draftbot.docx_reader import docx_front_matter  # what `draftbot export` kept
 
         parsed.meta = docx_front_matter(path)
-    inputs = resolve_inputs(parsed.meta, path, facts, plan, samples, period, rules_dir, samples_add)
+    inputs = resolve_inputs(parsed.meta, path, facts, plan, samples, period, rules, samples_add)
     inputs.notes[:0] = _unclosed_front_matter(text, parsed)
-    inputs.contract = "draftbot" in parsed.meta
+    inputs.own_draft = "draftbot" in parsed.meta if own_draft is None else own_draft
     if inputs.period is None:
         inputs.period = _period_from_document(parsed, text, inputs.notes)
-    if inputs.period is not None and not inputs.contract:
+    if inputs.period is not None and not inputs.own_draft:
         inputs.period_start = _span_start(parsed, inputs.period, inputs.notes)
-    report = check_text(text, parsed, inputs, label=str(path) if path else "<草稿>")
+    report = _run(text, parsed, inputs, label or (str(path) if path else "<草稿>"))
     if not report.sections and text.strip():
         report.notes.append(
             "文中没有找到部分标题（“一、”“第一部分”“（一）”“1.”或 Markdown 标题），已跳过按部分进行的检查"
@@ -271,76 +266,59 @@ def _year_in(text: str) -> int | None:
 # ------------------------------------------------------------------ the checks
 
 
-def check_text(text: str, parsed, inputs: CheckInputs, label: str = "<草稿>") -> CheckReport:
+def check_kinds() -> list[CheckKind]:
+    """Every registered check kind: each module of draftbot/checks/ is imported, so that its
+    `@check` registrations run (a new module needs no other edit)."""
+    if not _DISCOVERED:
+        import importlib
+        import os
+
+        folder = os.path.dirname(__file__)
+        for name in sorted(os.listdir(folder)):
+            if name.endswith(".py") and not name.startswith("_"):
+                importlib.import_module(f"draftbot.checks.{name[:-3]}")
+        _DISCOVERED.append(True)
+    return registered()
+
+
+_DISCOVERED: list[bool] = []
+
+
+def _run(text: str, parsed, inputs: CheckInputs, label: str) -> CheckReport:
     rules = inputs.rules or load_rules()
     lines = LineIndex(text)
     sections = locate_sections(text, parsed, lines)
     masked = _mask_failed(mask_text(text), sections)
     masked, failed_parts = _failed_parts(text, masked, sections, label)
     markdown = label.lower().endswith(".md") or front_matter_end(text) > 0
-    hits = cap_hits(collect_hits(masked, sections, inputs, rules, markdown, front_matter_end(text)) + failed_parts)
-    findings = [_place(h, lines, sections) for h in hits]
-    return CheckReport(label, sort_findings(findings), inputs.notes, sections)
+    ctx = CheckContext(text, masked, parsed, sections, inputs, rules, label, markdown, front_matter_end(text),
+                       inputs.notes, failed_parts)
+    hits: list[Hit] = []
+    skipped: dict[str, list[str]] = {}
+    for kind in check_kinds():
+        missing = [need for need in kind.needs if not ctx.has(need)]
+        if missing:
+            skipped[kind.id] = missing
+            continue
+        hits += kind.run(ctx)
+    _note_skipped(skipped, inputs.notes)
+    findings = [_place(h, lines, sections) for h in cap_hits(hits)]
+    return CheckReport(label, sort_findings(findings), inputs.notes, sections, skipped=skipped)
 
 
-def collect_hits(masked: str, sections: list[Located], inputs: CheckInputs, rules: RuleSet,
-                 markdown: bool, content_start: int = 0) -> list[Hit]:
-    from draftbot.checks import formulations, grounding, junk, leak, placeholders
-    from draftbot.checks.sections import match_plan
-    from draftbot.figures import iter_figures
+def _note_skipped(skipped: dict[str, list[str]], notes: list[str]) -> None:
+    """A note for each skipped kind that no note names yet (the notes of resolve_inputs name the
+    built-in ones in their own words)."""
+    from draftbot.checks.registry import INPUTS
 
-    options = rules.figure_options()
-    blanks = placeholders.find_placeholders(masked, rules.placeholders, markdown)
-    hits: list[Hit] = list(blanks)
-    hits += formulations.find_noncanonical(masked, rules.substitutions, rules.enumerations, inputs.period)
-    hits += junk.find_junk(masked, rules.junk)
-    hits += proofreading_hits(masked, inputs, rules, hits)
-    if inputs.period:
-        hits += formulations.find_dated(masked, rules.dated, inputs.period, inputs.period_start)
-    matched = match_plan(inputs.plan, sections) if inputs.plan is not None and sections else {}
-    if inputs.plan is not None:
-        hits += plan_hits(masked, sections, inputs, rules, content_start, matched)
-    facts_index = None
-    facts_text = ""
-    if inputs.facts is not None:
-        facts_text = grounding.facts_text(inputs.facts)
-        facts_index = grounding.grounding_index(inputs.facts, inputs.period, rules.allowed_years, options)
-        unique: dict = {}  # the draft's distinct figures that fact-dropped looks at
-        wanted = grounding.fact_figure_bases(inputs.facts, options)
-        figures = _noting_unique(iter_figures(masked, options), unique, wanted)
-        hits += grounding.find_ungrounded(figures, facts_index, [(h.start, h.end) for h in blanks], MAX_PER_RULE)
-        homes = _fact_homes(inputs.facts, inputs.plan, matched)
-        hits += _dropped(inputs.facts, masked, list(unique.values()), options, content_start, homes)
-    if inputs.samples:
-        hits += leak.find_leaks(masked, inputs.samples, facts_text, facts_index, rules.names, options,
-                                rules.leak.min_specific_run, rules.leak.min_verbatim_run, rules.leak.stock)
-    return hits
-
-
-def proofreading_hits(masked: str, inputs: CheckInputs, rules: RuleSet, earlier: list[Hit]) -> list[Hit]:
-    """What a proofreader marks first: misspellings, mechanical defects, garbled names. A garbled
-    name or typo on words another rule already reports is left to that rule."""
-    from draftbot.checks import consistency, garbled, mechanical, typos
-
-    hits = typos.find_typos(masked, rules.active_typos(), rules.words)
-    hits += mechanical.find_mechanical(masked)
-    hits += consistency.find_inconsistent(masked, rules.figure_options())
-    fixed = rules.fixed_names + [s.right for s in rules.substitutions if s.applies(inputs.period)]
-    names = garbled.names_for(masked, fixed, _facts_names(inputs.facts))
-    taken = [(h.start, h.end) for h in earlier + hits if h.rule in ("formulation-noncanonical", "typo")]
-    hits += [h for h in garbled.find_garbled(masked, names)
-             if not any(h.start < e and s < h.end for s, e in taken)]
-    return hits
-
-
-def _facts_names(facts) -> list[str]:
-    """The unit names a facts file gives: its `unit` and the institution names in its bullets."""
-    if facts is None:
-        return []
-    from draftbot.checks.garbled import INSTITUTION
-
-    units = re.split(r"[、，,；;/\s]+", str(facts.meta.get("unit", "")))
-    return [u for u in units if u] + [m.group() for m in INSTITUTION.finditer(facts.text())]
+    kinds = {k.id: k for k in check_kinds()}
+    for kind_id, missing in skipped.items():
+        kind = kinds[kind_id]
+        said = "\n".join(notes)
+        if kind.label in said or any(rule in said for rule in kind.rule_ids):
+            continue
+        lacking = "、".join(INPUTS[n] for n in missing)
+        notes.append(f"缺少{lacking}，已跳过 {'、'.join(kind.rule_ids)}（{kind.label}）检查。")
 
 
 def cap_hits(hits: list[Hit]) -> list[Hit]:
@@ -359,65 +337,6 @@ def cap_hits(hits: list[Hit]) -> list[Hit]:
         else:
             extra[hit.rule] += 1
     return kept + [more_hit(rule, count, kept[-1].start) for rule, count in extra.items()]
-
-
-def _noting_unique(figures, unique: dict, wanted: set[float]):
-    """Pass the figures through (one pass, none kept), noting in `unique` each distinct one that
-    find_dropped can use: one with an amount of the facts, or a date or year."""
-    for fig in figures:
-        if fig.key[1] in wanted or fig.dim.startswith(("date", "year")):
-            unique.setdefault((fig.dim, fig.base, fig.value), fig)
-        yield fig
-
-
-def plan_hits(masked: str, sections: list[Located], inputs: CheckInputs, rules: RuleSet, content_start: int,
-              matched: dict[str, Located]) -> list[Hit]:
-    """Sections and required formulations. A draft draftbot wrote is held to its plan section by
-    section; any other document only has to cover each plan section somewhere (checks.coverage)."""
-    from draftbot.checks.required import find_missing
-
-    if inputs.contract:
-        from draftbot.checks.sections import check_sections, contract_scopes
-
-        hits = check_sections(inputs.plan, sections, len(masked.rstrip()), matched)
-        scopes = contract_scopes(matched, sections, content_start)
-    else:
-        from draftbot.checks.coverage import guide_hits
-
-        hits, scopes = guide_hits(inputs.plan, masked, sections, content_start, inputs.facts)
-    missing, skipped = find_missing(inputs.plan, masked, scopes, rules, inputs.period, inputs.contract)
-    if skipped:
-        inputs.notes.append(f"按 {inputs.period} 年度检查，{'、'.join(skipped)}不作要求。")
-    return hits + missing
-
-
-def _dropped(facts, masked: str, figures, options, at: int, homes: dict[int, Located]) -> list[Hit]:
-    """A dropped fact is placed at the heading of the section it belongs to (by the plan's
-    routing), or at the top of the draft when that is unknown."""
-    from draftbot.checks.grounding import find_dropped
-
-    hits = []
-    for fact, message in find_dropped(facts, masked, figures, options):
-        source = getattr(facts, "source", None)
-        where = f"（{Path(source).name} 第 {fact.line} 行）" if source else f"（事实第 {fact.line} 行）"
-        home = homes.get(id(fact))
-        start, end, index = (home.start, home.heading_end, home.index) if home else (at, at, None)
-        hits.append(Hit("fact-dropped", "warning", start, end, message + where, "把这条事实写进相应部分。", index))
-    return hits
-
-
-def _fact_homes(facts, plan, matched: dict[str, Located]) -> dict[int, Located]:
-    """id(fact) -> the draft section where the plan routes it (`matched`: match_plan's result)."""
-    if plan is None or not matched:
-        return {}
-    from draftbot.plans import route_facts
-
-    homes: dict[int, Located] = {}
-    for section_id, groups in route_facts(facts, plan).by_section.items():
-        if section_id in matched:
-            for group in groups:
-                homes.update((id(fact), matched[section_id]) for fact in group.all_facts())
-    return homes
 
 
 def locate_sections(text: str, parsed, lines: LineIndex) -> list[Located]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from draftbot.checks.base import Hit
 from draftbot.checks.formulations import normalise
+from draftbot.checks.registry import CheckContext, Rule, check
 
 _NON_TEXT = re.compile(r"\s|<!--.*?-->", re.S)
 
@@ -31,6 +32,50 @@ class Located:
     @property
     def label(self) -> str:
         return f"{self.prefix}{self.heading}" if self.prefix else f"{self.number}、{self.heading}"
+
+
+_OWN = "自己的草稿"
+
+
+@check("sections", label="章节完整性", needs=("plan",), order=10, rules=(
+    Rule("section-missing", "缺少部分", f"{_OWN}：错误（提纲外的部分为提示）；其他文档：必备内容全文没有为错误，其余为警告",
+         f"提纲要求的部分缺失：{_OWN}按标题、别名匹配；其他文档按标题和内容判断"),
+    Rule("section-empty", "部分没有正文", "错误", "部分没有正文"),
+    Rule("section-order", "部分顺序", f"警告（只查{_OWN}）", "顺序与提纲不一致"),
+    Rule("section-length", "字数", f"警告（只查{_OWN}）", "字数超出提纲建议范围"),
+))
+def run(ctx: CheckContext) -> list[Hit]:
+    return plan_structure(ctx)[0]
+
+
+@check("section-failed", label="生成失败", order=20, level="错误",
+       doc="大模型生成失败留下的标记（各部分、开头、结尾）")
+def run_failed(ctx: CheckContext) -> list[Hit]:
+    return failed_sections(ctx.sections) + ctx.failed_markers
+
+
+def matched_plan(ctx: CheckContext) -> dict[str, Located]:
+    """plan section id -> the draft section that covers it (match_plan), once per draft; {} without a plan."""
+    if ctx.plan is None or not ctx.sections:
+        return {}
+    return ctx.shared("matched_plan", lambda: match_plan(ctx.plan, ctx.sections))
+
+
+def plan_structure(ctx: CheckContext) -> tuple[list[Hit], dict]:
+    """The plan's sections in the draft: (section-* hits, plan section id -> Scope of its required
+    formulations). draftbot's own draft is held to its plan section by section; any other document
+    only has to cover each plan section somewhere (checks.coverage)."""
+
+    def compute():
+        if ctx.own_draft:
+            matched = matched_plan(ctx)
+            hits = check_sections(ctx.plan, ctx.sections, len(ctx.masked.rstrip()), matched)
+            return hits, contract_scopes(matched, ctx.sections, ctx.content_start)
+        from draftbot.checks.coverage import guide_hits
+
+        return guide_hits(ctx.plan, ctx.masked, ctx.sections, ctx.content_start, ctx.facts)
+
+    return ctx.shared("plan_structure", compute)
 
 
 def body_length(body: str) -> int:
@@ -118,7 +163,7 @@ def _missing(plan, ps, position, sections, matched, text_end) -> Hit:
 def _section_hits(ps, section: Located) -> list[Hit]:
     span = (section.start, section.heading_end)
     if section.failed:
-        return failed_sections([section])
+        return []  # reported by section-failed
     length = body_length(section.body)
     if length == 0:
         return [Hit("section-empty", "error", *span, f"“{section.label}”没有正文。", "补写这一部分的内容。",
@@ -143,7 +188,7 @@ def failed_sections(sections: list[Located]) -> list[Hit]:
 def contract_scopes(matched: dict[str, Located], sections: list[Located], content_start: int) -> dict:
     """Where each plan section's required formulations are looked for in a draft draftbot wrote:
     the opening and the draft section matched to it."""
-    from draftbot.checks.required import Scope
+    from draftbot.checks.base import Scope
 
     opening = (content_start, sections[0].start if sections else content_start)
     return {sid: Scope([opening, (s.start, s.end)], (s.start, s.heading_end), s.label, s.index)

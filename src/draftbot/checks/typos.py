@@ -11,11 +11,24 @@ for the ~550 plain entries, so a cold check pays nothing for the lexicon's size.
 from __future__ import annotations
 
 from draftbot.checks.base import Hit
+from draftbot.checks.registry import CheckContext, check
 from draftbot.checks.rules import TypoRule
 
 RULE = "typo"
 _SENTENCE_ENDS = "。；！？;!?\n"
 _NEAR = 20  # how far (in characters, within the sentence) not_near words are looked for
+
+
+@check(RULE, label="错别字", order=100, level="必错为错误，疑似为警告，用词建议为提示",
+       doc="词库（`typos.yaml`，可用 `--rules` 追加、用 `words:` 声明本单位用语）中的错别字，按上下文判断"
+           "（“既使……又……”等固定搭配不算）")
+def run(ctx: CheckContext) -> list[Hit]:
+    return typo_hits(ctx)
+
+
+def typo_hits(ctx: CheckContext) -> list[Hit]:
+    """The draft's typo hits, once per draft (garbled-formulation leaves them be)."""
+    return ctx.shared("typos", lambda: find_typos(ctx.masked, ctx.rules.active_typos(), ctx.rules.words))
 
 
 def find_typos(text: str, typos: list[TypoRule], words: list[str] | tuple = ()) -> list[Hit]:

@@ -60,7 +60,7 @@ def check(
     show_ignored: bool = typer.Option(False, "--show-ignored", help="也列出已忽略的问题。"),
 ) -> None:
     from draftbot.checks.finding import LEVELS, filter_level
-    from draftbot.checks.run import check_report  # not via workflow: check stays light to start
+    from draftbot.checks.run import check_draft  # not via workflow: check stays light to start
 
     if output_format not in FORMATS:
         raise InputError(f"--format 只能是 text、line 或 json，而不是“{output_format}”。")
@@ -68,10 +68,10 @@ def check(
         raise InputError(f"--min-level 只能是 info、warning 或 error，而不是“{min_level}”。")
     if period is not None and not 1949 <= period <= 2100:
         raise InputError(f"--period 应是四位年份（如 2026），而不是“{period}”。")
-    report = check_report(draft, facts=facts, plan=plan, samples=samples, period=period, rules=rules)
+    report = check_draft(draft, facts=facts, plan=plan, samples=samples, period=period, rules=rules)
     if fix:
-        report = _fix(draft, report, lambda: check_report(draft, facts=facts, plan=plan, samples=samples,
-                                                          period=period, rules=rules))
+        report = _fix(draft, report, lambda: check_draft(draft, facts=facts, plan=plan, samples=samples,
+                                                         period=period, rules=rules))
     if ignore:
         _ignore(draft, report, ignore)
     findings, hidden = _without_ignored(draft, report, show_ignored)
