@@ -559,15 +559,16 @@ class Batch:
         failed = sum(1 for j in self.jobs if j.outcome.status == "failed")
         running = 0
         tokens = {"input": 0, "cached": 0, "output": 0}
-        cost = 0.0
+        cost, currency = 0.0, ""
         for job in self.jobs:
             if job.outcome.status == "pending":
                 running += len(job.running)
             for k in tokens:
                 tokens[k] += job.tokens[k]
             cost += job.cost
+            currency = job.currency or currency
         return {"total": len(self.jobs), "done": done, "failed": failed, "running_sections": running,
-                "tokens": tokens, "cost": cost}  # fmt: skip
+                "tokens": tokens, "cost": cost, "currency": currency}  # fmt: skip
 
 
 def _wait_all(futures) -> None:

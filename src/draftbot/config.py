@@ -92,6 +92,12 @@ class Prices:
         return text + (f"，{self.as_of} 公开价" if self.as_of else "")
 
 
+def money(amount: float, currency: str = "CNY") -> str:
+    """A cost with its currency: ¥0.0123, $1.25 (four decimals under one unit, two above)."""
+    symbol = {"CNY": "¥", "RMB": "¥", "USD": "$", "": "¥"}.get(currency, currency + " ")
+    return f"{symbol}{amount:.4f}" if abs(amount) < 1 else f"{symbol}{amount:.2f}"
+
+
 @dataclass
 class ModelConfig:
     provider: str | None

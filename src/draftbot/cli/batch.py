@@ -73,7 +73,8 @@ def batch(
     if runner.manifest.note:
         echo(f"提示：{runner.manifest.note}", err=True)
     runner.prepare()
-    echo(f"共 {len(files)} 份要点文件，模型：{runner.model}，并发上限 {concurrency}。", err=True)
+    model = opt.ENGINE_NAMES.get(runner.model, runner.model)
+    echo(f"共 {len(files)} 份要点文件，模型：{model}，并发上限 {concurrency}。", err=True)
     result = _run_with_progress(runner)
     if runner.interrupted:
         echo("已中断：进行中的报告已完成并记录，未开始的留待下次运行。", err=True)
@@ -82,7 +83,7 @@ def batch(
 
         echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:
-        for line in summary_lines(result):
+        for line in summary_lines(result, _write_similar(result)):
             echo(line)
     if result.failed:
         names = "、".join(r.facts for r in result.failed[:5])
@@ -112,7 +113,16 @@ def _run_with_progress(runner):
 
     console = Console(stderr=True)
     if not console.is_terminal:
-        runner.on_done = lambda outcome: echo(_done_line(runner, outcome), err=True)
+        import threading
+
+        lock, count = threading.Lock(), [0]
+
+        def done(outcome) -> None:  # reports finish on worker threads: one counter, counted here
+            with lock:
+                count[0] += 1
+                echo(_done_line(count[0], len(runner.jobs), outcome), err=True)
+
+        runner.on_done = done
         return runner.run()
     from rich.live import Live
 
@@ -121,20 +131,20 @@ def _run_with_progress(runner):
 
 
 def _progress(runner) -> str:
+    from draftbot.config import money
+
     snap = runner.snapshot()
     tokens = snap["tokens"]
-    cost = f"，费用约 {snap['cost']:.4f}" if snap["cost"] else ""
+    cost = f"，费用约 {money(snap['cost'], snap.get('currency', ''))}" if snap["cost"] else ""
     return (
         f"报告：完成 {snap['done']}/{snap['total']}，失败 {snap['failed']}；正在生成的部分：{snap['running_sections']}；"
         f"词元 {tokens['input']}/{tokens['cached']}/{tokens['output']}{cost}"
     )
 
 
-def _done_line(runner, outcome) -> str:
-    snap = runner.snapshot()
-    finished = snap["done"] + snap["failed"]
+def _done_line(finished: int, total: int, outcome) -> str:
     state = {"done": "完成", "skipped": "跳过（已完成）", "failed": f"失败（{outcome.error}）"}.get(outcome.status, "")
-    return f"[{finished}/{snap['total']}] {outcome.facts}：{state}"
+    return f"[{finished}/{total}] {outcome.facts}：{state}"
 
 
 def _width(text: str) -> int:
@@ -150,15 +160,50 @@ def _pad(text: str, width: int) -> str:
 STATUS = {"done": "完成", "skipped": "跳过", "failed": "失败"}
 
 
-def summary_lines(result) -> list[str]:
-    """The summary table, the 千人一面 findings and the totals (Chinese)."""
+TOP_SIMILAR = 3  # report pairs shown on screen; the full list goes to a file
+SIMILAR_FILE = "draftbot-batch-similar.txt"
+
+
+def _write_similar(result):
+    """Every 千人一面 finding, one per line, in a file beside the manifest (None when there are none)."""
+    if not result.similar:
+        return None
+    from draftbot.atomicfile import replace_file
+
+    path = Path(result.manifest).with_name(SIMILAR_FILE)
+    ordered = sorted(result.similar, key=lambda s: -s.similarity)
+    replace_file(path, ("\n".join(s.message() for s in ordered) + "\n").encode("utf-8"))
+    return path
+
+
+def similar_lines(similar: list, path) -> list[str]:
+    """千人一面 as a count, the few most similar pairs of reports, and where the full list is."""
+    if not similar:
+        return []
+    pairs: dict[tuple[str, str], list] = {}
+    for s in similar:
+        pairs.setdefault(tuple(sorted((s.a, s.b))), []).append(s)
+    ranked = sorted(pairs.items(), key=lambda kv: (-max(s.similarity for s in kv[1]), -len(kv[1])))
+    lines = [f"千人一面：{len(similar)} 处段落几乎相同，涉及 {len(pairs)} 对报告；最相似的 {min(TOP_SIMILAR, len(ranked))} 对："]
+    for (a, b), items in ranked[:TOP_SIMILAR]:
+        best = max(items, key=lambda s: s.similarity)
+        lines.append(f"  {a} 与 {b}：{len(items)} 处，最高 {best.similarity:.0%}（{best.section_a}）")
+    if path is not None:
+        lines.append(f"  完整列表：{path}")
+    return lines
+
+
+def summary_lines(result, similar_file=None) -> list[str]:
+    """The summary table (one line per report), 千人一面 in a few lines and the totals (Chinese)."""
+    from draftbot.config import money
+
     widths = (30, 8, 8, 16, 24, 12)
     head = ("报告", "状态", "部分", "错误/警告/提示", "词元 入/缓存/出", "费用")
     lines = ["".join(_pad(h, w) for h, w in zip(head, widths, strict=True)).rstrip()]
     for r in result.reports:
         f, t = r.findings, r.tokens
         sections = f"{r.sections - r.failed_sections}/{r.sections}" if r.sections else "-"
-        cost = f"{r.cost:.4f}" if r.cost is not None else "-"
+        cost = money(r.cost, r.currency) if r.cost is not None else "-"
         cells = (
             r.facts, STATUS.get(r.status, r.status), sections, f"{f['error']}/{f['warning']}/{f['info']}",
             f"{t['input']}/{t['cached']}/{t['output']}", cost,
@@ -166,12 +211,12 @@ def summary_lines(result) -> list[str]:
         lines.append("".join(_pad(c, w) for c, w in zip(cells, widths, strict=True)).rstrip())
         if r.status == "failed" and r.error:
             lines.append(f"    原因：{r.error}")
-    for similar in result.similar:
-        lines.append(similar.message())
+    lines += similar_lines(result.similar, similar_file)
     totals = result.totals()
     t = totals["tokens"]
     share = f"{t['cached'] / t['input']:.0%}" if t["input"] else "0%"
-    cost = f"，估算费用 {totals['cost']:.4f}" if totals["cost"] is not None else ""
+    currency = next((r.currency for r in result.reports if r.currency), "")
+    cost = f"，估算费用 {money(totals['cost'], currency)}" if totals["cost"] is not None else ""
     done = sum(1 for r in result.reports if r.status != "failed")
     lines.append(
         f"合计：{done}/{len(result.reports)} 份完成，词元 {t['input']}/{t['cached']}（缓存 {share}）/{t['output']}"
