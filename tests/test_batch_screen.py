@@ -38,6 +38,8 @@ def test_offline_batch_fits_a_screen_and_writes_the_full_similar_list(tmp_path):
     assert f"完整列表：{listed}" in result.stdout
     assert len(listed.read_text(encoding="utf-8").splitlines()) == count
     assert result.stdout.splitlines()[-1].startswith("合计：")
+    again = run_cli("batch", folder, "--engine", "offline", cwd=tmp_path)  # the list is no facts file
+    assert again.returncode == 0 and "draftbot-batch-similar.txt：" not in again.stderr
 
 
 def test_counter_goes_up_by_one_when_not_a_terminal_and_costs_carry_the_currency(tmp_path):

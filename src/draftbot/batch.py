@@ -31,7 +31,8 @@ from draftbot.errors import DraftbotError, InputError
 
 MANIFEST_NAME = "draftbot-batch.json"
 FACTS_SUFFIXES = (".md", ".txt", ".markdown", ".docx")
-SKIP_NAMES = ("readme.md", "readme.txt", MANIFEST_NAME)
+SIMILAR_NAME = "draftbot-batch-similar.txt"  # the full 千人一面 list (cli/batch.py writes it)
+SKIP_NAMES = ("readme.md", "readme.txt", MANIFEST_NAME, SIMILAR_NAME)
 LEADER_WAIT = 10.0  # seconds the other reports of a plan wait for its first report to stream
 SIMILAR = 0.8  # 3-gram Jaccard at or above which two paragraphs count as near-identical
 MIN_PARAGRAPH = 16  # characters (after standard sentences are taken out) worth comparing

@@ -161,7 +161,6 @@ STATUS = {"done": "完成", "skipped": "跳过", "failed": "失败"}
 
 
 TOP_SIMILAR = 3  # report pairs shown on screen; the full list goes to a file
-SIMILAR_FILE = "draftbot-batch-similar.txt"
 
 
 def _write_similar(result):
@@ -169,8 +168,9 @@ def _write_similar(result):
     if not result.similar:
         return None
     from draftbot.atomicfile import replace_file
+    from draftbot.batch import SIMILAR_NAME
 
-    path = Path(result.manifest).with_name(SIMILAR_FILE)
+    path = Path(result.manifest).with_name(SIMILAR_NAME)
     ordered = sorted(result.similar, key=lambda s: -s.similarity)
     replace_file(path, ("\n".join(s.message() for s in ordered) + "\n").encode("utf-8"))
     return path
