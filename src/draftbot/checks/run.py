@@ -284,6 +284,18 @@ def check_kinds() -> list[CheckKind]:
 _DISCOVERED: list[bool] = []
 
 
+_RULE_COLUMN = "JSON 和 --format line 中的编号；文本输出、审阅和 Word 批注中显示括号里的中文名"
+
+
+def rule_table() -> str:
+    """The README's rule table (Markdown, Chinese): one row per rule id of every registered kind
+    (scripts/rule_table.py writes it into README.md; a test keeps the two equal)."""
+    rows = [f"| 规则（{_RULE_COLUMN}） | 级别 | 检查内容 |", "|---|---|---|"]
+    for kind in check_kinds():
+        rows += [f"| `{rule.id}`（{rule.label}） | {rule.level} | {rule.doc} |" for rule in kind.rules]
+    return "\n".join(rows) + "\n"
+
+
 def _run(text: str, parsed, inputs: CheckInputs, label: str) -> CheckReport:
     rules = inputs.rules or load_rules()
     lines = LineIndex(text)
