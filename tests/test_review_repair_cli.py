@@ -409,7 +409,7 @@ def test_review_interactive_regenerate_edit_accept_and_skip(workdir, tmp_path):
     term.send("x")
     term.expect("请输入")
     term.send("a")
-    term.expect("审阅结束。")
+    term.expect("审阅结束：还剩错误 0、警告 1，在 1 处（开头）。继续处理：draftbot review facts.draft.md --interactive")
     assert term.close() == 0
     after = load_draft(path)
     assert "党工委委员（2019）" in after.opening

@@ -15,7 +15,7 @@ from draftbot.cli.app import app, echo
 REVIEW_HELP = """审阅草稿：按部分列出检查发现的错误和警告，以及修好每一部分的命令。
 
 加 --interactive 逐个走过有问题的部分：显示问题和正文，然后选择接受、重新生成（可附修改意见）、
-用编辑器（$EDITOR）修改或跳过；每次决定后立即保存（改动前的草稿保留为 .bak 备份）。
+用编辑器修改（环境变量 EDITOR 指定的编辑器；没有设置时 Windows 用记事本，Linux 用 nano）或跳过；每次决定后立即保存（改动前的草稿保留为 .bak 备份）。
 Word 文件（.docx）和其他 check 能读的文件也可以审阅；draftbot 导出的 .docx（在 Word/WPS 中改过也可以）
 的部分可以直接重新生成，结果作为修订写回 .docx。
 
@@ -79,7 +79,9 @@ def _print_item(item) -> None:
     for f in item.findings:
         quoted = f"“{f.text.strip()[:24]}”" if f.text.strip() else ""
         echo(f"  {f.line}:{f.column}  {LEVEL_NAMES[f.level]}  {rule_label(f.rule)} {quoted} {f.message}")
-    if item.command:
+    if not item.findings:
+        echo("  这一部分已没有错误和警告。")
+    elif item.command:
         echo(f"  修复：{item.command}")
     elif item.why_not:
         echo(f"  （{item.why_not}）")
@@ -94,6 +96,7 @@ class _Walk:
         self.plan = plan
         self.engine = engine
         self.flags = flags
+        self.changed = False  # the draft changed since the items were listed: line numbers moved
 
     def run(self, result) -> None:
         if not result.items:
@@ -102,9 +105,28 @@ class _Walk:
         echo(f"审阅 {self.path}：{len(result.items)} 处需要处理。")
         for number, item in enumerate(result.items, start=1):
             echo(f"\n[{number}/{len(result.items)}]")
+            if self.changed:  # an edit or a regen before this one: its findings where they are now
+                item = self._refresh(item)
             if self._decide(item, result.editable) == "q":
                 break
-        echo("审阅结束。")
+        echo(self._closing())
+
+    def _closing(self) -> str:
+        """What remains after the walk, and how to go on."""
+        from draftbot.workflow import review_draft
+
+        left = review_draft(self.path, facts=self.facts, plan=self.plan).items
+        if not any(i.findings for i in left):
+            return "审阅结束：没有剩下的错误和警告。"
+        errors = sum(i.errors for i in left)
+        warnings = sum(i.warnings for i in left)
+        parts = "、".join(i.label for i in left[:5]) + ("等" if len(left) > 5 else "")
+        from draftbot.checks.finding import shell_path
+
+        return (
+            f"审阅结束：还剩错误 {errors}、警告 {warnings}，在 {len(left)} 处（{parts}）。"
+            f"继续处理：draftbot review {shell_path(str(self.path))} --interactive"
+        )
 
     def _decide(self, item, editable: bool) -> str:
         while True:
@@ -125,6 +147,7 @@ class _Walk:
                 return answer
             changed = self._regenerate(item) if answer == "r" else self._edit(item)
             if changed:
+                self.changed = True
                 item = self._refresh(item)
 
     def _choices(self, item, editable: bool) -> list[str]:
@@ -158,21 +181,25 @@ class _Walk:
         return True
 
     def _edit(self, item) -> bool:
-        import shlex
-        import subprocess
         import tempfile
 
         from draftbot.workflow import rewrite_part_text
 
-        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or ("notepad" if os.name == "nt" else "vi")
+        editor = default_editor()
+        if editor is None:
+            from draftbot.config import env_command
+
+            echo("  没有找到可以使用的编辑器（未设置 EDITOR，本机也没有 nano）。")
+            echo(f"  请设置环境变量 EDITOR 后再运行，例如：{env_command('EDITOR', 'nano')}；也可以选 [r] 重新生成，")
+            echo("  或退出后直接用 Word、WPS、记事本修改草稿文件。")
+            return False
         old = _part_text(self.path, item.spec)
         with tempfile.TemporaryDirectory(prefix="draftbot-edit-") as folder:
             temp = Path(folder) / f"{item.spec}.txt"
             temp.write_text(old + "\n", encoding="utf-8")
-            try:
-                subprocess.run([*shlex.split(editor), str(temp)], check=True)
-            except (OSError, subprocess.CalledProcessError) as exc:
-                echo(f"  无法打开编辑器“{editor}”：{exc}（可设置环境变量 EDITOR）")
+            echo(f"  正在用 {editor} 打开这一部分；改完保存并关闭编辑器即可继续。")
+            if not run_editor(editor, temp):
+                echo(f"  无法打开编辑器“{editor}”（请检查环境变量 EDITOR 中的程序路径；路径有空格时加引号）。")
                 return False
             new = temp.read_text(encoding="utf-8").strip()
         if not new or new == old.strip():
@@ -188,6 +215,31 @@ class _Walk:
         fresh = review_draft(self.path, facts=self.facts, plan=self.plan)
         same = next((i for i in fresh.items if i.spec == item.spec), None)
         return same or ReviewItem(item.label, [], item.spec, item.command, item.why_not)
+
+
+def default_editor() -> str | None:
+    """$VISUAL or $EDITOR; else what an office user can work: Notepad on Windows, nano where it
+    is installed; None otherwise (vi is no editor for a secretary)."""
+    import shutil
+
+    chosen = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if chosen:
+        return chosen
+    if os.name == "nt":
+        return "notepad"
+    return "nano" if shutil.which("nano") else None
+
+
+def run_editor(editor: str, path: Path) -> bool:
+    """Open `path` in `editor` as click.edit does: the EDITOR value goes to the shell as written
+    (so `code --wait` or a quoted "C:\\Program Files\\…\\notepad++.exe" work), the file's path
+    in double quotes (spaces and backslashes stay as they are). False when the editor failed."""
+    import subprocess
+
+    try:
+        return subprocess.call(f'{editor} "{path}"', shell=True) == 0  # noqa: S602 - the user's own EDITOR
+    except OSError:
+        return False
 
 
 def _part_text(path: Path, spec: str) -> str:
