@@ -7,9 +7,19 @@ import re
 import subprocess
 import sys
 
-from clirun import cli_env
+import pytest
+
+from clirun import EXAMPLE_FACTS, cli_env
 from draftbot.draft import OPENING, load_draft
-from test_review_repair_cli import TALKS, VISITS, Terminal, flaw, workdir  # noqa: F401 - a fixture
+from test_review_repair_cli import TALKS, VISITS, Terminal, flaw
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    folder = tmp_path / "work"
+    folder.mkdir()
+    (folder / "facts.md").write_text(EXAMPLE_FACTS.read_text(encoding="utf-8"), encoding="utf-8")
+    return folder
 
 
 def drafted(workdir):
