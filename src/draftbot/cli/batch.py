@@ -29,6 +29,7 @@ BATCH_HELP = """一次起草一个文件夹（或通配符匹配）中的全部�
 
 
 @app.command("batch", help=BATCH_HELP)
+@opt.model_options(without=("concurrency",))
 def batch(
     source: str = typer.Argument(..., metavar="文件夹|通配符", help="要点文件所在的文件夹，或带引号的通配符（如 \"要点/*.md\"）。"),
     concurrency: int = typer.Option(4, "--concurrency", min=1, help="所有报告合计同时进行的模型调用数（默认 4）。"),
@@ -43,29 +44,19 @@ def batch(
     plan: str | None = opt.PLAN,
     samples: Path | None = opt.SAMPLES,
     add_samples: bool = typer.Option(False, "--add-samples", help="在内置范文之外再加上 --samples 的范文。"),
-    engine: str | None = opt.ENGINE,
-    provider: str | None = opt.PROVIDER,
-    model: str | None = opt.MODEL,
-    base_url: str | None = opt.BASE_URL,
-    timeout: float | None = opt.TIMEOUT,
-    context_tokens: int | None = opt.CONTEXT_TOKENS,
-    mask: bool = opt.MASK,
-    mask_names: Path | None = opt.MASK_NAMES,
-    local_only: bool = opt.LOCAL_ONLY,
-    no_log: bool = opt.NO_LOG,
+    models: opt.ModelOptions = None,
 ) -> None:
     from draftbot.batch import Batch, BatchOptions, find_facts_files
-    from draftbot.workflow import config_overrides
 
     if fmt not in ("text", "json"):
         raise InputError(f"未知的输出格式“{fmt}”：可选 text 或 json。")
     if out_dir is not None and not out_dir.is_dir():
         raise InputError(f"输出文件夹“{out_dir}”不存在。")
     files = find_facts_files(source)
-    flags = config_overrides(provider, model, base_url, concurrency, timeout, context_tokens, local_only, no_log)
+    flags = {**models.overrides(), "concurrency": concurrency}  # one bound for the whole batch
     options = BatchOptions(
-        plan=plan, samples=samples, add_samples=add_samples, engine=engine, flags=flags,
-        concurrency=concurrency, docx=docx, mask=mask, mask_names=mask_names, force=force, out_dir=out_dir,
+        plan=plan, samples=samples, add_samples=add_samples, engine=models.engine, flags=flags,
+        concurrency=concurrency, docx=docx, mask=models.mask, mask_names=models.mask_names, force=force, out_dir=out_dir,
         extra={k: v for k, v in (("repair", repair), ("repair_budget", repair_budget)) if v is not None},
     )  # fmt: skip
     _check_engine(options)

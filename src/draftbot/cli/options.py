@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+from dataclasses import dataclass
+from pathlib import Path
+
 import typer
 
 from draftbot.cli.app import echo
@@ -67,6 +72,73 @@ LOCAL_ONLY = typer.Option(
 NO_LOG = typer.Option(
     False, "--no-log", help="本次不记审计日志（默认每次调用模型都记入本地日志，见 draftbot log）。"
 )
+
+
+@dataclass
+class ModelOptions:
+    """The model options of write, regen, repair, review and batch, declared once (`model_options`)."""
+
+    engine: str | None = None
+    provider: str | None = None
+    model: str | None = None
+    base_url: str | None = None
+    concurrency: int | None = None
+    timeout: float | None = None
+    context_tokens: int | None = None
+    mask: bool = False
+    mask_names: Path | None = None
+    local_only: bool = False
+    no_log: bool = False
+
+    def overrides(self) -> dict:
+        """The config overrides these flags make (workflow.config_overrides)."""
+        from draftbot.workflow import config_overrides
+
+        return config_overrides(self.provider, self.model, self.base_url, self.concurrency, self.timeout,
+                                self.context_tokens, self.local_only, self.no_log)  # fmt: skip
+
+
+MODEL_OPTIONS = {  # name: (type, typer option), in the order --help lists them
+    "engine": (str | None, ENGINE),
+    "provider": (str | None, PROVIDER),
+    "model": (str | None, MODEL),
+    "base_url": (str | None, BASE_URL),
+    "concurrency": (int | None, CONCURRENCY),
+    "timeout": (float | None, TIMEOUT),
+    "context_tokens": (int | None, CONTEXT_TOKENS),
+    "mask": (bool, MASK),
+    "mask_names": (Path | None, MASK_NAMES),
+    "local_only": (bool, LOCAL_ONLY),
+    "no_log": (bool, NO_LOG),
+}
+
+
+def model_options(*, without: tuple[str, ...] = ()):
+    """Give a command the model options (all but `without`): typer sees them as its own parameters,
+    the command receives them as one `models: ModelOptions`."""
+    names = [n for n in MODEL_OPTIONS if n not in without]
+
+    def decorate(func):
+        signature = inspect.signature(func)
+        own = [p for p in signature.parameters.values() if p.name != "models"]
+        added = [
+            inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=MODEL_OPTIONS[n][1],
+                              annotation=MODEL_OPTIONS[n][0])  # fmt: skip
+            for n in names
+        ]
+
+        @functools.wraps(func)
+        def command(*args, **kwargs):
+            values = {n: kwargs.pop(n) for n in names}
+            return func(*args, models=ModelOptions(**values), **kwargs)
+
+        command.__signature__ = signature.replace(parameters=[*own, *added])
+        command.__annotations__ = {k: v for k, v in func.__annotations__.items() if k != "models"} | {
+            n: MODEL_OPTIONS[n][0] for n in names
+        }
+        return command
+
+    return decorate
 
 
 ENGINE_NAMES = {"offline": "离线引擎", "llm": "大模型"}

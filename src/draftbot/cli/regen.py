@@ -35,6 +35,7 @@ REGEN_HELP = """重新生成草稿中的某几个部分，其余部分（包括�
 
 
 @app.command("regen", help=REGEN_HELP)
+@opt.model_options()
 def regen(
     draft: Path = typer.Argument(..., metavar="草稿", help="draftbot 生成的草稿（.md），或导出后在 Word/WPS 中改过的 .docx。"),
     section: list[str] = typer.Option(
@@ -45,22 +46,12 @@ def regen(
     facts: Path | None = typer.Option(None, "--facts", help="事实要点文件；默认取草稿开头记录的事实文件。"),
     plan: str | None = opt.PLAN,
     samples: Path | None = opt.SAMPLES,
-    engine: str | None = opt.ENGINE,
-    provider: str | None = opt.PROVIDER,
-    model: str | None = opt.MODEL,
-    base_url: str | None = opt.BASE_URL,
-    concurrency: int | None = opt.CONCURRENCY,
-    timeout: float | None = opt.TIMEOUT,
-    context_tokens: int | None = opt.CONTEXT_TOKENS,
-    mask: bool = opt.MASK,
-    mask_names: Path | None = opt.MASK_NAMES,
-    local_only: bool = opt.LOCAL_ONLY,
-    no_log: bool = opt.NO_LOG,
     no_track: bool = opt.NO_TRACK,
+    models: opt.ModelOptions = None,
 ) -> None:
-    from draftbot.workflow import config_overrides, regenerate_sections
+    from draftbot.workflow import regenerate_sections
 
-    flags = config_overrides(provider, model, base_url, concurrency, timeout, context_tokens, local_only, no_log)
+    flags, mask, mask_names, engine = models.overrides(), models.mask, models.mask_names, models.engine
     with opt.progress_display() as show:
         result = regenerate_sections(
             draft, section, failed=failed, hint=hint, facts=facts, plan=plan, samples=samples,

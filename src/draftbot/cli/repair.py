@@ -24,6 +24,7 @@ REPAIR_HELP = """自动修复草稿：检查后，把有错误的部分连同检
 
 
 @app.command("repair", help=REPAIR_HELP)
+@opt.model_options()
 def repair(
     draft: Path = typer.Argument(..., metavar="草稿", help="draftbot 生成的草稿（.md），或导出后在 Word/WPS 中改过的 .docx。"),
     rounds: int | None = typer.Option(None, "--rounds", min=0, help="最多修复几轮（默认 1）。"),
@@ -32,22 +33,12 @@ def repair(
     facts: Path | None = typer.Option(None, "--facts", help="事实要点文件；默认取草稿开头记录的事实文件。"),
     plan: str | None = opt.PLAN,
     samples: Path | None = opt.SAMPLES,
-    engine: str | None = opt.ENGINE,
-    provider: str | None = opt.PROVIDER,
-    model: str | None = opt.MODEL,
-    base_url: str | None = opt.BASE_URL,
-    concurrency: int | None = opt.CONCURRENCY,
-    timeout: float | None = opt.TIMEOUT,
-    context_tokens: int | None = opt.CONTEXT_TOKENS,
-    mask: bool = opt.MASK,
-    mask_names: Path | None = opt.MASK_NAMES,
-    local_only: bool = opt.LOCAL_ONLY,
-    no_log: bool = opt.NO_LOG,
     no_track: bool = opt.NO_TRACK,
+    models: opt.ModelOptions = None,
 ) -> None:
-    from draftbot.workflow import config_overrides, repair_draft
+    from draftbot.workflow import repair_draft
 
-    flags = config_overrides(provider, model, base_url, concurrency, timeout, context_tokens, local_only, no_log)
+    flags, mask, mask_names, engine = models.overrides(), models.mask, models.mask_names, models.engine
     with opt.progress_display() as show:
         run = repair_draft(
             draft, rounds=rounds, budget=repair_budget, facts=facts, plan=plan, samples=samples,

@@ -31,17 +31,13 @@ CHOICES = {"a": "接受", "r": "重新生成", "e": "编辑", "s": "跳过", "q"
 
 
 @app.command("review", help=REVIEW_HELP)
+@opt.model_options(without=("concurrency", "mask", "mask_names", "local_only", "no_log"))
 def review(
     draft: Path = typer.Argument(..., metavar="草稿", help="草稿（.md、.txt 或 .docx）。"),
     interactive: bool = typer.Option(False, "--interactive", "-i", help="在终端里逐个处理有问题的部分。"),
     facts: Path | None = typer.Option(None, "--facts", help="事实要点文件；默认取草稿开头记录的事实文件。"),
     plan: str | None = opt.PLAN,
-    engine: str | None = opt.ENGINE,
-    provider: str | None = opt.PROVIDER,
-    model: str | None = opt.MODEL,
-    base_url: str | None = opt.BASE_URL,
-    timeout: float | None = opt.TIMEOUT,
-    context_tokens: int | None = opt.CONTEXT_TOKENS,
+    models: opt.ModelOptions = None,
 ) -> None:
     from draftbot.workflow import review_draft
 
@@ -51,10 +47,7 @@ def review(
     if not interactive:
         _print_review(result)
         raise typer.Exit(1 if result.report.has_errors else 0)
-    from draftbot.workflow import config_overrides
-
-    flags = config_overrides(provider, model, base_url, None, timeout, context_tokens)
-    _Walk(draft, facts, plan, engine, flags).run(result)
+    _Walk(draft, facts, plan, models.engine, models.overrides()).run(result)
 
 
 def _print_review(result) -> None:

@@ -35,6 +35,7 @@ WRITE_HELP = """根据事实要点文件起草报告，生成 Markdown 草稿。
 
 
 @app.command("write", help=WRITE_HELP)
+@opt.model_options()
 def write(
     facts: Path = typer.Argument(..., metavar="要点文件", help="事实要点文件（.md、.txt 或 .docx；UTF-8 或 GBK 编码）。"),
     output: Path | None = typer.Option(
@@ -45,24 +46,13 @@ def write(
     add_samples: bool = typer.Option(
         False, "--add-samples", help="与 --samples 一起用：在内置范文之外再加上自己的范文。"
     ),
-    engine: str | None = opt.ENGINE,
     force: bool = typer.Option(False, "--force", help="覆盖已存在的草稿（旧文件保留为 .bak 备份）。"),
     docx: bool = typer.Option(
         False, "--docx", help="同时导出 Word 文件（GB/T 9704 公文格式，检查问题作为批注），与草稿同名 .docx。"
     ),
-    provider: str | None = opt.PROVIDER,
-    model: str | None = opt.MODEL,
-    base_url: str | None = opt.BASE_URL,
-    concurrency: int | None = opt.CONCURRENCY,
-    timeout: float | None = opt.TIMEOUT,
-    context_tokens: int | None = opt.CONTEXT_TOKENS,
     dry_run: bool = typer.Option(
         False, "--dry-run", help="只显示发给大模型的提示词和词元数，不调用模型、不写草稿。"
     ),
-    mask: bool = opt.MASK,
-    mask_names: Path | None = opt.MASK_NAMES,
-    local_only: bool = opt.LOCAL_ONLY,
-    no_log: bool = opt.NO_LOG,
     repair: int | None = typer.Option(
         None, "--repair", min=0, help="写完后自动修复有错误的部分，最多几轮（默认：大模型 1 轮，离线 0）。"
     ),
@@ -70,10 +60,11 @@ def write(
     resume: bool = typer.Option(
         False, "--resume", help="接着上次中断的起草：沿用已完成的部分（事实、提纲、范文、模型须相同），草稿旧文件留 .bak。"
     ),
+    models: opt.ModelOptions = None,
 ) -> None:
     from draftbot import workflow
 
-    flags = workflow.config_overrides(provider, model, base_url, concurrency, timeout, context_tokens, local_only, no_log)
+    flags, mask, mask_names, engine = models.overrides(), models.mask, models.mask_names, models.engine
     if dry_run:
         echo(workflow.dry_run(facts, output=output, plan=plan, samples=samples, add_samples=add_samples,
                               flags=flags, mask=mask, mask_names=mask_names))
