@@ -51,6 +51,19 @@ def workspace(tmp_path_factory):
     with open(work / "太大.md", "wb") as fh:
         fh.write("# 履职成效\n".encode())
         fh.truncate(11_000_000)  # sparse
+    (work / "别名.md").write_text("---\ntitle: &t 述职报告\nauthor: *t\n---\n# 履职成效\n- 完成项目18个\n",
+                                 encoding="utf-8")  # fmt: skip
+    (work / "长数字.md").write_text(f"---\nperiod: {'1' * 5000}\n---\n# 履职成效\n- 完成项目18个\n", encoding="utf-8")
+    head, body = draft.split("\n---\n", 1)
+    for name, changed in (
+        ("别名草稿.md", head + "\nx: &x [a, b]\ny: [*x, *x]"),
+        ("坏编号.md", re.sub(r"section_ids:\n(  .*\n?)+", "section_ids: [1, 2]\n", head + "\n").rstrip("\n")),
+        ("长路径.md", head.replace("facts: facts.md", "facts: " + "a" * 5000)),
+        ("有NUL路径.md", head.replace("facts: facts.md", 'facts: "facts\\0.md"')),
+    ):
+        (work / name).write_text(changed + "\n---\n" + body, encoding="utf-8")
+    (work / "别名规则").mkdir()
+    (work / "别名规则" / "r.yaml").write_text("a: &a [x]\nrules: [*a, *a]\n", encoding="utf-8")
     for folder, make in (
         ("坏配置", lambda p: p.write_bytes(bytes(range(256)) * 8)),
         ("配置是文件夹", lambda p: p.mkdir()),

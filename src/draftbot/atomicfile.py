@@ -17,7 +17,7 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from draftbot.errors import InputError
+from draftbot.errors import InputError, os_message
 
 
 def _read_umask() -> int:
@@ -81,7 +81,7 @@ def save_file(path: Path, data: bytes, *, what: str = "文件", keep_backup: boo
     try:
         return replace_file(path, data, keep_backup=keep_backup)
     except OSError as exc:
-        error = InputError(f"无法写入{what}“{path}”：{exc.strerror or exc}")
+        error = InputError(f"无法写入{what}“{path}”：{os_message(exc)}")
         raise (rescued(error, path, data) if precious else error) from exc
 
 

@@ -23,6 +23,7 @@ from draftbot.resources import user_dir
 
 LOG_NAME = "audit.sqlite3"
 GENESIS = "0" * 64
+_MAX_ID = 2**63 - 1  # SQLite's largest integer
 _LOCK = threading.Lock()
 
 
@@ -99,6 +100,9 @@ class AuditLog:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             conn.row_factory = sqlite3.Row
+            # Text that is not UTF-8 was written by someone else: shown with U+FFFD, and its row
+            # then fails its hash in `verify` (tampering) instead of crashing every reader.
+            conn.text_factory = lambda data: data.decode("utf-8", "replace")
             conn.execute(_SCHEMA)
             conn.execute(_TEXTS)
         except (sqlite3.Error, OSError) as exc:
@@ -143,6 +147,8 @@ class AuditLog:
         """The last `limit` rows (all when None) in order, requests expanded to full messages."""
         if not self.path.exists():
             return []
+        if limit is not None and limit > _MAX_ID:
+            limit = None  # more than any log can hold: all rows
         conn = self._connect()
         try:
             where, args = ("WHERE run = ?", [run]) if run else ("", [])
@@ -154,7 +160,7 @@ class AuditLog:
         return out
 
     def get(self, row_id: int) -> dict | None:
-        if not self.path.exists():
+        if not self.path.exists() or not 0 < row_id <= _MAX_ID:
             return None
         conn = self._connect()
         try:

@@ -27,7 +27,8 @@ from typing import Any
 
 from draftbot import workflow
 from draftbot.atomicfile import move_aside, replace_file
-from draftbot.errors import DraftbotError, InputError
+from draftbot.errors import DraftbotError, InputError, os_message
+from draftbot.journal import journal_path
 
 MANIFEST_NAME = "draftbot-batch.json"
 FACTS_SUFFIXES = (".md", ".txt", ".markdown", ".docx")
@@ -159,6 +160,9 @@ class BatchResult:
 # -- the manifest ---------------------------------------------------------------------------------
 
 
+EXPORT_FAILED = "草稿已写好，但 Word 文件未导出："
+
+
 class Manifest:
     """draftbot-batch.json: each report's key and outcome, replaced atomically on every change."""
 
@@ -169,9 +173,8 @@ class Manifest:
         self.note = ""
         if path.exists():
             try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-                self.entries = dict(data.get("reports") or {})
-            except (ValueError, OSError, AttributeError):
+                self.entries = _manifest_entries(json.loads(path.read_text(encoding="utf-8")))
+            except (ValueError, OSError):
                 self.note = f"批处理记录“{path}”已损坏，本次全部重新起草（旧记录保留为 .bak）。"
                 move_aside(path, path.with_name(path.name + ".bak"))
 
@@ -195,6 +198,27 @@ class Manifest:
 
         data = {"draftbot": __version__, "reports": self.entries}
         replace_file(self.path, json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
+
+
+def _same_kind(value, default) -> bool:
+    """Whether a manifest value can stand in for an outcome field's `default`."""
+    if value is None or isinstance(value, bool):
+        return False
+    if isinstance(default, dict):
+        return isinstance(value, dict) and all(type(v) is int for v in value.values())
+    return default is None and isinstance(value, str) or type(value) is type(default)
+
+
+def _manifest_entries(data) -> dict[str, dict]:
+    """The reports of a manifest's JSON; ValueError when it is not the shape draftbot writes."""
+    reports = data.get("reports") if isinstance(data, dict) else None
+    if reports is None and isinstance(data, dict):
+        return {}
+    if not isinstance(reports, dict) or not all(
+        isinstance(k, str) and isinstance(v, dict) and all(isinstance(f, str) for f in v) for k, v in reports.items()
+    ):
+        raise ValueError("not a draftbot batch manifest")
+    return dict(reports)
 
 
 class FolderLock:
@@ -444,6 +468,9 @@ class Batch:
             self._draft(job)
         except DraftbotError as exc:
             outcome.status, outcome.error = "failed", exc.message
+        except OSError as exc:  # a full disk, a folder made read-only …
+            where = f"“{exc.filename}”" if getattr(exc, "filename", None) else ""
+            outcome.status, outcome.error = "failed", f"读写文件{where}时出错：{os_message(exc)}"
         except Exception as exc:  # noqa: BLE001 - one report's bug never stops the others
             outcome.status, outcome.error = "failed", f"内部错误：{type(exc).__name__}: {exc}"
         finally:
@@ -459,17 +486,22 @@ class Batch:
         same = entry.get("key") == job.key and job.out.exists()
         if same and entry.get("status") in ("done", "skipped"):
             return self._skip(job, entry)
+        if same and entry.get("status") == "failed" and str(entry.get("error", "")).startswith(EXPORT_FAILED):
+            return self._skip(job, entry)  # drafted and checked: only the Word file is missing
         if same and entry.get("status") == "failed" and entry.get("failed_sections"):
             return self._redo_failed(job)
         if same and entry.get("status") == "running" and _adoptable(job):
             return self._adopt(job)
         ours = bool(entry) and job.out.exists()
+        # sections finished by a run that was killed are in the journal: reuse them (journal.py
+        # checks they were made from the same inputs), unless that would replace someone's draft
+        resume = journal_path(job.out).exists() and (ours or self.opts.force or not job.out.exists())
         self.manifest.put(job.facts, key=job.key, status="running", draft=job.outcome.draft)
         job.engine, _ = self._engine(job)
         result = workflow.write_report(
             job.facts, output=job.out, plan=self.opts.plan, samples=self.opts.samples,
             add_samples=self.opts.add_samples, engine=job.engine, force=ours or self.opts.force,
-            docx=self.opts.docx, on_event=job.on_event, **self.opts.extra,
+            docx=self.opts.docx, on_event=job.on_event, resume=resume, **self.opts.extra,
         )  # fmt: skip
         job.add_run(result.run, result.repair)
         self._record(job, result, "起草")
@@ -495,8 +527,8 @@ class Batch:
 
     def _skip(self, job: _Job, entry: dict) -> None:
         outcome = job.outcome
-        for key in ("sections", "failed_sections", "findings", "tokens", "cost", "currency", "docx"):
-            if key in entry:
+        for key in ("sections", "failed_sections", "findings", "currency", "docx"):
+            if _same_kind(entry.get(key), getattr(outcome, key)):  # a hand-edited manifest is ignored
                 setattr(outcome, key, entry[key])
         outcome.status, outcome.action = "skipped", "跳过（已完成）"
         outcome.tokens = {"input": 0, "cached": 0, "output": 0}  # nothing spent this time
@@ -536,6 +568,9 @@ class Batch:
             job.outcome.error = f"{job.outcome.failed_sections} 个部分生成失败"
         if isinstance(result, workflow.WriteResult) and result.export is not None:
             job.outcome.docx = self.manifest.name(result.export.path)
+        failed_export = getattr(result, "export_error", None)
+        if failed_export is not None and not job.outcome.failed_sections:  # the draft is fine: a rerun only exports
+            job.outcome.status, job.outcome.error = "failed", f"{EXPORT_FAILED}{failed_export.message}"
 
     @staticmethod
     def _fill(outcome: ReportOutcome, draft, report, failed) -> None:

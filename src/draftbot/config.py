@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from draftbot.errors import ConfigError
+from draftbot.errors import ConfigError, os_message
 from draftbot.resources import DATA_DIR, user_dir
 
 CONFIG_NAME = "draftbot.toml"
@@ -506,7 +506,7 @@ def write_private(path: Path, text: str, *, private: bool = False) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         replace_file(path, text.encode("utf-8"), mode=0o600 if private else None)
     except OSError as exc:
-        raise ConfigError(f"无法写入“{path}”：{exc.strerror or exc}") from exc
+        raise ConfigError(f"无法写入“{path}”：{os_message(exc)}") from exc
 
 
 def set_setting(name: str, text: str) -> tuple[str, object, list[str]]:

@@ -277,7 +277,45 @@ def _front_matter(text: str, path: Path | None) -> tuple[dict, str, int]:
         ) from exc
     if not isinstance(meta, dict):
         raise DraftFormatError(f"草稿“{path or ''}”开头的 YAML 信息应为“键: 值”形式。")
+    check_meta(meta, f"草稿“{path or ''}”")
     return meta, "\n".join(lines[end + 1 :]), end + 1
+
+
+# What draftbot itself writes in a draft's front matter, by key (other keys are the user's, kept).
+_TEXT_KEYS = ("draftbot", "facts", "facts_sha256", "plan", "engine", "created")
+_LIST_KEYS = ("samples", "regenerated", "repairs", "reviewed")
+MAX_META_TEXT = 1000  # characters of a path or name in the front matter
+
+
+def check_meta(meta: dict, label: str) -> None:
+    """Refuse front matter whose draftbot keys have the wrong shape (a hand-edited or hostile draft)."""
+    def bad(key: str, what: str):
+        return DraftFormatError(f"{label}开头信息中的“{key}”{what}。", hint="请改正或删去这一项后重试。")
+
+    for key in _TEXT_KEYS:
+        value = meta.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise bad(key, "应是一段文字")
+        text = str(value)
+        if len(text) > MAX_META_TEXT:
+            raise bad(key, f"太长（{len(text)} 个字符，最多 {MAX_META_TEXT} 个）")
+        if not text.isprintable():
+            raise bad(key, "含有控制字符（如 NUL）")
+    for key in _LIST_KEYS:
+        if meta.get(key) is not None and not isinstance(meta[key], list):
+            raise bad(key, "应是一个列表")
+    period = meta.get("period")
+    if period is not None and (isinstance(period, (bool, dict, list)) or len(str(period)) > 40):
+        raise bad("period", "应是年份，例如 2026")
+    ids = meta.get("section_ids")
+    if ids is not None and not (
+        isinstance(ids, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in ids.items())
+    ):
+        raise bad("section_ids", "应是“标题: 部分 id”的对应表")
+    if meta.get("usage") is not None and not isinstance(meta["usage"], dict):
+        raise bad("usage", "应是“项: 数值”的对应表")
 
 
 # -- drafts from Word -----------------------------------------------------------------------------

@@ -225,7 +225,9 @@ def _yaml_meta(raw: str, label: str):
     try:
         return load_yaml(raw) if raw.strip() else {}
     except YamlSyntaxError as exc:  # line 1 of the file is the opening ---
-        raise FactsError(f"{label}的开头信息（YAML）{exc.where(1)}格式错误：请使用“键: 值”的形式。") from exc
+        raise FactsError(
+            f"{label}的开头信息（YAML）{exc.where(1)}格式错误：{exc.problem}。请使用“键: 值”的形式。"
+        ) from exc
 
 
 class _BodyParser:

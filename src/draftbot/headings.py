@@ -28,9 +28,16 @@ STANDALONE_MAX = 40
 
 
 def chinese_number(n: int) -> str:
-    """1 -> 一, 10 -> 十, 12 -> 十二, 20 -> 二十, 101 -> 一百零一, 1010 -> 一千零一十 (1..9999)."""
-    if not 0 < n < 10000:
+    """1 -> 一, 10 -> 十, 12 -> 十二, 20 -> 二十, 101 -> 一百零一, 1010 -> 一千零一十,
+    10001 -> 一万零一 (1..99,999,999: more than a 10 MB facts file can hold)."""
+    if not 0 < n < 100_000_000:
         raise ValueError(n)
+    if n >= 10000:
+        high, low = divmod(n, 10000)
+        rest = chinese_number(low) if low else ""
+        if 10 <= low < 20:
+            rest = "一" + rest  # 一万零一十, not 一万零十
+        return chinese_number(high) + "万" + ("零" if 0 < low < 1000 else "") + rest
     if n < 100:
         tens, ones = divmod(n, 10)
         if tens == 0:

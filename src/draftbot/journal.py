@@ -81,9 +81,9 @@ class Journal:
     def resume(cls, path: Path, key: dict) -> tuple[Journal, str]:
         """The journal at `path` when it fits `key` (else a fresh one) and a note saying which."""
         old = _read(path)
-        changed = (
-            [] if old is None else [KEY_NAMES[k] for k in KEY_NAMES if old.get("key", {}).get(k) != key[k]]
-        )
+        old_key = old.get("key") if old is not None else None
+        old_key = old_key if isinstance(old_key, dict) else {}
+        changed = [] if old is None else [KEY_NAMES[k] for k in KEY_NAMES if old_key.get(k) != key[k]]
         if old is None or changed:
             journal = cls.start(path, key)
             journal.note = (
@@ -92,8 +92,11 @@ class Journal:
                 else f"上次的起草记录与这次的{'、'.join(changed)}不同，不能沿用，全部重新起草。"
             )
             return journal, journal.note
-        journal = cls(path, key, dict(old.get("sections") or {}))
+        sections, broken = _usable_sections(old.get("sections"))
+        journal = cls(path, key, sections)
         journal.note = f"沿用上次已完成的 {len(journal.sections)} 个部分，只起草其余部分。"
+        if broken:
+            journal.note += f"（记录中有 {broken} 项已损坏，这些部分重新起草。）"
         return journal, journal.note
 
     def record(self, request: SectionRequest, result: SectionResult) -> None:
@@ -111,6 +114,19 @@ class Journal:
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)
+
+
+def _usable_sections(raw) -> tuple[dict[str, dict], int]:
+    """The well-formed entries of a journal's sections and how many others there were."""
+    if not isinstance(raw, dict):
+        return {}, 0 if raw in (None, {}, []) else 1
+    good = {
+        sid: {"body": entry["body"], "usage": entry.get("usage") if isinstance(entry.get("usage"), dict) else None}
+        for sid, entry in raw.items()
+        if isinstance(sid, str) and isinstance(entry, dict) and isinstance(entry.get("body"), str)
+        and entry["body"].strip()
+    }
+    return good, len(raw) - len(good)
 
 
 def _read(path: Path) -> dict | None:

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from draftbot.atomicfile import rescued, save_file
-from draftbot.errors import InputError
+from draftbot.errors import InputError, os_message
 
 MAX_BYTES = 100_000_000  # a draft or sample (a real report is tens of KB)
 MAX_FACTS_BYTES = 10_000_000
@@ -55,7 +55,7 @@ def regular_file(path: Path, label: str) -> int:
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise InputError(f"{label}是循环的符号链接（指向自己），请指定真实的文件。") from None
-        raise InputError(f"无法读取{label}：{exc.strerror or exc}") from None
+        raise InputError(f"无法读取{label}：{os_message(exc)}") from None
     if stat.S_ISDIR(info.st_mode):
         raise InputError(f"{label}是一个文件夹，请指定文件。")
     if not stat.S_ISREG(info.st_mode):
@@ -71,7 +71,7 @@ def read_bytes(path: Path, what: str = "文件", limit: int = MAX_BYTES) -> byte
         with open(path, "rb") as fh:  # read(n) reserves n bytes at once: ask for what is there
             data = fh.read(min(size, limit) + 1)
     except OSError as exc:
-        raise InputError(f"无法读取{label}：{exc.strerror or exc}") from exc
+        raise InputError(f"无法读取{label}：{os_message(exc)}") from exc
     if max(size, len(data)) > limit:
         raise InputError(
             f"{label}太大（{max(size, len(data)) / 1e6:.1f} MB），超过了 {limit / 1e6:g} MB 的上限。",
@@ -89,7 +89,7 @@ def _check_kind(path: Path) -> None:
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise InputError(f"输出路径“{path}”是循环的符号链接，请指定新的文件名。") from None
-        raise InputError(f"无法使用输出路径“{path}”：{exc.strerror or exc}") from None
+        raise InputError(f"无法使用输出路径“{path}”：{os_message(exc)}") from None
     if stat.S_ISDIR(info.st_mode):
         raise InputError(f"输出路径“{path}”是一个文件夹，请指定文件名。")
     if not stat.S_ISREG(info.st_mode):
@@ -139,7 +139,7 @@ def check_writable_folder(folder: Path) -> None:
         os.close(handle)
     except OSError as exc:
         raise InputError(
-            f"输出文件夹“{folder}”不能写入（{exc.strerror or exc}）。",
+            f"输出文件夹“{folder}”不能写入（{os_message(exc)}）。",
             hint="请用 -o 指定一个可以写入的位置，或检查文件夹的权限。",
         ) from None
     _remove_quietly(Path(probe))

@@ -21,7 +21,7 @@ from typing import Any
 
 from draftbot.checks.finding import LEVELS
 from draftbot.checks.run import check_draft  # the check flow, for library users too
-from draftbot.errors import InputError
+from draftbot.errors import InputError, Interrupted
 
 FONTS_ENV = "DRAFTBOT_FONTS"
 
@@ -233,8 +233,15 @@ def write_report(
     text = draft.render()
     rounds = default_repair_rounds(chosen) if repair is None else repair
     if rounds > 0 and not result.failed:  # failed or interrupted: --resume first, repair later
-        result.repair = repair_text(text, inputs, chosen, rounds=rounds, budget=repair_budget, label=str(out),
-                                    record=True, on_event=on_event)  # fmt: skip
+        try:
+            result.repair = repair_text(text, inputs, chosen, rounds=rounds, budget=repair_budget,
+                                        label=str(out), record=True, on_event=on_event)  # fmt: skip
+        except KeyboardInterrupt:  # every section is paid for: keep the draft as it was before repair
+            save_draft(out, text, force=force or resume)
+            journal.remove()
+            raise Interrupted(
+                f"草稿已保存（自动修复之前的版本）：{out}", hint=f"继续自动修复：draftbot repair {out}"
+            ) from None
         if result.repair.text != text:
             text = result.repair.text
             result.draft = draft = parse_draft(text, out)

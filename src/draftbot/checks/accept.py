@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from draftbot.errors import InputError
+from draftbot.errors import InputError, os_message
 
 FIXABLE = ("typo", "formulation-noncanonical", "garbled-formulation", "invisible-char")
 
@@ -79,7 +79,7 @@ def _save(draft: Path, entries: list[dict]) -> None:
     try:
         path.write_text(header + body, encoding="utf-8")
     except OSError as exc:
-        raise InputError(f"无法写入忽略记录“{path}”：{exc.strerror or exc}") from exc
+        raise InputError(f"无法写入忽略记录“{path}”：{os_message(exc)}") from exc
 
 
 def apply_fixes(draft: Path, text: str, findings: list) -> tuple[str, list[tuple[int, str, str]]]:

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from draftbot.checks.finding import LEVELS
 from draftbot.errors import InputError
+from draftbot.yamlio import YamlSyntaxError, compose_yaml
 
 _KNOWN_KEYS = {
     "source", "description", "placeholders", "substitutions", "enumerations", "dated",
@@ -350,14 +351,11 @@ def _compose(path: Path, text: str):
     """The YAML text as a plain tree (see `_plain`), or None for an empty file."""
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        node = yaml.compose(text, Loader=loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"第 {mark.line + 1} 行：" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise RuleError(f"规则文件“{path}”{where}不是合法的 YAML（{problem}）。") from exc
+        node = compose_yaml(text)
+    except YamlSyntaxError as exc:
+        where = f"{exc.where()}：" if exc.line is not None else ""
+        raise RuleError(f"规则文件“{path}”{where}不是合法的 YAML（{exc.problem}）。") from exc
     return None if node is None else _plain(node, yaml)
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import importlib
+import signal
 import sys
 
 import typer
 
 from draftbot.cli.app import app, state
-from draftbot.errors import EXIT_INTERNAL, DraftbotError
+from draftbot.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, DraftbotError, os_message
 
 # Each command lives in draftbot/cli/<module>.py and registers itself on `app` when imported.
 # Order here is the order of `draftbot --help`.
@@ -57,17 +58,53 @@ __all__ = ["app", "main"]
 
 
 def main(argv: list[str] | None = None) -> None:
+    previous = _stop_on_sigterm()
+    try:
+        _main(argv)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _stop_on_sigterm():
+    """SIGTERM (kill, a closing terminal, a service stop) ends the run like Ctrl-C: what is done is
+    kept and temporary files are removed. Returns the handler it replaced (None off the main thread)."""
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread
+        return None
+
+
+def _main(argv: list[str] | None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
     args, state["debug"] = _take_debug(args)
-    register_commands(args)
     try:
+        register_commands(args)
         code = _run(args)
+        if code == 130:  # typer's answer to a Ctrl-C inside a command
+            raise KeyboardInterrupt
     except DraftbotError as exc:
         _report(exc)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         typer.echo("已中断。", err=True)
         sys.exit(130)
+    except OSError as exc:  # a full disk, a folder gone or made read-only while running …
+        if state["debug"]:
+            import traceback
+
+            traceback.print_exception(exc)
+        where = f"“{exc.filename}”" if getattr(exc, "filename", None) else ""
+        typer.echo(f"错误：读写文件{where}时出错：{os_message(exc)}。", err=True)
+        typer.echo("提示：已写好的文件都保留着；腾出空间或改正后重新运行即可。", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except MemoryError:
+        typer.echo("错误：内存不足，输入的文件可能太大。", err=True)
+        sys.exit(EXIT_BAD_INPUT)
     except Exception as exc:  # noqa: BLE001 - the last line of defence
         if state["debug"]:
             import traceback
@@ -111,6 +148,6 @@ def _report(exc: DraftbotError) -> None:
         import traceback
 
         traceback.print_exception(exc)
-    typer.echo(f"错误：{exc.message}", err=True)
+    typer.echo(f"已中断。{exc.message}" if exc.exit_code == 130 else f"错误：{exc.message}", err=True)
     if exc.hint:
         typer.echo(f"提示：{exc.hint}", err=True)

@@ -11,6 +11,8 @@ import typer
 
 from draftbot.cli import options as opt
 from draftbot.cli.app import app, echo
+from draftbot.errors import InputError, os_message
+from draftbot.textio import decode_bytes
 
 REVIEW_HELP = """审阅草稿：按部分列出检查发现的错误和警告，以及修好每一部分的命令。
 
@@ -194,7 +196,14 @@ class _Walk:
             if not run_editor(editor, temp):
                 echo(f"  无法打开编辑器“{editor}”（请检查环境变量 EDITOR 中的程序路径；路径有空格时加引号）。")
                 return False
-            new = temp.read_text(encoding="utf-8").strip()
+            try:  # the editor may save GBK (decoded as facts files are) or delete the file
+                new = decode_bytes(temp.read_bytes(), "编辑后的文件").strip()
+            except FileNotFoundError:
+                echo("  编辑器没有留下文件（已被删除），这一部分未修改。")
+                return False
+            except (OSError, InputError) as exc:
+                echo(f"  {getattr(exc, 'message', None) or os_message(exc) + '，'}这一部分未修改。")
+                return False
         if not new or new == old.strip():
             echo("  未修改。")
             return False
