@@ -200,6 +200,14 @@ class Manifest:
         replace_file(self.path, json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
 
 
+def _journaled(draft: Path) -> bool:
+    """Whether a killed run left finished sections of `draft` in its journal."""
+    try:
+        return bool(json.loads(journal_path(draft).read_text(encoding="utf-8")).get("sections"))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def _same_kind(value, default) -> bool:
     """Whether a manifest value can stand in for an outcome field's `default`."""
     if value is None or isinstance(value, bool):
@@ -495,7 +503,7 @@ class Batch:
         ours = bool(entry) and job.out.exists()
         # sections finished by a run that was killed are in the journal: reuse them (journal.py
         # checks they were made from the same inputs), unless that would replace someone's draft
-        resume = journal_path(job.out).exists() and (ours or self.opts.force or not job.out.exists())
+        resume = _journaled(job.out) and (ours or self.opts.force or not job.out.exists())
         self.manifest.put(job.facts, key=job.key, status="running", draft=job.outcome.draft)
         job.engine, _ = self._engine(job)
         result = workflow.write_report(
