@@ -194,9 +194,15 @@ def mask_key(key: str | None) -> str:
 
 
 @cache
-def presets() -> dict[str, dict]:
+def providers_data() -> dict:
+    """data/providers.toml as it is: the provider presets and the `servers` table (engines/providers.py)."""
     with open(DATA_DIR / "providers.toml", "rb") as fh:
         return tomllib.load(fh)
+
+
+def presets() -> dict[str, dict]:
+    """The provider presets by name."""
+    return {name: table for name, table in providers_data().items() if name != "servers"}
 
 
 def provider_names() -> list[str]:

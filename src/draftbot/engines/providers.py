@@ -11,13 +11,23 @@ variable) and its quirks:
     usage_in_choice  true: streamed usage arrives inside the final choice (Moonshot/Kimi)
     hosts            host names that identify the service behind a custom base URL
 
+    overflow, overflow_limit, overflow_requested
+                     how it words a prompt over its context window (regexes), and where the
+                     window and the tokens asked for are in that message
+
+The `servers` table does the same for self-hosted server kinds (llama.cpp, llama-cpp-python, vLLM,
+Ollama), which engines/server.py tells apart by probing: their label, where each states its
+window, and their overflow wording.
+
 A server that is no preset (a custom --base-url) gets the defaults, and every known place for
 cached tokens is tried. Adding a provider or a quirk is an edit of providers.toml alone.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cache
 from urllib.parse import urlsplit
 
 from draftbot.engines.usage import CACHED_FIELDS
@@ -68,3 +78,36 @@ def profile_for(provider: str | None, base_url: str | None) -> Profile:
         if any(host == h or host.endswith("." + h) for h in table.get("hosts", ())):
             return _from_table(name, table)
     return Profile(provider or "custom", usage_in_choice=True)
+
+
+def server_kinds() -> dict[str, dict]:
+    """The self-hosted server kinds by name (providers.toml's `servers` table)."""
+    from draftbot.config import providers_data
+
+    return providers_data().get("servers", {})
+
+
+def server_label(kind: str | None) -> str:
+    """How the report names a server kind (a server that is none of them: OpenAI 兼容服务)."""
+    return server_kinds().get(kind or "", {}).get("label", "OpenAI 兼容服务")
+
+
+@dataclass(frozen=True)
+class OverflowWording:
+    says: tuple[re.Pattern, ...]
+    limit: tuple[re.Pattern, ...]
+    requested: tuple[re.Pattern, ...]
+
+
+@cache
+def overflow_wording() -> OverflowWording:
+    """Every provider's and server kind's overflow wording (the kind is often unknown at error time)."""
+    from draftbot.config import presets
+
+    tables = [*presets().values(), *server_kinds().values()]
+
+    def gather(key: str) -> tuple[re.Pattern, ...]:
+        patterns = dict.fromkeys(p for t in tables for p in t.get(key, ()))
+        return tuple(re.compile(p, re.I) for p in patterns)
+
+    return OverflowWording(gather("overflow"), gather("overflow_limit"), gather("overflow_requested"))

@@ -11,7 +11,8 @@ server family answers in its own way:
                        default window); no tokenizer endpoint
 
 Every probe is best effort with a short timeout: a server that answers none of them is used with
-the configured values. Also here: recognising a context-overflow error in any of their shapes.
+the configured values. Also here: recognising a context-overflow error in any of their shapes
+(the wording itself is data: data/providers.toml, engines/providers.py).
 """
 
 from __future__ import annotations
@@ -41,12 +42,9 @@ class ServerInfo:
 
     @property
     def label(self) -> str:
-        return {
-            "llamacpp": "llama.cpp server",
-            "llama-cpp-python": "llama-cpp-python",
-            "vllm": "vLLM",
-            "ollama": "Ollama",
-        }.get(self.kind or "", "OpenAI 兼容服务")
+        from draftbot.engines.providers import server_label
+
+        return server_label(self.kind)
 
 
 def root_url(base_url: str) -> str:
@@ -221,42 +219,21 @@ class ContextOverflow:
     requested: int | None = None  # the tokens the request needed, when it said
 
 
-CONTEXT_PATTERNS = (
-    r"maximum context length",
-    r"exceeds? (?:the )?(?:available )?context",
-    r"context (?:window|size|length) (?:exceeded|is too small)",
-    r"exceed_context_size",
-    r"context_length_exceeded",
-    r"input length exceeds",
-    r"too many tokens",
-)
-LIMIT_PATTERNS = (
-    r"maximum context length is (\d+)",
-    r"context window of (\d+)",
-    r"\"n_ctx\"\s*:\s*(\d+)",
-    r"context length (?:of |is )?(\d+)",
-)
-REQUESTED_PATTERNS = (
-    r"you requested (\d+) tokens",
-    r"your request has (\d+) input tokens",
-    r"requested tokens \((\d+)\)",
-    r"\"n_prompt_tokens\"\s*:\s*(\d+)",
-    r"resulted in (\d+) tokens",
-)
-
-
 def parse_context_error(status: int | None, text: str) -> ContextOverflow | None:
-    """A context overflow in llama.cpp, llama-cpp-python, vLLM, Ollama or OpenAI wording, else None."""
+    """A context overflow in any known server's or provider's wording (data/providers.toml), else None."""
+    from draftbot.engines.providers import overflow_wording
+
     if status not in (None, 400, 413, 422, 500) or not text:
         return None
-    if not any(re.search(p, text, re.I) for p in CONTEXT_PATTERNS):
+    wording = overflow_wording()
+    if not any(p.search(text) for p in wording.says):
         return None
-    return ContextOverflow(_first_int(LIMIT_PATTERNS, text), _first_int(REQUESTED_PATTERNS, text))
+    return ContextOverflow(_first_int(wording.limit, text), _first_int(wording.requested, text))
 
 
 def _first_int(patterns, text: str) -> int | None:
     for pattern in patterns:
-        match = re.search(pattern, text, re.I)
+        match = pattern.search(text)
         if match:
             return int(match.group(1))
     return None
