@@ -6,7 +6,10 @@ import json
 import re
 import socket
 import sqlite3
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -21,6 +24,7 @@ from draftbot.facts import load_facts
 from draftbot.masking import NameTable, build_table
 from draftbot.plans import resolve_plan
 from draftbot.samples import load_samples
+from draftbot.workflow import Inputs, name_table
 from fake_openai import FakeOpenAI, Reply
 
 KEY = "sk-confidential-test-5a4b3c2d1e0f"
@@ -31,6 +35,11 @@ PLACEHOLDER = re.compile(r"【(?:人名|单位|地名|企业)\d+】")
 def inputs():
     facts = load_facts(EXAMPLE_FACTS)
     return facts, resolve_plan(None, facts), load_samples()
+
+
+def table_for(facts, plan, samples) -> NameTable:
+    """The table a masked run builds (the built-in samples and templates marked as the program's own)."""
+    return name_table(facts, True, inputs=Inputs(facts, plan, samples))
 
 
 def echo_placeholders(body: dict) -> str:
@@ -59,8 +68,8 @@ def sent_text(srv) -> str:
 
 def test_masked_run_sends_no_name_and_restores_them(inputs):
     facts, plan, samples = inputs
-    table = build_table(facts)
-    assert len(table) == 5
+    table = table_for(facts, plan, samples)
+    assert len(table) == 7
     with FakeOpenAI(responder=echo_placeholders) as srv:
         srv.on("结尾段", "以上是【人名1】在【单位1】的述职，请予评议。")
         engine = make_engine(srv, table)
@@ -86,7 +95,7 @@ def test_altered_placeholder_is_reported_not_restored(inputs):
     with FakeOpenAI(responder=echo_placeholders) as srv:
         srv.on("第一部分", "【人名 1】同志分管招商引资，联系［单位3］和【单位2】。")
         srv.on("开头段", "本人联系【单位2】等单位，现将履职情况报告如下：")  # drops 【单位3】 and 【单位4】
-        engine = make_engine(srv, build_table(facts))
+        engine = make_engine(srv, table_for(facts, plan, samples))
         draft, _, _ = compose_draft(facts, plan, samples, engine)
     first = draft.sections[0].body
     assert "【人名 1】" in first and "［单位3］" in first and "企业服务中心" in first
@@ -109,7 +118,7 @@ def test_leak_scan_refuses_to_send(inputs, monkeypatch):
     monkeypatch.setattr(NameTable, "mask", lambda self, text: real_mask(self, text).replace("【人名1】", "王建华"))
     with FakeOpenAI(responder=echo_placeholders) as srv:
         with pytest.raises(ModelError) as err:
-            compose_draft(facts, plan, samples, make_engine(srv, build_table(facts)))
+            compose_draft(facts, plan, samples, make_engine(srv, table_for(facts, plan, samples)))
         assert srv.chat_requests == []
     assert "拒绝发送" in err.value.message and "王建华" in err.value.message
     rows = AuditLog().rows()
@@ -146,32 +155,77 @@ def test_local_only_refuses_public_host_without_connecting(url, no_network):
     with pytest.raises(ConfigError) as err:
         LLMEngine(cfg)
     assert "仅限本地" in err.value.message and "未发送任何内容" in err.value.message
-    assert no_network == []
+    # a host name is resolved to be checked (here the lookup fails: refused); nothing connects
+    assert [a for a in no_network if a[0] == "connect"] == []
+    assert all(a[1] == urlsplit(url).hostname for a in no_network)
 
 
-def test_local_only_accepts_loopback_and_lan(inputs):
+def test_local_only_verdicts():
     from draftbot.localonly import host_verdict
 
-    for host in ("127.0.0.1", "::1", "10.1.2.3", "172.20.0.5", "192.168.1.10", "fe80::1", "localhost"):
-        assert host_verdict(host, hosts={}) is None, host
-    assert host_verdict("gpu.lan", hosts={"gpu.lan": ["192.168.1.20"]}) is None
-    assert "非内网" in host_verdict("gpu.lan", hosts={"gpu.lan": ["192.168.1.20", "203.0.113.9"]})
-    assert "172.32.0.1" in host_verdict("172.32.0.1", hosts={})
+    for host in ("127.0.0.1", "::1", "10.1.2.3", "172.20.0.5", "192.168.1.10", "fe80::1", "169.254.3.4"):
+        assert host_verdict(host) is None, host
+    assert "172.32.0.1 是公网地址" in host_verdict("172.32.0.1")
+    assert host_verdict("localhost") is None  # resolves to loopback on every system
+
+    def fake(answers):
+        return lambda host, port: answers.get(host, [])
+
+    lan = fake({"gpu.lan": ["192.168.1.20"], "mixed.lan": ["192.168.1.20", "203.0.113.9"],
+                "app.localhost": ["192.168.1.5"], "ok.localhost": ["127.0.0.1", "::1"]})  # fmt: skip
+    assert host_verdict("gpu.lan", resolver=lan) is None
+    assert "203.0.113.9" in host_verdict("mixed.lan", resolver=lan)
+    assert "不是本机回环地址" in host_verdict("app.localhost", resolver=lan)  # *.localhost: loopback only
+    assert host_verdict("ok.localhost", resolver=lan) is None
+    assert "无法解析" in host_verdict("nowhere.lan", resolver=lan)
+
+
+def test_local_only_accepts_loopback(inputs):
     facts, plan, samples = inputs
     with FakeOpenAI(responder=echo_placeholders) as srv:
         compose_draft(facts, plan, samples, make_engine(srv, local_only=True))
         assert len(srv.chat_requests) == 9
 
 
-def test_local_only_checks_the_proxy():
-    from draftbot.localonly import require_local
+class _Redirecting(BaseHTTPRequestHandler):
+    """Answers every request with a redirect to another host."""
 
-    env = {"HTTP_PROXY": "http://proxy.example.com:3128"}
-    with pytest.raises(ConfigError) as err:
-        require_local("http://127.0.0.1:8000/v1", environ=env)
-    assert "代理" in err.value.message
-    require_local("http://127.0.0.1:8000/v1", environ={**env, "NO_PROXY": "127.0.0.1"})
-    require_local("http://127.0.0.1:8000/v1", environ={"HTTP_PROXY": "http://10.0.0.1:3128"})
+    def do_POST(self):
+        self.send_response(307)
+        self.send_header("Location", "http://203.0.113.50:8000/v1/chat/completions")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_GET = do_POST
+
+    def log_message(self, *args):
+        pass
+
+
+def test_local_only_refuses_a_redirect_and_shows_its_target(cli, tmp_path):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Redirecting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        (tmp_path / "facts.md").write_text(EXAMPLE_FACTS.read_text(encoding="utf-8"), encoding="utf-8")
+        (tmp_path / "draftbot.toml").write_text("backoff = 0.01\n", encoding="utf-8")
+        url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+        proc = cli("write", "facts.md", "--local-only", "--base-url", url, "--model", "m",
+                   cwd=tmp_path, env={"OPENAI_API_KEY": KEY})  # fmt: skip
+    finally:
+        server.shutdown()
+    assert proc.returncode == 3, proc.stderr
+    assert "重定向到 http://203.0.113.50:8000/v1/chat/completions" in proc.stderr and "已拒绝" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_local_only_ignores_proxy_variables(cli, workdir):
+    """A proxy in the environment neither receives the request nor makes the LAN server unreachable."""
+    with FakeOpenAI(responder=echo_placeholders) as srv:
+        env = {**llm_env(srv), "HTTPS_PROXY": "http://203.0.113.9:3128", "HTTP_PROXY": "http://203.0.113.9:3128",
+               "ALL_PROXY": "http://203.0.113.9:3128", "NO_PROXY": ""}  # fmt: skip
+        proc = cli("write", "facts.md", "--local-only", "--engine", "llm", cwd=workdir, env=env)
+        assert proc.returncode == 0, proc.stderr
+        assert len(srv.chat_requests) >= 9  # straight to the loopback server, not through the proxy
 
 
 # -- the command line ----------------------------------------------------------------------------
@@ -192,10 +246,11 @@ def test_cli_local_only_refuses_before_anything(cli, workdir, no_network):
     proc = cli("write", "facts.md", "--local-only", "--base-url", "https://api.deepseek.com/v1", "--model", "m",
                cwd=workdir, env={"OPENAI_API_KEY": KEY})  # fmt: skip
     assert proc.returncode == 2 and "仅限本地" in proc.stderr and "Traceback" not in proc.stderr
-    assert no_network == [] and not (workdir / "facts.draft.md").exists()
+    assert not [a for a in no_network if a[0] == "connect"] and not (workdir / "facts.draft.md").exists()
     (workdir / "draftbot.toml").write_text("backoff = 0.01\nlocal_only = true\n", encoding="utf-8")
     proc = cli("write", "facts.md", "--base-url", "http://203.0.113.7/v1", "--model", "m", cwd=workdir)
-    assert proc.returncode == 2 and "203.0.113.7 是公网地址" in proc.stderr and no_network == []
+    assert proc.returncode == 2 and "203.0.113.7 是公网地址" in proc.stderr
+    assert not [a for a in no_network if a[0] == "connect" or a[1] == "203.0.113.7"]  # an IP: no lookup
 
 
 def test_cli_masked_write_and_log(cli, workdir):
@@ -209,7 +264,7 @@ def test_cli_masked_write_and_log(cli, workdir):
         n_requests = len(srv.chat_requests)
         host = srv.base_url.split("/")[2]
     assert proc.returncode == 0, proc.stderr
-    assert "保密模式：6 个名称（人名 1、单位 4、企业 1）在发送前已换成占位符" in proc.stderr
+    assert "保密模式：8 个名称（人名 1、单位 5、企业 1、地名 1）在发送前已换成占位符" in proc.stderr
     for name in ("王建华", "青溪经济开发区", "规划建设局", "新能源电池材料项目"):
         assert name not in body
     draft = (workdir / "facts.draft.md").read_text(encoding="utf-8")

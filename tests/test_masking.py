@@ -8,7 +8,8 @@ import pytest
 
 from draftbot.errors import InputError
 from draftbot.facts import load_facts, parse_facts
-from draftbot.masking import build_table, find_people, find_units, parse_name_list
+from draftbot.masking import build_table, parse_name_list
+from draftbot.names import find_people, find_units
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -26,6 +27,8 @@ def test_example_facts_table(example):
         "【单位2】": "企业服务中心",
         "【单位3】": "规划建设局",
         "【单位4】": "安全生产监督管理局",
+        "【单位5】": "省委党校",
+        "【地名1】": "青溪",
     }
     masked = table.mask((REPO / "examples" / "facts.md").read_text(encoding="utf-8"))
     assert table.leaked(masked) == []
@@ -83,6 +86,7 @@ def test_front_matter_and_list_file(tmp_path):
         ("赵小兰", "人名", "名单"),
         ("北山水库", "地名", "名单"),
         ("恒远科技", "企业", "名单"),
+        ("恒远", "企业", "名单"),  # the short form of a company
     ]
     assert table.mask("赵小兰在北山水库和恒远科技") == "【人名2】在【地名1】和【企业1】"
 

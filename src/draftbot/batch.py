@@ -84,7 +84,7 @@ class BatchOptions:
     flags: dict | None = None
     concurrency: int = 4
     docx: bool = False
-    mask: bool = False
+    mask: bool | None = None  # None: as the earlier runs of this batch (its manifest) were
     mask_names: str | Path | None = None
     force: bool = False  # overwrite drafts this batch did not make
     out_dir: Path | None = None
@@ -367,6 +367,11 @@ class Batch:
         self.files = files
         self.on_done = on_done or (lambda outcome: None)
         self.manifest = Manifest(opts.manifest or default_manifest(files, opts.out_dir))
+        self.mask_note = None
+        if opts.mask is None and opts.mask_names is None:
+            opts.mask = any(e.get("masked") for e in self.manifest.entries.values())
+            if opts.mask:
+                self.mask_note = "这批报告此前是在保密模式下起草的，本次同样先把名称换成占位符再发送（不需要时加 --no-mask）。"
         self.slots = SharedSlots(opts.concurrency)
         self.jobs: list[_Job] = []
         self.model = ""
@@ -504,7 +509,8 @@ class Batch:
         # sections finished by a run that was killed are in the journal: reuse them (journal.py
         # checks they were made from the same inputs), unless that would replace someone's draft
         resume = _journaled(job.out) and (ours or self.opts.force or not job.out.exists())
-        self.manifest.put(job.facts, key=job.key, status="running", draft=job.outcome.draft)
+        self.manifest.put(job.facts, key=job.key, status="running", draft=job.outcome.draft,
+                         masked=bool(self.opts.mask or self.opts.mask_names))
         job.engine, _ = self._engine(job)
         result = workflow.write_report(
             job.facts, output=job.out, plan=self.opts.plan, samples=self.opts.samples,
@@ -515,7 +521,7 @@ class Batch:
         self._record(job, result, "起草")
 
     def _engine(self, job: _Job):
-        names = workflow.name_table(job.inputs.facts, self.opts.mask, self.opts.mask_names)
+        names = workflow.name_table(job.inputs.facts, self.opts.mask, self.opts.mask_names, inputs=job.inputs)
         options = {"slots": self.slots}
         return workflow.make_engine(
             self.opts.engine, self.opts.flags, names=names, draft=str(job.out), options=options

@@ -2,26 +2,35 @@
 
 A `NameTable` is built before anything leaves the machine, from, in this order:
 
-1. the facts' front matter (`author` -> 人名, `unit` -> 单位);
+1. the facts' front matter (`author` -> 人名, `unit` -> 单位 and its short forms, the units and
+   places inside `position`);
 2. a user list file (one name a line, optionally followed by its type);
-3. patterns over the facts: a surname with a title (王建华同志, 张局长) and unit or place
-   names ending in 局/镇/村/公司/园区/学校/医院/委员会 … (plain patterns, no model).
+3. the names that names.py finds (rules, then jieba's tagger) in every text of the user's that
+   will be sent: the facts, the user's own samples, a hint, a plan file.
 
-`mask()` replaces every known name in outgoing text (facts, samples, plan alike) by its
-placeholder (【人名1】, 【单位1】, 【地名1】, 【企业1】); `leaked()` scans a final request for any
-known name; `restore()` puts the names back into an answer and reports every placeholder that
-was altered (never guessed) or that the section needed but the answer dropped.
+Matching works on a normal form of both sides (normal_form): zero-width and other format
+characters dropped, spaces next to Chinese characters dropped, full-width letters and digits
+folded, traditional characters read as simplified (OpenCC), so 王 建华, 王建華 and 王\u200b建华 are
+all 王建华. `prepare()` is the last gate before a request is sent: it looks for names in every
+line of the request that is not the program's own anonymised text (built-in samples, templates),
+adds what it finds, masks, and then scans the result for any known name in any variant; what
+it finds there is reported with its position, and the request is not sent. `restore()` puts the
+names back into an answer and reports every placeholder that was altered (never guessed) or
+that the section needed but the answer dropped.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
+from draftbot import names as finder
 from draftbot.errors import InputError
 
-KINDS = ("人名", "单位", "地名", "企业")
+KINDS = finder.KINDS
 KIND_ALIASES = {
     "人名": "人名", "人": "人名", "姓名": "人名", "person": "人名",
     "单位": "单位", "机构": "单位", "部门": "单位", "unit": "单位", "org": "单位",
@@ -29,63 +38,16 @@ KIND_ALIASES = {
     "企业": "企业", "公司": "企业", "company": "企业",
 }  # fmt: skip
 META_KINDS = (("author", "人名"), ("unit", "单位"))
-
-_CJK = "\u4e00-\u9fff"
-SURNAMES = (
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁"
-    "沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵钱严覃武戴莫孔汤"
+# forms of address after a given name alone (建华同志): masked with the person's full name known
+GIVEN_TITLES = ("同志", "书记", "主任", "部长", "局长", "县长", "镇长", "市长", "区长", "乡长", "村长", "校长",
+                "院长", "经理", "老师", "委员")  # fmt: skip
+# what a unit's full name may end in beyond its short form (白沙镇人民政府 -> 白沙镇)
+_UNIT_TAILS = re.compile(
+    r"(?:人民政府|政府|党委|党工委|委员会|管委会|管理委员会|办事处|街道办事处|人大常委会|人大|政协|纪委|"
+    r"股份有限公司|有限责任公司|有限公司|集团公司|集团|公司)$"
 )
-TITLES = (
-    "同志", "书记", "局长", "主任", "镇长", "县长", "市长", "区长", "乡长", "村长", "处长", "科长",
-    "部长", "厅长", "院长", "校长", "所长", "站长", "队长", "组长", "经理", "总经理", "董事长",
-    "主席", "秘书长", "行长", "社长", "会长", "主委",
-)  # fmt: skip
-# characters that make a "given name" part of an office or a word, not a name (常务副县长, 任副主任)
-_NOT_GIVEN = set("副务委党局部长市县区镇乡村省厅处科办院校会中心组级们等各全本我该班")
-
-# unit / place / company suffixes and their kind, longest first
-SUFFIXES = (
-    ("委员会", "单位"), ("管委会", "单位"), ("开发区", "单位"), ("卫生院", "单位"), ("合作社", "企业"),
-    ("园区", "单位"), ("学校", "单位"), ("中学", "单位"), ("小学", "单位"), ("大学", "单位"),
-    ("学院", "单位"), ("医院", "单位"), ("中心", "单位"), ("银行", "单位"), ("公司", "企业"),
-    ("集团", "企业"), ("街道", "地名"), ("局", "单位"), ("镇", "地名"), ("村", "地名"), ("乡", "地名"),
-    ("县", "地名"), ("市", "地名"),
-)  # fmt: skip
-# the last prefix character + suffix form a common word, not a name (开局, 城市, 农村 …)
-_STOP_ENDINGS = set(
-    "开局 格局 布局 大局 全局 结局 当局 僵局 新局 变局 时局 政局 困局 破局 终局 邮局 "
-    "城镇 乡镇 集镇 小镇 重镇 全镇 本镇 我镇 该镇 各镇 "
-    "农村 乡村 山村 全村 本村 我村 该村 各村 每村 进村 "
-    "城市 超市 上市 都市 全市 本市 我市 该市 各市 门市 股市 夜市 集市 省市 县市 "
-    "全县 本县 我县 该县 各县 郡县 城乡 下乡 家乡 全乡 各乡 本乡 返乡 故乡 "
-    "为中心 "
-    "子公司 本公司 该公司 我公司 各公司 "
-    "全园区 本园区 该园区 各园区 我园区 全学校 各学校 各医院 本医院 中小学 清廉学校 示范学校 试点学校 "
-    "兄弟学校 基础教育学校 普高学校 市直学校 一所学校 上级党委局".split()
-)
-# a character right after the suffix that shows the suffix is part of a longer word (市场, 局长 …)
-_STOP_FOLLOWERS = {
-    "局": set("长面势部"), "市": set("场民值级区长容政面井郊领重"), "县": set("长级域城"),
-    "镇": set("长级区"), "村": set("长级民庄落"), "乡": set("长级村镇土亲"), "中心": set("组城任工"),
-    "街道": set("办"), "中学": set("习生"), "小学": set("习生"), "大学": set("习生"), "学院": set("派"),
-}  # fmt: skip
-# a unit name starts after the last of these words in the text before its suffix
-_LEAD_WORDS = sorted(
-    (
-        "和 与 及 同 跟 向 对 在 于 到 赴 从 由 把 被 给 的 了 是 并 等 各 该 我 本 获 个 项 家 名 次 篇 处 "
-        "以及 联系 分管 协调 走访 服务于 帮助 支持 推动 配合 组织 参加 参与 深入 前往 牵头 会同 指导 "
-        "督促 带领 率领 陪同 调研 考察 引进 围绕 依托 落实 完成 建成 开展 召开 成立 获得 荣获 评为 "
-        "担任 兼任 其中 全年 全市 全县 全区 全镇 全省 推进 争取 对接 挂点 包联 结对 帮扶 入驻 落户 "
-        "年 月 日 加强 结合 协助 强化 优化 提升 完善 确保 树立 立足 突出 提高 代表 重视 呵护 "
-        "着眼 作为 制定 实施 执行 开创 纳入 展示 邀请 通过 保持 借鉴 符合 按照 吸引 举办 实现 入选 构建 "
-        "引领 做好 打造 创建 加快 深化 坚持 全面 努力 积极 认真 扎实 切实 不断 "
-        "持续 还有 以及 成为 列入 荣膺 成功 首批 唯一 所 家 个 年度 事关 根据 助力 充实 谋划 制作 来 为 进 "
-        "调任 调入 听取 使 让 强"
-    ).split(),
-    key=len,
-    reverse=True,
-)
-MAX_UNIT_PREFIX = 14
+_PLACE_HEAD = re.compile(r"^(.{2,8}?(?:省|市|县|区|镇|乡|街道|村|开发区|园区))(?=.{2,})")
+_PLACE_CORE = re.compile(r"^(.{2,6}?)(?:省|市|县|区|镇|乡|村)$")
 
 PLACEHOLDER = re.compile(r"【(人名|单位|地名|企业)(\d+)】")
 # anything that looks like a placeholder, however a model may have bent it: needs a bracket on
@@ -134,35 +96,87 @@ class MaskIssue:
         return f"{where}本部分要点中的“{self.token}”{value}在回答中没有出现，请核对是否漏写。"
 
 
+@dataclass(frozen=True)
+class Leak:
+    """A known name still in a request: where (message number, from 1; character offset)."""
+
+    name: str
+    message: int
+    offset: int
+
+    @property
+    def where(self) -> str:
+        return f"第 {self.message} 条消息第 {self.offset + 1} 字"
+
+
 @dataclass
 class NameTable:
     """Known names and their placeholders, stable for one report."""
 
     entries: list[Entry] = field(default_factory=list)
-    _by_text: dict[str, Entry] = field(default_factory=dict)
+    _by_key: dict[str, Entry] = field(default_factory=dict)
     _by_value: dict[tuple[str, str], str] = field(default_factory=dict)
     _pattern: re.Pattern[str] | None = None
+    trusted: str = ""  # the program's own anonymised texts: lines found in it are not searched
+    segmenter: bool = True  # jieba as the second net (names.py)
+    _searched: set[str] = field(default_factory=set)
 
     # -- building --------------------------------------------------------------------------
     def add(self, text: str, kind: str, source: str, keep: str = "") -> Entry | None:
         text = text.strip()
-        if len(text) < 2 or len(text) == len(keep) or text in self._by_text or _LOOSE.search(text):
-            return self._by_text.get(text)
+        key = normal_text(text)
+        if len(key) < 2 or len(text) == len(keep) or _LOOSE.search(text) or PLACEHOLDER.search(text):
+            return None
+        if key in self._by_key:
+            return self._by_key[key]
         value = text[: len(text) - len(keep)]
-        placeholder = self._by_value.get((kind, value))
+        placeholder = self._by_value.get((kind, normal_text(value)))
         if placeholder is None:
             number = sum(1 for k, _ in self._by_value if k == kind) + 1
-            placeholder = self._by_value[(kind, value)] = f"【{kind}{number}】"
+            placeholder = self._by_value[(kind, normal_text(value))] = f"【{kind}{number}】"
         entry = Entry(text, kind, placeholder, source, keep)
         self.entries.append(entry)
-        self._by_text[text] = entry
+        self._by_key[key] = entry
         self._pattern = None
         return entry
 
+    def add_found(self, text: str, source: str) -> int:
+        """Add what names.py finds in `text` (and each name's other forms); how many were new."""
+        before = len(self.entries)
+        for name, kind, keep in finder.find_names(text, self.segmenter):
+            entry = self.add(name, kind, source, keep=keep)
+            if entry is not None and entry.text == name and not keep:
+                self.add_forms(entry, source)
+        self.add_given_names(text, source)
+        return len(self.entries) - before
+
+    def add_forms(self, entry: Entry, source: str) -> None:
+        """The other forms a unit or place appears in: 白沙镇 for 白沙镇人民政府, 青溪 for 青溪县."""
+        for form, kind, keep in other_forms(entry.value, entry.kind):
+            self.add(form, kind, source, keep=keep)
+
+    def add_given_names(self, text: str, source: str) -> None:
+        """A known person's given name with a form of address, where `text` has it (建华同志)."""
+        norm = normal_text(text)
+        for entry in [e for e in self.entries if e.kind == "人名" and not e.keep]:
+            given = entry.value[len(finder.surname_of(entry.value)) :]
+            if not finder.surname_of(entry.value) or len(given) != 2 or given not in norm:
+                continue
+            for title in GIVEN_TITLES:
+                if given + title in norm:
+                    self.add(given + title, "人名", source, keep=title)
+
+    def trust(self, text: str) -> None:
+        """Text that is the program's own and already anonymised (built-in samples, templates)."""
+        self.trusted += "\n" + normal_text(text)
+
     @property
     def placeholders(self) -> dict[str, str]:
-        """Placeholder -> the name it stands for."""
-        return {e.placeholder: e.value for e in self.entries}
+        """Placeholder -> the name it stands for (the first text given for it)."""
+        out: dict[str, str] = {}
+        for e in self.entries:
+            out.setdefault(e.placeholder, e.value)
+        return out
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -170,23 +184,74 @@ class NameTable:
     # -- outgoing --------------------------------------------------------------------------
     def _regex(self) -> re.Pattern[str] | None:
         if self._pattern is None and self.entries:
-            texts = sorted(self._by_text, key=len, reverse=True)
-            self._pattern = re.compile("|".join(re.escape(t) for t in texts))
+            keys = sorted(self._by_key, key=len, reverse=True)
+            self._pattern = re.compile("|".join(re.escape(k) for k in keys))
         return self._pattern
 
     def mask(self, text: str) -> str:
+        """Every known name in `text`, in any variant, replaced by its placeholder."""
         regex = self._regex()
         if regex is None or not text:
             return text
-        return regex.sub(lambda m: self._by_text[m.group(0)].masked, text)
+        norm, index = normal_form(text)
+        norm = _blank_placeholders(norm)
+        out: list[str] = []
+        last = 0
+        for match in regex.finditer(norm):
+            start, end = index[match.start()], index[match.end() - 1] + 1
+            out.append(text[last:start])
+            out.append(self._by_key[match.group(0)].masked)
+            last = end
+        out.append(text[last:])
+        return "".join(out)
 
     def mask_messages(self, messages: list[dict]) -> list[dict]:
         return [{**m, "content": self.mask(m.get("content") or "")} for m in messages]
 
+    def search(self, text: str) -> int:
+        """Look for names in the lines of `text` not searched before and not the program's own;
+        add them. Returns how many names were new."""
+        lines = []
+        for line in text.split("\n"):
+            if line in self._searched:
+                continue
+            self._searched.add(line)
+            if not self._trusted_line(line):
+                lines.append(line)
+        return self.add_found("\n".join(lines), "发送前检查") if lines else 0
+
+    def _trusted_line(self, line: str) -> bool:
+        """Every clause of the line is the program's own text (a sample cut short, a sample's
+        heading made of its front matter, a template line)."""
+        clauses = _CLAUSE.split(normal_text(line))
+        return all(self._trusted_clause(c.strip("#>-*·• ")) for c in clauses)
+
+    def _trusted_clause(self, clause: str) -> bool:
+        return len(clause) < 2 or not re.search(r"[\u4e00-\u9fff]", clause) or clause in self.trusted
+
+    def prepare(self, messages: list[dict]) -> tuple[list[dict], list[Leak]]:
+        """The last gate: the messages as they may be sent, and the known names still in them
+        (nothing may be sent when there are any)."""
+        for m in messages:
+            self.search(m.get("content") or "")
+        sent = self.mask_messages(messages)
+        return sent, self.leaks(sent)
+
+    def leaks(self, messages: list[dict]) -> list[Leak]:
+        """Every known name, in any variant, outside the placeholders of `messages`."""
+        found = []
+        for number, m in enumerate(messages, start=1):
+            norm, index = normal_form(m.get("content") or "")
+            norm = _blank_placeholders(norm)
+            for key in self._by_key:
+                at = norm.find(key)
+                if at >= 0:
+                    found.append(Leak(self._by_key[key].text, number, index[at]))
+        return found
+
     def leaked(self, text: str) -> list[str]:
         """Known names still present in `text` (placeholders themselves do not count)."""
-        bare = PLACEHOLDER.sub("\x00", text)
-        return [e.text for e in self.entries if e.text in bare]
+        return list(dict.fromkeys(leak.name for leak in self.leaks([{"content": text}])))
 
     # -- incoming --------------------------------------------------------------------------
     def needed(self, text: str) -> list[str]:
@@ -219,6 +284,77 @@ class NameTable:
         return [f"{p} = {'、'.join(v)}" for p, v in seen.items()]
 
 
+_CLAUSE = re.compile(r"[，。；：！？（）()“”\"'《》【】\[\],.;:!?\s]+")
+
+
+# -- the normal form ---------------------------------------------------------------------------
+
+
+def _blank_placeholders(norm: str) -> str:
+    return PLACEHOLDER.sub(lambda m: "\x00" * len(m.group(0)), norm)
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+
+
+@cache
+def _converter():
+    """OpenCC's traditional-to-simplified converter (offline; its tables ship in the wheel)."""
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    """`text` with traditional characters read as simplified, character for character."""
+    if text.isascii():
+        return text
+    converted = _converter().convert(text)
+    if len(converted) == len(text):
+        return converted
+    return "".join(c if len(c := _converter().convert(ch)) == 1 else ch for ch in text)
+
+
+_normal_cache: dict[str, tuple[str, list[int]]] = {}
+
+
+def normal_form(text: str) -> tuple[str, list[int]]:
+    """(normal text, where each of its characters is in `text`): format characters (zero-width
+    space, joiner, BOM …) and spaces next to a Chinese character dropped, full-width and other
+    compatibility forms folded (NFKC, one character each), ASCII lower-cased, traditional
+    characters as simplified."""
+    hit = _normal_cache.get(text)
+    if hit is not None:
+        return hit
+    chars: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(text):
+        if ch.isascii():
+            chars.append(ch.lower())
+            index.append(i)
+            continue
+        if unicodedata.category(ch) == "Cf" or (ch.isspace() and _next_to_cjk(text, i)):
+            continue
+        folded = unicodedata.normalize("NFKC", ch)
+        chars.append((folded if len(folded) == 1 else ch).lower())
+        index.append(i)
+    result = (simplified("".join(chars)), index)
+    if len(_normal_cache) < 4096:
+        _normal_cache[text] = result
+    return result
+
+
+def _next_to_cjk(text: str, i: int) -> bool:
+    before = text[:i].rstrip()
+    after = text[i + 1 :].lstrip()
+    return bool(before and _is_cjk(before[-1])) or bool(after and _is_cjk(after[0]))
+
+
+def normal_text(text: str) -> str:
+    return normal_form(text)[0]
+
+
 # -- sources -----------------------------------------------------------------------------------
 
 
@@ -237,97 +373,78 @@ def parse_name_list(text: str, label: str = "名单文件") -> list[tuple[str, s
                 raise InputError(
                     f"{label}第 {number} 行“{line}”看不懂：每行写一个名称，可在后面加类型（{'、'.join(KINDS)}）。"
                 )
-        elif _looks_like_person(name):
+        elif finder.person_shape(name) and not finder.suffix_kind(name):
             kind = "人名"
+        else:
+            kind = finder.suffix_kind(name) or "单位"
         if len(name) < 2:
             raise InputError(f"{label}第 {number} 行的名称“{name}”太短：至少两个字。")
         out.append((name, kind))
     return out
 
 
-def _looks_like_person(name: str) -> bool:
-    return 2 <= len(name) <= 3 and name[0] in SURNAMES and not _suffix_kind(name)
-
-
-def _suffix_kind(name: str) -> str | None:
-    return next((kind for suffix, kind in SUFFIXES if name.endswith(suffix)), None)
-
-
-_TITLE_RE = "|".join(sorted(TITLES, key=len, reverse=True))
-_PERSON = re.compile(rf"([{SURNAMES}])([{_CJK}]{{0,2}}?)(副?)({_TITLE_RE})(?!们)")
-
-
-def find_people(text: str) -> list[tuple[str, str]]:
-    """(text to mask, title kept visible) for each surname + title: 王建华同志 -> (王建华, ""),
-    张局长 -> (张局长, 局长)."""
-    out = []
-    for match in _PERSON.finditer(text):
-        surname, given, deputy, title = match.groups()
-        if given and set(given) & _NOT_GIVEN:
-            continue
-        if given:
-            out.append((surname + given, ""))
-        elif title != "同志":
-            out.append((surname + deputy + title, deputy + title))
+def other_forms(name: str, kind: str) -> list[tuple[str, str, str]]:
+    """(form, kind, keep) for the shorter forms a name is written in: a person's given name with a
+    form of address (建华同志); a unit's name without 人民政府/有限公司 …, and the place it starts
+    with (青溪县发展和改革局 -> 青溪县); a place without 县/镇/村 (青溪县 -> 青溪)."""
+    out: list[tuple[str, str, str]] = []
+    if kind == "人名":
+        return out  # given names: NameTable.add_given_names, where the text has them
+    short = name
+    while (cut := _UNIT_TAILS.sub("", short)) != short and len(cut) >= 2:
+        short = cut
+        out.append((short, kind if kind != "单位" or not finder.suffix_kind(short) else finder.suffix_kind(short), ""))
+    if kind == "企业":
+        core = _company_core(short)
+        if core != short and len(core) >= 2:
+            out.append((core, "企业", ""))
+    head = _PLACE_HEAD.match(name)
+    if head and kind != "人名":
+        out.append((head.group(1), "地名", ""))
+    for form in [name, short, head.group(1) if head else ""]:
+        if re.search(r"(?:开发|高新|经开|园|景|片|小|社|矿|库|湖|山|城|新|辖|老|郊|市)区$", form or ""):
+            continue  # 青溪经济开发区 is not a place called 青溪经济开发
+        core = _PLACE_CORE.match(form or "")
+        if core and len(core.group(1)) >= 2 and core.group(1) not in finder.PUBLIC:
+            out.append((core.group(1), "地名", ""))
     return out
 
 
-_SUFFIX_RE = re.compile("|".join(re.escape(s) for s, _ in SUFFIXES))
+def _company_core(name: str) -> str:
+    """恒泰新材 -> 恒泰: the name without the trade word it ends in."""
+    for suffix, kind in finder.SUFFIXES:
+        if kind == "企业" and name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            return name[: -len(suffix)]
+    return name
 
 
-def find_units(text: str) -> list[tuple[str, str]]:
-    """(name, kind) for each unit, place or company name ending in a known suffix."""
-    out = []
-    for match in _SUFFIX_RE.finditer(text):
-        suffix = match.group(0)
-        kind = _suffix_kind(suffix) or "单位"
-        run = _cjk_run_before(text, match.start())
-        prefix = _after_lead_word(run)
-        if len(run) > MAX_UNIT_PREFIX and prefix == run:
-            continue  # no boundary in sight: where the name starts is a guess
-        name = prefix + suffix
-        follower = text[match.end() : match.end() + 1]
-        if len(prefix) < 2 or follower in _STOP_FOLLOWERS.get(suffix, ()):
-            continue
-        if any(name.endswith(stop) for stop in _STOP_ENDINGS):
-            continue
-        out.append((name, kind))
-    return out
-
-
-def _cjk_run_before(text: str, end: int) -> str:
-    start = end
-    while start > 0 and end - start <= MAX_UNIT_PREFIX and "\u4e00" <= text[start - 1] <= "\u9fff":
-        start -= 1
-    return text[start:end]
-
-
-def _after_lead_word(prefix: str) -> str:
-    best = 0
-    for word in _LEAD_WORDS:
-        index = prefix.rfind(word)
-        if index >= 0:
-            best = max(best, index + len(word))
-    return prefix[best:]
-
-
-def build_table(facts, name_list: Path | None = None, *, patterns: bool = True) -> NameTable:
-    """The table for one report: front matter, then the user's list, then the patterns."""
-    table = NameTable()
+def build_table(facts, name_list: Path | None = None, *, patterns: bool = True, texts=(),
+                trusted=(), segmenter: bool = True) -> NameTable:
+    """The table for one report: front matter, then the user's list, then what names.py finds in
+    the facts and in `texts` (the user's own samples, a hint, a plan file). `trusted`: texts of
+    the program's own that are already anonymised (not searched by the last gate)."""
+    table = NameTable(segmenter=segmenter)
     for key, kind in META_KINDS:
         value = (facts.meta.get(key) or "").strip()
         if value:
-            table.add(value, kind, "开头信息")
+            table.add_forms(table.add(value, kind, "开头信息") or Entry(value, kind, "", ""), "开头信息")
     if name_list is not None:
         from draftbot.textio import read_text
 
         label = f"名单文件“{name_list}”"
         for name, kind in parse_name_list(read_text(name_list, "名单文件"), label):
-            table.add(name, kind, "名单")
+            entry = table.add(name, kind, "名单")
+            if entry is not None:
+                table.add_forms(entry, "名单")
+    for text in trusted:
+        table.trust(text)
+    table.add_given_names("\n".join([*(f.text for f in facts.all_facts()), *texts]), "开头信息")
     if patterns:
-        text = "\n".join([facts.meta.get("title", ""), *(f.text for f in facts.all_facts())])
-        for name, keep in find_people(text):
-            table.add(name, "人名", "识别", keep=keep)
-        for name, kind in find_units(text):
-            table.add(name, kind, "识别")
+        meta = [str(facts.meta.get(k) or "") for k in ("title", "position", "unit", "author")]
+        table.add_found("\n".join([*meta, *(f.text for f in facts.all_facts())]), "识别")
+        for fact in facts.all_facts():  # headings of the facts file are sent too
+            table.add_found("\n".join(fact.path), "识别")
+        for text in texts:
+            if text:
+                table.add_found(text, "识别")
     return table

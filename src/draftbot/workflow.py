@@ -117,13 +117,67 @@ def make_engine(engine: Any = None, flags: dict | None = None, *, names: Any = N
     return get_engine(name, config=config, names=names, draft=draft, **(options or {})), note
 
 
-def name_table(facts: Any, mask: bool = False, mask_names: str | Path | None = None) -> Any:
-    """The placeholder table of a masked run (masking.NameTable), or None when not masking."""
+def name_table(facts: Any, mask: bool | None = False, mask_names: str | Path | None = None, *,
+               inputs: Inputs | None = None, hint: str | None = None) -> Any:
+    """The placeholder table of a masked run (masking.NameTable), or None when not masking. With
+    `inputs`, the user's own samples and plan file are searched for names as well, and the built-in
+    samples, plans and prompt templates are marked as the program's own (already anonymised)."""
     if not mask and mask_names is None:
         return None
     from draftbot.masking import build_table
 
-    return build_table(facts, Path(mask_names) if mask_names is not None else None)
+    texts, trusted = _mask_sources(inputs) if inputs is not None else ([], [])
+    return build_table(facts, Path(mask_names) if mask_names is not None else None,
+                       texts=[*texts, hint or ""], trusted=trusted)  # fmt: skip
+
+
+def _mask_sources(inputs: Inputs) -> tuple[list[str], list[str]]:
+    """(the user's texts to search for names, the program's own anonymised texts)."""
+    from draftbot.prompting import plan_text
+    from draftbot.resources import plans_dir, prompts_dir, samples_dir
+    from draftbot.textio import resolved
+
+    def builtin(source, folder: Path) -> bool:
+        return source is None or resolved(Path(source)).parent == resolved(folder)
+
+    texts: list[str] = []
+    trusted = [p.read_text(encoding="utf-8") for p in sorted(prompts_dir().glob("*.md"))]
+    for sample in inputs.samples:
+        text = "\n".join([sample.text, *(str(v) for v in (sample.meta or {}).values())])
+        (trusted if builtin(sample.source, samples_dir()) else texts).append(text)
+    plan = inputs.plan
+    if plan is not None:
+        (trusted if builtin(plan.source, plans_dir()) else texts).append(plan_text(plan))
+    return texts, trusted
+
+
+MASKED_KEY = "masked"  # front matter: the draft was written in confidential mode
+
+
+def draft_mask(meta: dict, mask: bool | None, mask_names, notify=None) -> bool:
+    """Whether a run on an existing draft masks: as asked, else as the draft was written
+    (its front matter says so); says which when it matters."""
+    recorded = bool((meta or {}).get(MASKED_KEY))
+    if mask is False and mask_names is not None:
+        raise InputError("--no-mask 和 --mask-names 不能同时使用。")
+    if mask is None and mask_names is None and recorded:
+        _tell(notify, "这份草稿是在保密模式下生成的，本次同样先把名称换成占位符再发送（不需要时加 --no-mask）。")
+        return True
+    if mask is False and recorded:
+        _tell(notify, "这份草稿是在保密模式下生成的，但已按 --no-mask 关闭保密模式：真实名称会发给模型。")
+    return bool(mask) or mask_names is not None
+
+
+def mark_masked(text: str) -> str:
+    """The draft's text with `masked: true` in its front matter."""
+    from draftbot.draft import parse_draft
+    from draftbot.draftedit import set_front_matter
+
+    meta = dict(parse_draft(text).meta)
+    if meta.get(MASKED_KEY):
+        return text
+    meta[MASKED_KEY] = True
+    return set_front_matter(text, meta)
 
 
 # -- write: draft -> save -> check -> export -------------------------------------------------------
@@ -222,7 +276,7 @@ def write_report(
     if docx and fonts is None:
         fonts = resolve_font_options()  # a bad $DRAFTBOT_FONTS is refused before any drafting
     inputs = load_inputs(facts_path, plan, samples, add_samples)
-    names = name_table(inputs.facts, mask, mask_names)
+    names = name_table(inputs.facts, mask, mask_names, inputs=inputs)
     chosen, note = make_engine(engine, flags, names=names, draft=str(out), model=model)
     _tell(notify, note)
     draft, routing, run, journal, wrapped = _compose_journaled(inputs, chosen, out, on_event, resume, notify)
@@ -230,6 +284,8 @@ def write_report(
     result.names, result.run = names, run
     result.resume_note, result.reused = journal.note, wrapped.reused
     result.usage_lines = list(run.summary)
+    if names is not None:
+        draft.meta[MASKED_KEY] = True  # regen, repair, review and batch on it mask too
     text = draft.render()
     rounds = default_repair_rounds(chosen) if repair is None else repair
     if rounds > 0 and not result.failed:  # failed or interrupted: --resume first, repair later
@@ -314,9 +370,10 @@ def dry_run(facts: str | Path, *, output: str | Path | None = None, plan: str | 
     requests = build_requests(inputs.facts, inputs.plan, inputs.samples)
     fit = fit_prompts(requests, context=cfg.context_tokens, explicit_cap=cfg.max_output_tokens)
     text = dry_run_text(requests, fit.prompts) + "\n" + caps_line(fit)
-    names = name_table(inputs.facts, mask, mask_names)
+    names = name_table(inputs.facts, mask, mask_names, inputs=inputs)
     if names is None:
         return text
+    names.search(text)  # what the last gate would add before sending
     table = ["===== 保密模式：占位符（只在本机显示，不会发送）=====", *names.describe()]
     return names.mask(text) + "\n" + "\n".join(table)
 
@@ -433,7 +490,7 @@ class _Rewrite:
 
 
 def _open_rewrite(draft: str | Path, *, facts, plan, samples, engine, flags, notify, mask, mask_names,
-                  model=None, pick=None) -> _Rewrite:
+                  model=None, pick=None, hint=None) -> _Rewrite:
     """The preamble regen and repair share: read the draft (a .docx through docxedit; a folder it
     cannot be saved in is refused before any request), `pick` its parts, resolve the inputs it was
     written from, and build the engine. Notes go to `notify` as they come."""
@@ -451,10 +508,18 @@ def _open_rewrite(draft: str | Path, *, facts, plan, samples, engine, flags, not
         _check_docx_mapping(edit, picked, inputs)
     for note in notes:
         _tell(notify, note)
-    names = name_table(inputs.facts, mask, mask_names)
+    mask = draft_mask(document.meta, mask, mask_names, notify)  # as the draft was written, unless told
+    names = name_table(inputs.facts, mask, mask_names, inputs=inputs, hint=hint)
     chosen, note = make_engine(engine, flags, names=names, draft=str(path), model=model)
     _tell(notify, note)
     return _Rewrite(path, text, document, inputs, notes, names, chosen, note, picked, edit)
+
+
+def _masked_text(job: _Rewrite, text: str) -> str:
+    """A rewritten .md draft of a masked run records it in its front matter."""
+    if job.names is None or job.edit is not None or text == job.text:
+        return text
+    return mark_masked(text)
 
 
 def regenerate_sections(
@@ -470,7 +535,7 @@ def regenerate_sections(
     flags: dict | None = None,
     on_event: Any = None,
     notify: Any = None,
-    mask: bool = False,
+    mask: bool | None = None,
     mask_names: str | Path | None = None,
     track: bool = True,
     model: Any = None,
@@ -487,7 +552,7 @@ def regenerate_sections(
     if isinstance(sections, (str, int)):
         sections = [sections]  # one part: 3, "3", "三", "开头" …
     job = _open_rewrite(draft, facts=facts, plan=plan, samples=samples, engine=engine, flags=flags,
-                        notify=notify, mask=mask, mask_names=mask_names, model=model,
+                        notify=notify, mask=mask, mask_names=mask_names, model=model, hint=hint,
                         pick=lambda document: pick_parts(document, [str(n) for n in sections or []], failed))  # fmt: skip
     path, sources = job.path, _sources(job.inputs)
     done = regenerate_parts(job.text, job.picked, sources, job.engine, check=make_checker(sources, label=str(path)),
@@ -495,7 +560,7 @@ def regenerate_sections(
     result = RegenResult(parse_draft(done.text, path), path, job.inputs, job.engine, done.labels, done.results,
                          job.notes, job.engine_note)  # fmt: skip
     result.names, result.run = job.names, done.run
-    result.backup = _save_edit(job.edit, path, job.text, done.text, track)
+    result.backup = _save_edit(job.edit, path, job.text, _masked_text(job, done.text), track)
     result.report = check_saved(path, job.inputs)
     return result
 
@@ -549,7 +614,7 @@ def repair_draft(
     flags: dict | None = None,
     notify: Any = None,
     hint: str | None = None,
-    mask: bool = False,
+    mask: bool | None = None,
     mask_names: str | Path | None = None,
     track: bool = True,
     model: Any = None,
@@ -559,11 +624,12 @@ def repair_draft(
     for up to `rounds` rounds (default 1 with a model); only what the checker judges better is kept.
     The file changes only when something was fixed (the old text is kept as a backup)."""
     job = _open_rewrite(draft, facts=facts, plan=plan, samples=samples, engine=engine, flags=flags,
-                        notify=notify, mask=mask, mask_names=mask_names, model=model)  # fmt: skip
+                        notify=notify, mask=mask, mask_names=mask_names, model=model, hint=hint)  # fmt: skip
     rounds = max(1, default_repair_rounds(job.engine)) if rounds is None else rounds
     result = repair_text(job.text, job.inputs, job.engine, rounds=rounds, budget=budget, label=str(job.path),
                          hint=hint, on_event=on_event)  # fmt: skip
     run = RepairRun(job.path, result, job.engine, job.notes, job.engine_note)
+    result.text = _masked_text(job, result.text)
     run.backup = _save_edit(job.edit, job.path, job.text, result.text, track)
     run.report = check_saved(job.path, job.inputs)
     return run

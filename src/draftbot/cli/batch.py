@@ -29,7 +29,7 @@ BATCH_HELP = """一次起草一个文件夹（或通配符匹配）中的全部�
 
 
 @app.command("batch", help=BATCH_HELP)
-@opt.model_options(without=("concurrency",))
+@opt.model_options(without=("concurrency",), on_draft=True)
 def batch(
     source: str = typer.Argument(..., metavar="文件夹|通配符", help="要点文件所在的文件夹，或带引号的通配符（如 \"要点/*.md\"）。"),
     concurrency: int = typer.Option(4, "--concurrency", min=1, help="所有报告合计同时进行的模型调用数（默认 4）。"),
@@ -63,6 +63,8 @@ def batch(
     runner = Batch(files, options)
     if runner.manifest.note:
         echo(f"提示：{runner.manifest.note}", err=True)
+    if runner.mask_note:
+        echo(f"提示：{runner.mask_note}", err=True)
     runner.prepare()
     model = opt.ENGINE_NAMES.get(runner.model, runner.model)
     echo(f"共 {len(files)} 份要点文件，模型：{model}，并发上限 {concurrency}。", err=True)

@@ -59,6 +59,12 @@ MASK = typer.Option(
     help="保密模式：人名、单位、地名、企业名在发给大模型前换成占位符（如【人名1】），回答中再换回；"
     "发送前逐条检查，仍含真实名称则拒绝发送。",
 )
+MASK_DRAFT = typer.Option(
+    None,
+    "--mask/--no-mask",
+    help="保密模式（同 write --mask）。草稿是在保密模式下生成的，不加这个选项也同样保密；"
+    "--no-mask 明确关闭（真实名称会发给模型）。",
+)
 MASK_NAMES = typer.Option(
     None,
     "--mask-names",
@@ -85,7 +91,7 @@ class ModelOptions:
     concurrency: int | None = None
     timeout: float | None = None
     context_tokens: int | None = None
-    mask: bool = False
+    mask: bool | None = False  # None: as the draft was written (regen, repair, review, batch)
     mask_names: Path | None = None
     local_only: bool = False
     no_log: bool = False
@@ -113,17 +119,19 @@ MODEL_OPTIONS = {  # name: (type, typer option), in the order --help lists them
 }
 
 
-def model_options(*, without: tuple[str, ...] = ()):
+def model_options(*, without: tuple[str, ...] = (), on_draft: bool = False):
     """Give a command the model options (all but `without`): typer sees them as its own parameters,
-    the command receives them as one `models: ModelOptions`."""
+    the command receives them as one `models: ModelOptions`. `on_draft`: the command works on a
+    draft, which masks by default when it was written masked (--mask/--no-mask)."""
     names = [n for n in MODEL_OPTIONS if n not in without]
+    options = dict(MODEL_OPTIONS, mask=(bool | None, MASK_DRAFT)) if on_draft else MODEL_OPTIONS
 
     def decorate(func):
         signature = inspect.signature(func)
         own = [p for p in signature.parameters.values() if p.name != "models"]
         added = [
-            inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=MODEL_OPTIONS[n][1],
-                              annotation=MODEL_OPTIONS[n][0])  # fmt: skip
+            inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=options[n][1],
+                              annotation=options[n][0])  # fmt: skip
             for n in names
         ]
 
@@ -134,7 +142,7 @@ def model_options(*, without: tuple[str, ...] = ()):
 
         command.__signature__ = signature.replace(parameters=[*own, *added])
         command.__annotations__ = {k: v for k, v in func.__annotations__.items() if k != "models"} | {
-            n: MODEL_OPTIONS[n][0] for n in names
+            n: options[n][0] for n in names
         }
         return command
 

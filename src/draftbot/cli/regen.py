@@ -35,7 +35,7 @@ REGEN_HELP = """重新生成草稿中的某几个部分，其余部分（包括�
 
 
 @app.command("regen", help=REGEN_HELP)
-@opt.model_options()
+@opt.model_options(on_draft=True)
 def regen(
     draft: Path = typer.Argument(..., metavar="草稿", help="draftbot 生成的草稿（.md），或导出后在 Word/WPS 中改过的 .docx。"),
     section: list[str] = typer.Option(

@@ -24,7 +24,7 @@ REPAIR_HELP = """自动修复草稿：检查后，把有错误的部分连同检
 
 
 @app.command("repair", help=REPAIR_HELP)
-@opt.model_options()
+@opt.model_options(on_draft=True)
 def repair(
     draft: Path = typer.Argument(..., metavar="草稿", help="draftbot 生成的草稿（.md），或导出后在 Word/WPS 中改过的 .docx。"),
     rounds: int | None = typer.Option(None, "--rounds", min=0, help="最多修复几轮（默认 1）。"),

@@ -33,7 +33,7 @@ CHOICES = {"a": "接受", "r": "重新生成", "e": "编辑", "s": "跳过", "q"
 
 
 @app.command("review", help=REVIEW_HELP)
-@opt.model_options(without=("concurrency", "mask", "mask_names", "local_only", "no_log"))
+@opt.model_options(without=("concurrency", "no_log"), on_draft=True)
 def review(
     draft: Path = typer.Argument(..., metavar="草稿", help="草稿（.md、.txt 或 .docx）。"),
     interactive: bool = typer.Option(False, "--interactive", "-i", help="在终端里逐个处理有问题的部分。"),
@@ -49,7 +49,8 @@ def review(
     if not interactive:
         _print_review(result)
         raise typer.Exit(1 if result.report.has_errors else 0)
-    _Walk(draft, facts, plan, models.engine, models.overrides()).run(result)
+    masking = {"mask": models.mask, "mask_names": models.mask_names}
+    _Walk(draft, facts, plan, models.engine, models.overrides(), masking).run(result)
 
 
 def _print_review(result) -> None:

@@ -24,10 +24,12 @@ from draftbot.masking import MaskIssue, NameTable
 class SendRefused(Exception):
     """The final request still contains a known name: nothing was sent."""
 
-    def __init__(self, names: list[str]):
-        shown = "、".join(f"“{n}”" for n in names[:3])
+    def __init__(self, leaks: list):
+        shown = "、".join(f"“{leak.name}”（{leak.where}）" for leak in leaks[:3])
         self.reason = f"发送前检查发现请求中仍有真实名称{shown}，已拒绝发送"
-        self.logged = f"发送前检查发现请求中仍有 {len(names)} 个真实名称，已拒绝发送"  # no names in the log
+        # the log and its notes hold no names, only where they were
+        where = "、".join(leak.where for leak in leaks[:3])
+        self.logged = f"发送前检查发现请求中仍有 {len(leaks)} 处真实名称（{where}），已拒绝发送"
         super().__init__(self.reason)
 
 
@@ -126,14 +128,26 @@ class CallGuard:
         """The call about to be made; raises SendRefused (after logging it) if a name would leak."""
         call = Call(self, state, messages)
         if self.names is not None:
-            call.sent = self.names.mask_messages(messages)
+            call.sent, leaks = self.names.prepare(messages)  # the last gate (masking.py)
             call.needed = self.names.needed(call.sent[-1].get("content") or "")
-            leaked = self.names.leaked(json.dumps(call.sent, ensure_ascii=False))
-            if leaked:
-                refusal = SendRefused(leaked)
+            if leaks:
+                refusal = SendRefused(leaks)
+                call.sent = [{**m, "content": "（未发送：内容含真实名称，日志不保存）"} for m in call.sent]
                 call.record("refused", refusal.logged)
                 raise refusal
         return call
+
+    def masked_counter(self, counter):
+        """A token counter that asks the server (its tokenizer endpoint) only with the masked
+        messages, and not at all when the gate refuses them."""
+        if counter is None or self.names is None:
+            return counter
+
+        def count(messages: list[dict]):
+            sent, leaks = self.names.prepare(messages)
+            return None if leaks else counter(sent)
+
+        return count
 
     def record(self, record: CallRecord) -> None:
         if self.log is not None:

@@ -40,10 +40,11 @@ def http_client_options(cfg) -> dict:
 
 
 def http_client(cfg):
-    """A fresh async httpx client for one engine run (closed by the run)."""
-    import openai
+    """A fresh async httpx client for one engine run (closed by the run); with --local-only, the
+    policy of localonly.py (no proxy from the environment, no redirects, hosts checked)."""
+    from draftbot.localonly import async_client
 
-    return openai.DefaultAsyncHttpxClient(**http_client_options(cfg))
+    return async_client(bool(getattr(cfg, "local_only", False)), **http_client_options(cfg))
 
 
 class ChatStream:

@@ -182,7 +182,8 @@ class LLMEngine(Engine):
         if self.probe:
             self.server = self._probe_server()
         context, source = self._window()
-        counter = make_counter(self.server, cfg.api_key) if self.server else None
+        counter = make_counter(self.server, cfg.api_key, cfg.local_only) if self.server else None
+        counter = self.guard.masked_counter(counter)  # a tokenizer request is sent too
         # a window read from a local server is tight: without its tokenizer, assume a margin
         margin = LOCAL_MARGIN if source == "server" and counter is None else 1.0
         self.fit = fit_prompts(
@@ -198,7 +199,7 @@ class LLMEngine(Engine):
     def _probe_server(self):
         from draftbot.engines.server import probe
 
-        info = probe(self.config.base_url, self.config.model, self.config.api_key)
+        info = probe(self.config.base_url, self.config.model, self.config.api_key, self.config.local_only)
         if info.model and not self.config.model:
             self.config.model = info.model
         return info

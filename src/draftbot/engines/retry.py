@@ -68,9 +68,13 @@ def classify(exc: BaseException) -> AttemptError:
     import openai
 
     from draftbot.engines.failures import connection_failure
+    from draftbot.localonly import refusal_in
 
     if isinstance(exc, AttemptError):
         return exc
+    refused = refusal_in(exc)  # --local-only refused a redirect or a host: never retried
+    if refused is not None:
+        return AttemptError(refused.message, retry=False, fatal=True)
     for err in _chain(exc):
         status = getattr(err, "status_code", None)
         overflow = _overflow(err, status)

@@ -62,7 +62,7 @@ def _window_line(cfg: ModelConfig, local: bool) -> str:
     if local:
         from draftbot.engines.server import probe
 
-        info = probe(cfg.base_url, cfg.model, cfg.api_key)
+        info = probe(cfg.base_url, cfg.model, cfg.api_key, bool(getattr(cfg, "local_only", False)))
         if info.context:
             short = (
                 f"；不足 {SHORT_WINDOW}，放不下述职报告的提示词，请加大服务的上下文" if info.context < SHORT_WINDOW else ""

@@ -55,16 +55,18 @@ def root_url(base_url: str) -> str:
 # -- probing -----------------------------------------------------------------------------------
 
 
-def probe(base_url: str, model: str | None, api_key: str | None = None) -> ServerInfo:
+def probe(base_url: str, model: str | None, api_key: str | None = None, local_only: bool = False) -> ServerInfo:
     """Ask the server about itself (never raises)."""
     import httpx
+
+    from draftbot.localonly import Refused, sync_client
 
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     info = ServerInfo(model=model)
     try:
-        with httpx.Client(timeout=PROBE_TIMEOUT, headers=headers, trust_env=False) as client:
+        with sync_client(local_only, timeout=PROBE_TIMEOUT, headers=headers) as client:
             _probe_all(client, base_url.rstrip("/"), root_url(base_url), info)
-    except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+    except (httpx.HTTPError, ValueError, KeyError, TypeError, Refused) as exc:
         info.notes.append(f"探测中断：{type(exc).__name__}")
     return info
 
@@ -178,7 +180,7 @@ def _find_tokenizer(client, root: str, info: ServerInfo) -> None:
 # -- counting with the server's tokenizer --------------------------------------------------------
 
 
-def make_counter(info: ServerInfo, api_key: str | None = None):
+def make_counter(info: ServerInfo, api_key: str | None = None, local_only: bool = False):
     """messages -> the server's token count (None when the server could not count), or None."""
     if not info.tokenize_url:
         return None
@@ -186,11 +188,13 @@ def make_counter(info: ServerInfo, api_key: str | None = None):
     def count(messages: list[dict]) -> int | None:
         import httpx
 
+        from draftbot.localonly import Refused, sync_client
+
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         try:
-            with httpx.Client(timeout=PROBE_TIMEOUT, headers=headers, trust_env=False) as client:
+            with sync_client(local_only, timeout=PROBE_TIMEOUT, headers=headers) as client:
                 return _count(client, info, messages)
-        except (httpx.HTTPError, ValueError):
+        except (httpx.HTTPError, ValueError, Refused):
             return None
 
     return count
