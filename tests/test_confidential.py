@@ -264,7 +264,7 @@ def test_cli_masked_write_and_log(cli, workdir):
         n_requests = len(srv.chat_requests)
         host = srv.base_url.split("/")[2]
     assert proc.returncode == 0, proc.stderr
-    assert "保密模式：8 个名称（人名 1、单位 5、企业 1、地名 1）在发送前已换成占位符" in proc.stderr
+    assert "保密模式：9 个名称（人名 1、单位 6、企业 1、地名 1）在发送前已换成占位符" in proc.stderr
     for name in ("王建华", "青溪经济开发区", "规划建设局", "新能源电池材料项目"):
         assert name not in body
     draft = (workdir / "facts.draft.md").read_text(encoding="utf-8")

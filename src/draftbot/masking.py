@@ -143,7 +143,10 @@ class NameTable:
     def add_found(self, text: str, source: str) -> int:
         """Add what names.py finds in `text` (and each name's other forms); how many were new."""
         before = len(self.entries)
+        given = [e.text for e in self.entries if e.source in ("开头信息", "名单") and len(e.text) >= 3]
         for name, kind, keep in finder.find_names(text, self.segmenter):
+            if any(g in name and not name.startswith(g) for g in given):
+                continue  # 本人任 + 青溪经济开发区: the user's own name with words in front of it
             entry = self.add(name, kind, source, keep=keep)
             if entry is not None and entry.text == name and not keep:
                 self.add_forms(entry, source)
