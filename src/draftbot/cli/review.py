@@ -86,12 +86,13 @@ def _print_item(item) -> None:
 class _Walk:
     """The interactive review: one flagged part at a time; the file is saved after each decision."""
 
-    def __init__(self, path: Path, facts, plan, engine, flags):
+    def __init__(self, path: Path, facts, plan, engine, flags, masking: dict | None = None):
         self.path = path
         self.facts = facts
         self.plan = plan
         self.engine = engine
         self.flags = flags
+        self.masking = masking or {}  # mask / mask_names for regenerating (default: as the draft was)
         self.changed = False  # the draft changed since the items were listed: line numbers moved
 
     def run(self, result) -> None:
@@ -164,6 +165,7 @@ class _Walk:
                 result = regenerate_sections(
                     self.path, [item.spec], hint=hint or None, facts=self.facts, plan=self.plan,
                     engine=self.engine, flags=self.flags, on_event=show,
+                    notify=lambda note: echo(f"  提示：{note}"), **self.masking,
                 )  # fmt: skip
         except DraftbotError as exc:
             echo(f"  重新生成失败：{exc.message}（草稿未改动）")
