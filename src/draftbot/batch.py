@@ -375,7 +375,6 @@ class Batch:
         self.slots = SharedSlots(opts.concurrency)
         self.jobs: list[_Job] = []
         self.model = ""
-        self._quiet = None
         self.interrupted = False
 
     # -- planning ---------------------------------------------------------------------------

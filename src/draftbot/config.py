@@ -28,7 +28,6 @@ CONFIG_NAME = "draftbot.toml"
 DEFAULT_CONCURRENCY = 4
 DEFAULT_TIMEOUT = 120.0
 DEFAULT_CONTEXT = 32768
-ANSWER_ROOM = 4096  # tokens kept free for the answer when budgeting the prompt
 
 ENV_VARS = {
     "provider": "DRAFTBOT_PROVIDER",
@@ -203,10 +202,6 @@ def providers_data() -> dict:
 def presets() -> dict[str, dict]:
     """The provider presets by name."""
     return {name: table for name, table in providers_data().items() if name != "servers"}
-
-
-def provider_names() -> list[str]:
-    return list(presets())
 
 
 # -- config files ------------------------------------------------------------------------------

@@ -11,7 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from draftbot.errors import DraftFormatError, InputError
-from draftbot.headings import LEVEL_PATTERNS, chinese_number, paragraph_number, split_inline_heading
+from draftbot.headings import (
+    LEVEL_PATTERNS,
+    chinese_number,
+    looks_like_title,
+    paragraph_number,
+    split_inline_heading,
+)
 from draftbot.textio import read_text
 
 CLOSING_MARKER = "<!-- draftbot:closing -->"
@@ -230,7 +236,7 @@ def parse_draft(text: str, path: Path | None = None) -> Draft:
                 before.append(line)
     for section, lines in zip(draft.sections, bodies, strict=True):
         section.body = "\n".join(lines).strip()
-    if before and not draft.title and _plain_title(before[0]):
+    if before and not draft.title and looks_like_title(before[0]):
         draft.title = before.pop(0)
     draft.opening = "\n".join(before)
     draft.closing = "\n".join(line for line in closing or [] if line)
@@ -252,10 +258,6 @@ def _section_line(draft: Draft, line: str, line_no: int, ids: dict, bodies: list
     if line:
         bodies[-1].append(line)
     return True
-
-
-def _plain_title(line: str) -> bool:
-    return len(line) <= 40 and not line.endswith(("。", "：", ":", "；")) and "，" not in line
 
 
 def _front_matter(text: str, path: Path | None) -> tuple[dict, str, int]:

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from draftbot.errors import FactsError, InputError
+from draftbot.errors import FactsError
 from draftbot.textio import MAX_FACTS_BYTES, decode_bytes, read_bytes, sha256_bytes
 
 META_KEYS = ("title", "type", "position", "unit", "period", "author", "leader")
@@ -167,7 +167,7 @@ def _split_front_matter(text: str, label: str) -> tuple[dict[str, str], str, int
 
 
 def _parse_meta(raw: str, label: str) -> dict[str, str]:
-    data = _plain_meta(raw)
+    data = _front_matter_without_yaml(raw)
     if data is None:
         data = _yaml_meta(raw, label)
     if data is None:
@@ -191,7 +191,7 @@ def _parse_meta(raw: str, label: str) -> dict[str, str]:
 _NOT_PLAIN_START = frozenset("-?:,[]{}#&*!|>'\"%@`")
 
 
-def _plain_meta(raw: str) -> dict[str, str] | None:
+def _front_matter_without_yaml(raw: str) -> dict[str, str] | None:
     """Front matter whose every line is `key: text` with non-ASCII (Chinese) text, read without YAML.
 
     Such a value is a YAML plain string equal to its text: every YAML type other than string (bool,
@@ -301,8 +301,3 @@ def _clean_group(group: FactGroup) -> None:
 
 def _clean_fact(text: str) -> str:
     return text.strip().rstrip("；;。，,、 ")
-
-
-def ensure_facts_file(path: Path) -> None:
-    if path.suffix.lower() not in (".md", ".txt", ".markdown", ".docx", ""):
-        raise InputError(f"事实文件“{path}”的类型不受支持：请使用 .md、.txt 或 .docx 文件。")

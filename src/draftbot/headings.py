@@ -27,6 +27,11 @@ _PARAGRAPH_NUMBERS = {
 STANDALONE_MAX = 40
 
 
+def looks_like_title(line: str) -> bool:
+    """A line before the first section that reads as the report's title: short, no sentence in it."""
+    return len(line) <= 40 and not line.endswith(("。", "：", ":", "；")) and "，" not in line
+
+
 def chinese_number(n: int) -> str:
     """1 -> 一, 10 -> 十, 12 -> 十二, 20 -> 二十, 101 -> 一百零一, 1010 -> 一千零一十,
     10001 -> 一万零一 (1..99,999,999: more than a 10 MB facts file can hold)."""

@@ -10,7 +10,7 @@ from pathlib import Path
 from draftbot import headings
 from draftbot.datacache import code_stamp, parsed
 from draftbot.errors import SampleError
-from draftbot.headings import LEVEL_PATTERNS, split_inline_heading
+from draftbot.headings import LEVEL_PATTERNS, looks_like_title, split_inline_heading
 from draftbot.resources import DATA_DIR, samples_dir
 from draftbot.textio import read_text
 from draftbot.yamlio import YamlSyntaxError, load_yaml
@@ -133,15 +133,11 @@ def split_sections(text: str) -> tuple[str, str, list[SampleSection]]:
             stack.append(section)
         elif stack:
             stack[-1].body = f"{stack[-1].body}\n{line}".strip()
-        elif not title and not opening and _looks_like_title(line):
+        elif not title and not opening and looks_like_title(line):
             title = line
         else:
             opening.append(line)
     return title, "\n".join(opening), top
-
-
-def _looks_like_title(line: str) -> bool:
-    return len(line) <= 40 and not line.endswith(("。", "：", ":", "；")) and "，" not in line
 
 
 # ---------------------------------------------------------------- loading
@@ -244,7 +240,3 @@ def load_samples(user_dir: str | Path | None = None, add: bool = False) -> list[
         raise SampleError(f"范文文件夹“{folder}”中没有 .txt、.md 或 .docx 文件。")
     user = [load_sample_file(p) for p in files]
     return builtin_samples() + user if add else user
-
-
-def samples_label(samples: list[Sample]) -> list[str]:
-    return [s.name for s in samples]

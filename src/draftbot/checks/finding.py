@@ -143,11 +143,11 @@ def format_json(findings: list[Finding], path: str, skipped: list[str] | None = 
 
 def regen_command(path: str, section_index: int | str, args: str = "") -> str:
     """The command that rewrites one section; `args` what a text draftbot did not write needs
-    besides (its facts and plan: see plain_regen_args)."""
+    besides (its facts and plan: see regen_args_for_other_document)."""
     return f"draftbot regen {_quote(path)} --section {section_index}{args}"
 
 
-def plain_regen_args(path: str, facts: str | None, plan: str | None) -> str:
+def regen_args_for_other_document(path: str, facts: str | None, plan: str | None) -> str:
     """--facts and --plan for regenerating a section of a text draftbot did not write (it records
     neither; regen rewrites only that part of the file)."""
     return f" --facts {_quote(facts or '要点.md')} --plan {_quote(plan or '述职报告')}"

@@ -119,11 +119,6 @@ def top_level(parts: list[Part]) -> list[Part]:
     return [p for p in parts if p.parent is None]
 
 
-def body_start(parts: list[Part], text_end: int) -> int:
-    """Where the first part starts: the text before it is the opening (title, greeting, intro)."""
-    return parts[0].start if parts else text_end
-
-
 def paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """(start, end) of each non-empty line between the offsets."""
     out = []

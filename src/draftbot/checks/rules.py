@@ -130,9 +130,6 @@ class DatedRule:
     def is_stale(self, year: int) -> bool:
         return self.until is not None and year > self.until
 
-    def is_current(self, year: int) -> bool:
-        return (self.start is None or year >= self.start) and (self.until is None or year <= self.until)
-
     def now_text(self, year: int) -> str:
         return next((n.text for n in self.now if n.start <= year <= n.until), "")
 
@@ -348,7 +345,7 @@ def _parse_yaml(path: Path, text: str) -> _Node:
 
 
 def _compose(path: Path, text: str):
-    """The YAML text as a plain tree (see `_plain`), or None for an empty file."""
+    """The YAML text as a plain tree (see `_yaml_tree`), or None for an empty file."""
     import yaml
 
     try:
@@ -356,17 +353,17 @@ def _compose(path: Path, text: str):
     except YamlSyntaxError as exc:
         where = f"{exc.where()}：" if exc.line is not None else ""
         raise RuleError(f"规则文件“{path}”{where}不是合法的 YAML（{exc.problem}）。") from exc
-    return None if node is None else _plain(node, yaml)
+    return None if node is None else _yaml_tree(node, yaml)
 
 
-def _plain(node, yaml) -> tuple:
+def _yaml_tree(node, yaml) -> tuple:
     """A YAML node as plain data: ("map", line, [(key, node), ...]), ("seq", line, [node, ...]) or
     ("str", line, tag, style, value)."""
     line = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
-        return "map", line, [(k.value, _plain(v, yaml)) for k, v in node.value]
+        return "map", line, [(k.value, _yaml_tree(v, yaml)) for k, v in node.value]
     if isinstance(node, yaml.SequenceNode):
-        return "seq", line, [_plain(v, yaml) for v in node.value]
+        return "seq", line, [_yaml_tree(v, yaml) for v in node.value]
     return "str", line, node.tag, node.style, node.value
 
 

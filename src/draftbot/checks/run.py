@@ -103,20 +103,20 @@ def check_draft(
             "（部分的顺序、字数、各部分的必备表述、重新生成的命令）；错别字、规范表述、时效性、数字等其余检查照常进行，"
             "提纲各部分按全文内容判断。"
         )
-    report.regen_args = _plain_regen_args(parsed, path, inputs)
+    report.regen_args = _regen_args_for_other_document(parsed, path, inputs)
     report.rules_version = (inputs.rules or load_rules()).version
     return report
 
 
-def _plain_regen_args(parsed, path: Path | None, inputs: CheckInputs) -> str:
+def _regen_args_for_other_document(parsed, path: Path | None, inputs: CheckInputs) -> str:
     """For a text draftbot did not write: the facts, plan and new file `regen` needs to work on it."""
-    from draftbot.checks.finding import plain_regen_args
+    from draftbot.checks.finding import regen_args_for_other_document
 
     if path is None or parsed.meta.get("draftbot"):
         return ""
     facts = getattr(inputs.facts, "source", None)
     plan = getattr(inputs.plan, "name", None)
-    return plain_regen_args(str(path), str(facts) if facts else None, plan)
+    return regen_args_for_other_document(str(path), str(facts) if facts else None, plan)
 
 
 def _unclosed_front_matter(text: str, parsed) -> list[str]:

@@ -70,7 +70,7 @@ def plan_structure(ctx: CheckContext) -> tuple[list[Hit], dict]:
         if ctx.own_draft:
             matched = matched_plan(ctx)
             hits = check_sections(ctx.plan, ctx.sections, len(ctx.masked.rstrip()), matched)
-            return hits, contract_scopes(matched, ctx.sections, ctx.content_start)
+            return hits, own_draft_scopes(matched, ctx.sections, ctx.content_start)
         from draftbot.checks.coverage import guide_hits
 
         return guide_hits(ctx.plan, ctx.masked, ctx.sections, ctx.content_start, ctx.facts)
@@ -185,7 +185,7 @@ def failed_sections(sections: list[Located]) -> list[Hit]:
                 s.index) for s in sections if s.failed]
 
 
-def contract_scopes(matched: dict[str, Located], sections: list[Located], content_start: int) -> dict:
+def own_draft_scopes(matched: dict[str, Located], sections: list[Located], content_start: int) -> dict:
     """Where each plan section's required formulations are looked for in a draft draftbot wrote:
     the opening and the draft section matched to it."""
     from draftbot.checks.base import Scope

@@ -275,7 +275,7 @@ _ERROR_PATTERNS = (  # click's message texts, compiled only when a usage error i
 )
 
 
-def _plain_message(message: str) -> str:
+def _message_in_chinese(message: str) -> str:
     for pattern, chinese in _ERROR_PATTERNS:
         match = re.fullmatch(pattern, message.strip())
         if match:
@@ -307,8 +307,8 @@ def usage_error_message(exc) -> str:
     if isinstance(exc, click.exceptions.BadParameter):
         name = _hint_name(exc)
         where = f"{name} 的值无效" if name else "取值无效"
-        return f"{where}：{_plain_message(exc.message)}。"
-    return f"{_plain_message(exc.message)}。"
+        return f"{where}：{_message_in_chinese(exc.message)}。"
+    return f"{_message_in_chinese(exc.message)}。"
 
 
 def show_usage_error(exc) -> None:

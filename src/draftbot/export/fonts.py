@@ -41,17 +41,6 @@ PRESETS: dict[str, FontSet] = {
     ),
 }
 
-ROLE_NAMES = {
-    "title": "标题",
-    "heading1": "一级标题（一、）",
-    "heading2": "二级标题（（一））",
-    "heading3": "三级标题（1.）",
-    "body": "正文",
-    "page_number": "页码",
-    "comment": "批注",
-    "latin": "西文与数字",
-}
-
 
 def resolve_fonts(preset: str | None = None, overrides: list[str] | None = None) -> FontSet:
     """Return the preset's FontSet with `role=字体名` overrides applied."""
