@@ -16,7 +16,6 @@ from __future__ import annotations
 import glob
 import json
 import os
-import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +26,7 @@ from typing import Any
 
 from draftbot import workflow
 from draftbot.atomicfile import move_aside, replace_file
+from draftbot.checks.similarity import Similar
 from draftbot.errors import DraftbotError, InputError, os_message
 from draftbot.journal import journal_path
 
@@ -35,8 +35,6 @@ FACTS_SUFFIXES = (".md", ".txt", ".markdown", ".docx")
 SIMILAR_NAME = "draftbot-batch-similar.txt"  # the full 千人一面 list (cli/batch.py writes it)
 SKIP_NAMES = ("readme.md", "readme.txt", MANIFEST_NAME, SIMILAR_NAME)
 LEADER_WAIT = 10.0  # seconds the other reports of a plan wait for its first report to stream
-SIMILAR = 0.8  # 3-gram Jaccard at or above which two paragraphs count as near-identical
-MIN_PARAGRAPH = 16  # characters (after standard sentences are taken out) worth comparing
 
 
 # -- finding the facts files -------------------------------------------------------------------
@@ -108,24 +106,6 @@ class ReportOutcome:
     error: str = ""
     seconds: float = 0.0
     docx: str | None = None
-
-
-@dataclass
-class Similar:
-    """Two reports of different people with (near-)identical paragraphs."""
-
-    a: str
-    b: str
-    section_a: str
-    section_b: str
-    similarity: float
-    excerpt: str
-
-    def message(self) -> str:
-        return (
-            f"千人一面：{self.a}（{self.section_a}）与 {self.b}（{self.section_b}）有一段相似度 "
-            f"{self.similarity:.0%}：“{self.excerpt}”"
-        )
 
 
 @dataclass
@@ -652,87 +632,21 @@ def run_batch(files: list[Path], opts: BatchOptions, on_done=None) -> BatchResul
     return batch.run()
 
 
-# -- 千人一面: near-identical paragraphs across reports of different people -------------------------
-
-_PUNCT = re.compile(r"[\s，。、；：！？“”‘’（）()《》【】,.;:!?\"'—…·-]+")
-_SENTENCE = re.compile(r"(?<=[。！？；])")
-
-
-def _norm(text: str) -> str:
-    return _PUNCT.sub("", text)
-
-
-def standard_sentences(plan) -> set[str]:
-    """The plan's own wording every report may share: example openings and closings, default points,
-    required formulations."""
-    texts: list[str] = []
-    for section in plan.all_sections():
-        texts += [section.opening.replace("{intro}", "").replace("{leader}", ""), getattr(section, "closing", "") or ""]
-        texts += list(section.default_points) + list(section.required)
-    out = set()
-    for text in texts:
-        for sentence in _SENTENCE.split(text):
-            norm = _norm(sentence)
-            if len(norm) >= 6:
-                out.add(norm)
-    return out
-
-
-def _own_text(paragraph: str, standard: set[str], required: list[str]) -> tuple[str, str]:
-    """The paragraph without its standard sentences (those of the plan, or made of required wording):
-    (normalised text, the kept sentences as written)."""
-    kept, shown = [], []
-    for sentence in _SENTENCE.split(paragraph):
-        norm = _norm(sentence)
-        if not norm or any(norm in s or s in norm for s in standard if len(s) >= 12 or s == norm):
-            continue
-        rest = norm
-        for phrase in required:
-            rest = rest.replace(_norm(phrase), "")
-        if len(rest) < 8:
-            continue
-        kept.append(norm)
-        shown.append(sentence.strip())
-    return "".join(kept), "".join(shown)
-
-
-def _grams(text: str) -> set[str]:
-    return {text[i : i + 3] for i in range(len(text) - 2)}
+# -- 千人一面: near-identical paragraphs across reports of different people (checks.similarity) ----
 
 
 def cross_report_check(jobs: list[_Job]) -> list[Similar]:
-    """Pairs of paragraphs, from reports of different people, whose own text is (nearly) the same."""
+    """The batch's drafted reports (done or skipped, still on disk) through checks.similarity."""
+    from draftbot.checks.similarity import Report, cross_report_check
     from draftbot.draft import load_draft
 
-    items = []  # (job index, person, section label, excerpt, grams)
-    for index, job in enumerate(jobs):
+    reports = []
+    for job in jobs:
         if job.outcome.status not in ("done", "skipped") or not job.out.exists() or job.inputs is None:
             continue
         try:
             draft = load_draft(job.out)
         except DraftbotError:
             continue
-        plan = job.inputs.plan
-        standard = standard_sentences(plan)
-        required = [p for s in plan.all_sections() for p in s.required]
-        for section in draft.sections:
-            for paragraph in section.paragraphs():
-                own, shown = _own_text(paragraph, standard, required)
-                if len(own) >= MIN_PARAGRAPH:
-                    items.append((index, job.outcome.person, f"第{section.number}部分", shown, _grams(own)))
-    return _pairs(items, jobs)
-
-
-def _pairs(items: list, jobs: list[_Job]) -> list[Similar]:
-    found: list[Similar] = []
-    seen: set[tuple] = set()
-    for i, (ja, pa, sa, text_a, ga) in enumerate(items):
-        for jb, pb, sb, _text_b, gb in items[i + 1 :]:
-            if ja == jb or pa == pb:
-                continue
-            score = len(ga & gb) / len(ga | gb)
-            if score >= SIMILAR and (ja, jb, sa, sb) not in seen:
-                seen.add((ja, jb, sa, sb))
-                excerpt = text_a[:40] + ("……" if len(text_a) > 40 else "")
-                found.append(Similar(jobs[ja].outcome.draft, jobs[jb].outcome.draft, sa, sb, score, excerpt))
-    return found
+        reports.append(Report(job.outcome.draft, job.outcome.person, job.inputs.plan, draft))
+    return cross_report_check(reports)
