@@ -44,7 +44,7 @@ def _show_version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    debug: bool = typer.Option(False, "--debug", help="出错时显示完整的调试信息（traceback）；放在命令前后都可以。"),
+    debug: bool = typer.Option(False, "--debug", help="出错时显示完整的调试信息；放在命令前后都可以。"),
     version: bool = typer.Option(
         False, "--version", callback=_show_version, is_eager=True, help="显示版本号并退出。"
     ),

@@ -51,7 +51,12 @@ def batch(
     if fmt not in ("text", "json"):
         raise InputError(f"未知的输出格式“{fmt}”：可选 text 或 json。")
     if out_dir is not None and not out_dir.is_dir():
-        raise InputError(f"输出文件夹“{out_dir}”不存在。")
+        if out_dir.exists():
+            raise InputError(f"输出位置“{out_dir}”不是文件夹。")
+        try:  # a folder the user names for the drafts is made, as a file manager would
+            out_dir.mkdir(parents=True)
+        except OSError as exc:
+            raise InputError(f"无法创建输出文件夹“{out_dir}”：{exc.strerror or exc}") from exc
     files = find_facts_files(source)
     flags = {**models.overrides(), "concurrency": concurrency}  # one bound for the whole batch
     options = BatchOptions(

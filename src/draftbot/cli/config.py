@@ -207,7 +207,14 @@ def keys(ctx: typer.Context) -> None:
 
 @keys_app.command("set")
 def keys_set(provider: str = typer.Argument(..., metavar="服务", help="服务名称，如 deepseek、qwen、glm、kimi。")) -> None:
-    """保存一个服务的 API 密钥（输入时不显示）。"""
+    """保存一个服务的 API 密钥（输入时不显示），存在用户配置目录的 keys.toml 中，只有您自己能读取。
+
+    示例：
+
+      draftbot keys set deepseek          按提示粘贴 DeepSeek 的密钥
+
+      draftbot keys set qwen              通义千问的密钥
+    """
     from draftbot import config as cfgmod
 
     if provider not in cfgmod.presets():
@@ -225,7 +232,14 @@ def keys_set(provider: str = typer.Argument(..., metavar="服务", help="服务�
 
 @keys_app.command("unset")
 def keys_unset(provider: str = typer.Argument(..., metavar="服务", help="服务名称。")) -> None:
-    """删除保存的某个服务的密钥。"""
+    """删除保存的某个服务的密钥。
+
+    示例：
+
+      draftbot keys unset deepseek
+
+      draftbot keys unset qwen
+    """
     from draftbot import config as cfgmod
 
     if cfgmod.forget_key(provider):

@@ -24,7 +24,7 @@ export；修订模式下插入的文字算作正文，删除的不算。同时�
 
 @app.command("import", help=IMPORT_HELP)
 def import_command(
-    docx: Path = typer.Argument(..., metavar="WORD文件", help="要转回草稿的 .docx 文件。"),
+    docx: Path = typer.Argument(..., metavar="文档", help="要转回草稿的 .docx 文件。"),
     output: Path | None = typer.Option(None, "-o", "--output", help="草稿路径（默认：同名 .draft.md）。"),
     force: bool = typer.Option(False, "--force", help="覆盖已存在的草稿（旧文件保留为 .bak 备份）。"),
 ) -> None:

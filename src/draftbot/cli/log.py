@@ -16,7 +16,7 @@ LOG_HELP = """查看本机的审计日志：每次调用大模型的时间、服
 
   draftbot log --limit 100 --format json
 
-  draftbot log show 12             查看第 12 条记录的请求和回答全文
+  draftbot log show 1              查看第 1 条记录的请求和回答全文
 
   draftbot log verify              校验日志是否被改动过
 """
@@ -92,7 +92,14 @@ def _part(section: str) -> str:
 
 @log_app.command("show")
 def log_show(row_id: int = typer.Argument(..., metavar="编号", help="记录编号。"), fmt: str = FORMAT) -> None:
-    """显示一条记录的全部内容（请求和回答原文）。"""
+    """显示一条记录的全部内容（请求和回答原文）。
+
+    示例：
+
+      draftbot log show 1
+
+      draftbot log show 1 --format json
+    """
     import json  # here, not at the top: `draftbot --help` imports every command module
 
     _check_format(fmt)
@@ -120,7 +127,14 @@ def log_show(row_id: int = typer.Argument(..., metavar="编号", help="记录编
 
 @log_app.command("verify")
 def log_verify() -> None:
-    """校验哈希链：任何一条记录被改动、删除或插入都会被发现。"""
+    """校验哈希链：任何一条记录被改动、删除或插入都会被发现。
+
+    示例：
+
+      draftbot log verify                校验本机的审计日志
+
+      draftbot log verify --debug        出错时显示详细信息
+    """
     log = _log()
     count, problems, head = log.verify()
     if problems:

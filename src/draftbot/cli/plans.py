@@ -33,7 +33,11 @@ def plans_list(ctx: typer.Context) -> None:
 def plans_show(name: str = typer.Argument(..., metavar="提纲", help="提纲名称或 .yaml 提纲文件路径。")) -> None:
     """显示一个提纲的各部分、必备表述和字数范围。
 
-    示例：draftbot plans show 年度工作总结
+    示例：
+
+      draftbot plans show 年度工作总结
+
+      draftbot plans show 述职述廉报告
     """
     from draftbot.plans import load_plan
 

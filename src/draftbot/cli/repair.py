@@ -9,7 +9,7 @@ import typer
 from draftbot.cli import options as opt
 from draftbot.cli.app import app, echo
 
-REPAIR_HELP = """自动修复草稿：检查后，把有错误的部分连同检查出的问题交给模型重写，最多 N 轮。
+REPAIR_HELP = """自动修复草稿：检查后，把有错误的部分连同检查出的问题交给模型重写，可以指定最多几轮。
 
 判断好坏的是检查，不是模型：只改有错误的部分，其余部分一字不动；每个部分保留检查结果最好的
 一版；新增错误的重写不采用。一轮什么也没修好、同样的问题反复出现、或再修一轮会超出词元预算时
