@@ -47,14 +47,14 @@ def allowed_words() -> set[str]:
     """What a help page may show in Latin letters, each for a reason."""
     from draftbot.checks.run import check_kinds
     from draftbot.config import CLI_SETTABLE, presets
-    from draftbot.export.fonts import PRESETS, ROLE_NAMES
+    from draftbot.export.fonts import PRESETS, roles_sorted
 
     commands = {name for path in PATHS for name in path} | {"draftbot"}
     services = set(presets()) | {p.get("model") or "" for p in presets().values()}  # service and model names
     settings = set(CLI_SETTABLE) | {"context"}  # what `config set` takes
     values = {"text", "line", "json", "info", "warning", "error", "offline", "llm", "true"}  # option values
     rules = {rule for kind in check_kinds() for rule in kind.rule_ids} | {k.id for k in check_kinds()}  # --ignore
-    fonts = set(PRESETS) | set(ROLE_NAMES)  # --fonts, --font 角色=字体
+    fonts = set(PRESETS) | set(roles_sorted())  # --fonts, --font 角色=字体
     names = {"Word", "WPS", "Word/WPS", "Markdown", "GB/T", "GBK", "UTF-8", "A4", "API", "Linux", "Windows",
              "DeepSeek", "OpenAI", "CNY", "USD", "nano"}  # fmt: skip - formats, products, systems, currencies
     return commands | services | settings | values | rules | fonts | names
