@@ -29,11 +29,6 @@ from draftbot.checks.finding import LEVELS
 from draftbot.errors import InputError
 from draftbot.yamlio import YamlSyntaxError, compose_yaml
 
-_KNOWN_KEYS = {
-    "source", "description", "placeholders", "substitutions", "enumerations", "dated",
-    "not_figures", "formulation_tails", "allowed_years", "names", "leak", "formulations", "junk",
-    "typos", "typo_disable", "words", "version", "fixed_names",
-}
 TYPO_LEVELS = {"必错": "error", "疑似": "warning", "提示": "info", "error": "error", "warning": "warning",
                "info": "info"}
 
@@ -196,26 +191,33 @@ class LeakSettings:
     stock: list[str] = field(default_factory=list)
 
 
+def _from_yaml(parse: str, *, key: str = "", default_factory=list):
+    """A RuleSet field read from the rule files' top-level key `key` (default: the field's name) by
+    the _RuleFile method `parse` (one list item at a time; `leak` and `version` take the whole value).
+    The rule files' known keys are these fields' keys."""
+    return field(default_factory=default_factory, metadata={"parse": parse, "key": key})
+
+
 @dataclass
 class RuleSet:
     """All rules of the built-in files and a user's --rules folder, merged."""
 
-    placeholders: list[PlaceholderRule] = field(default_factory=list)
-    substitutions: list[Substitution] = field(default_factory=list)
-    enumerations: list[Enumeration] = field(default_factory=list)
-    dated: list[DatedRule] = field(default_factory=list)
-    not_figures: list[str] = field(default_factory=list)
-    formulation_tails: list[str] = field(default_factory=list)
-    allowed_years: list[int] = field(default_factory=list)
-    names: list[re.Pattern] = field(default_factory=list)
-    leak: LeakSettings = field(default_factory=LeakSettings)
-    formulations: list[Formulation] = field(default_factory=list)
-    junk: list[JunkRule] = field(default_factory=list)
-    typos: list[TypoRule] = field(default_factory=list)
-    typo_disable: list[str] = field(default_factory=list)  # ids or wrong forms switched off by a user file
-    words: list[str] = field(default_factory=list)  # a unit's own terms: no typo is reported inside them
-    fixed_names: list[str] = field(default_factory=list)  # names a garbled-formulation is measured against
-    versions: list[str] = field(default_factory=list)  # "built-in 2026.12" and each user file's version
+    placeholders: list[PlaceholderRule] = _from_yaml("placeholder")
+    substitutions: list[Substitution] = _from_yaml("substitution")
+    enumerations: list[Enumeration] = _from_yaml("enumeration")
+    dated: list[DatedRule] = _from_yaml("dated")
+    not_figures: list[str] = _from_yaml("plain_str")
+    formulation_tails: list[str] = _from_yaml("plain_str")
+    allowed_years: list[int] = _from_yaml("year")
+    names: list[re.Pattern] = _from_yaml("name_pattern")
+    leak: LeakSettings = _from_yaml("leak", default_factory=LeakSettings)
+    formulations: list[Formulation] = _from_yaml("formulation")
+    junk: list[JunkRule] = _from_yaml("junk")
+    typos: list[TypoRule] = _from_yaml("typos")
+    typo_disable: list[str] = _from_yaml("plain_str")  # ids or wrong forms switched off by a user file
+    words: list[str] = _from_yaml("plain_str")  # a unit's own terms: no typo is reported inside them
+    fixed_names: list[str] = _from_yaml("plain_str")  # names a garbled-formulation is measured against
+    versions: list[str] = _from_yaml("version", key="version")  # "built-in 2026.12" and each user file's
     files: list[Path] = field(default_factory=list)
 
     def active_typos(self) -> list[TypoRule]:
@@ -394,6 +396,11 @@ def _scalar(tag: str, style: str | None, value: str):
     return value
 
 
+def _known_keys() -> set[str]:
+    """The top-level keys a rule file may have: those of the RuleSet fields read from YAML."""
+    return {"source", "description"} | {f.metadata.get("key") or f.name for f in fields(RuleSet) if "parse" in f.metadata}
+
+
 class _RuleFile:
     def __init__(self, path: Path, builtin: bool = False):
         self.path = path
@@ -414,35 +421,22 @@ class _RuleFile:
         root = _parse_yaml(self.path, self.text() if text is None else text)
         if not isinstance(root.value, dict):
             raise self.fail(root.line, "文件内容应是键值对（如 placeholders:、substitutions:、dated:）。")
+        known = _known_keys()
         for key, node in root.value.items():
-            if key not in _KNOWN_KEYS:
-                known = "、".join(sorted(_KNOWN_KEYS - {"source", "description"}))
-                raise self.fail(node.line, f"未知的键“{key}”。可用的键：{known}。")
+            if key not in known:
+                listed = "、".join(sorted(known - {"source", "description"}))
+                raise self.fail(node.line, f"未知的键“{key}”。可用的键：{listed}。")
         source = self.str_of(root.value["source"], "source") if "source" in root.value else ""
-        handlers = {
-            "placeholders": (self.placeholder, rules.placeholders),
-            "substitutions": (self.substitution, rules.substitutions),
-            "enumerations": (self.enumeration, rules.enumerations),
-            "dated": (self.dated, rules.dated),
-            "names": (self.name_pattern, rules.names),
-            "not_figures": (self.plain_str, rules.not_figures),
-            "formulation_tails": (self.plain_str, rules.formulation_tails),
-            "allowed_years": (self.year, rules.allowed_years),
-            "formulations": (self.formulation, rules.formulations),
-            "junk": (self.junk, rules.junk),
-            "typo_disable": (self.plain_str, rules.typo_disable),
-            "words": (self.plain_str, rules.words),
-            "fixed_names": (self.plain_str, rules.fixed_names),
-        }
-        for key, (handler, target) in handlers.items():
-            if key in root.value:
-                for item in self.list_of(root.value[key], key):
-                    target.append(handler(item, source))
+        for f in fields(RuleSet):
+            key = f.metadata.get("key") or f.name
+            if "parse" not in f.metadata or key not in root.value or f.metadata["parse"] in ("leak", "version"):
+                continue
+            parse, target = getattr(self, f.metadata["parse"]), getattr(rules, f.name)
+            for item in self.list_of(root.value[key], key):
+                parsed = parse(item, source)
+                target.extend(parsed) if isinstance(parsed, list) else target.append(parsed)
         if "leak" in root.value:
             self.leak(root.value["leak"], rules.leak)
-        if "typos" in root.value:
-            for item in self.list_of(root.value["typos"], "typos"):
-                rules.typos.extend(self.typos(item, source))
         if "version" in root.value:
             version = self.str_of(root.value["version"], "version")
             rules.versions.append(f"内置规则库 {version}" if self.builtin else f"{self.path.name} {version}")
