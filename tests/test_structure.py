@@ -21,7 +21,8 @@ LAYERS = [
      "draftbot.auditlog"},
     # 2: engines, checks, export: the work on those documents
     {"draftbot.engines", "draftbot.checks", "draftbot.export", "draftbot.prompting", "draftbot.compose",
-     "draftbot.rewrite", "draftbot.repair", "draftbot.journal", "draftbot.budget", "draftbot.docxedit"},
+     "draftbot.rewrite", "draftbot.repair", "draftbot.journal", "draftbot.budget", "draftbot.docxedit",
+     "draftbot.evidence", "draftbot.lastyear"},
     # 3: the flows the commands share
     {"draftbot.workflow", "draftbot.batch"},
     # 4: the command line

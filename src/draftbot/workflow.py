@@ -204,6 +204,7 @@ class WriteResult:
     reused: list[str] = field(default_factory=list)  # section ids taken from the journal
     export_error: Exception | None = None  # the draft was saved, the Word file was not
     run: Any = None  # engines.base.EngineRun of the first write (usage, notes, interrupted)
+    promises: list | None = None  # lastyear.Promise per plan of last year's report (write --last-year)
 
     @property
     def failed(self) -> list:
@@ -253,6 +254,7 @@ def write_report(
     mask: bool = False,
     mask_names: str | Path | None = None,
     model: Any = None,
+    last_year: str | Path | None = None,
 ) -> WriteResult:
     """Draft a report from a facts file, save it (never overwriting without `force`), check it,
     and with `docx` export the Word file beside it. Failed sections are marked in the draft and
@@ -279,13 +281,16 @@ def write_report(
     names = name_table(inputs.facts, mask, mask_names, inputs=inputs)
     chosen, note = make_engine(engine, flags, names=names, draft=str(out), model=model)
     _tell(notify, note)
-    draft, routing, run, journal, wrapped = _compose_journaled(inputs, chosen, out, on_event, resume, notify)
+    writer = _with_last_year(chosen, last_year, inputs, notify)
+    draft, routing, run, journal, wrapped = _compose_journaled(inputs, writer, out, on_event, resume, notify)
     result = WriteResult(draft, out, inputs, chosen, run.sections, list(routing.notes), note)
     result.names, result.run = names, run
     result.resume_note, result.reused = journal.note, wrapped.reused
     result.usage_lines = list(run.summary)
     if names is not None:
         draft.meta[MASKED_KEY] = True  # regen, repair, review and batch on it mask too
+    if last_year is not None:
+        draft.meta["last_year"] = _relative_to(Path(last_year), out)  # check, export, regen find it again
     text = draft.render()
     rounds = default_repair_rounds(chosen) if repair is None else repair
     if rounds > 0 and not result.failed:  # failed or interrupted: --resume first, repair later
@@ -305,6 +310,8 @@ def write_report(
     if not result.failed:
         journal.remove()
     result.report = check_saved(out, inputs)
+    if last_year is not None:
+        result.promises = result.report.inputs.promises
     if docx:
         try:
             result.export = export_word(
@@ -313,6 +320,30 @@ def write_report(
         except DraftbotError as exc:
             result.export_error = exc
     return result
+
+
+def _relative_to(path: Path, out: Path) -> str:
+    """`path` as the file at `out` would name it (relative to its folder where possible)."""
+    from draftbot.textio import resolved
+
+    try:
+        return Path(os.path.relpath(resolved(path), resolved(out).parent)).as_posix()
+    except ValueError:  # another drive on Windows
+        return str(resolved(path))
+
+
+def _with_last_year(engine: Any, last_year, inputs: Inputs, notify) -> Any:
+    """With last year's report: the model is told which of its plans this year's facts show done."""
+    if last_year is None:
+        return engine
+    from draftbot.lastyear import LastYearEngine, done_plan_groups, load_last_year
+
+    last = load_last_year(last_year)
+    groups = done_plan_groups(last, inputs.facts, inputs.plan)
+    done = sum(len(g.facts) for g in groups.values())
+    _tell(notify, f"去年的报告中有 {len(last.promises)} 项打算，事实显示已完成 {done} 项"
+                  + ("，已告诉模型写明落实情况。" if getattr(engine, "name", "") != "offline" else "。"))
+    return engine if getattr(engine, "name", "") == "offline" else LastYearEngine(engine, groups)
 
 
 def save_draft(path: Path, text: str, *, force: bool) -> Path | None:
@@ -647,6 +678,9 @@ class ExportResult:
     findings: list = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     comments: bool = True
+    evidence_path: Path | None = None  # the 事实依据 .docx beside it (export --evidence)
+    evidence: list = field(default_factory=list)  # evidence.FigureEvidence rows
+    evidence_backup: Path | None = None
 
     def counts(self) -> dict[str, int]:
         return {level: sum(1 for f in self.findings if f.level == level) for level in LEVELS}
@@ -704,6 +738,8 @@ def export_word(
     check_options: dict | None = None,
     min_level: str = "info",
     report: Any = None,
+    evidence: bool = False,
+    last_year: str | Path | None = None,
 ) -> ExportResult:
     """Check the draft (unless comments are off), then write the GB/T 9704 .docx, keeping a backup
     of an old one. `draft`: a Draft or a path (.md, .txt, .docx); `report`: a check report of this
@@ -725,15 +761,68 @@ def export_word(
         out = Path(out) if out is not None else default_docx_path(draft.path)
         check_docx_output(out, force=force, source=draft.path)
     result = ExportResult(out, comments=comments)
+    if evidence or last_year is not None:
+        result.evidence_path = evidence_docx_path(out)
+        check_docx_output(result.evidence_path, force=force)
     source_text = draft.render()  # the text the findings' line numbers refer to
+    if last_year is not None:
+        check_options = {**(check_options or {}), "last_year": last_year}
+        report = None  # checked again, with last year's report
+    if comments or result.evidence_path is not None:
+        from draftbot.checks.run import check_draft
+
+        report = report or check_draft(draft, **(check_options or {}))
     if comments:
         result.findings, result.notes = _findings(draft, check_options or {}, min_level, report)
+    fonts = fonts or resolve_font_options()
+    tables = _review_tables(report, evidence, last_year, result) if result.evidence_path else []
     data = build_docx(
-        _for_output(draft, out), findings=result.findings, fonts=fonts or resolve_font_options(),
+        _for_output(draft, out), findings=result.findings, fonts=fonts,
         comments=comments, source_text=source_text,
     )
     result.backup = write_bytes_safely(out, data, force=force, what="Word 文件")
+    if tables:
+        from draftbot.export.docx_writer import fixed_datetime
+        from draftbot.export.tables import build_tables_docx
+
+        title = f"{draft.title or '报告'} 审核用表"
+        sheet = build_tables_docx(title, tables, fonts=fonts, when=fixed_datetime(draft.meta or {}))
+        result.evidence_backup = write_bytes_safely(result.evidence_path, sheet, force=force, what="Word 文件")
     return result
+
+
+def evidence_docx_path(out: Path) -> Path:
+    """报告.docx -> 报告.事实依据.docx"""
+    return out.with_name(f"{out.stem}.事实依据.docx")
+
+
+def _review_tables(report, evidence: bool, last_year, result: ExportResult) -> list:
+    """The tables of the reviewer's companion file: 事实依据 and (with last year's report) 去年打算落实情况."""
+    from draftbot.export.tables import Table
+
+    tables = []
+    inputs = report.inputs
+    if inputs is None or inputs.facts is None:
+        raise InputError("导出事实依据表需要事实文件：草稿没有记录事实文件，或找不到它。", hint="用 --facts 指定事实要点文件。")
+    if evidence:
+        from draftbot.evidence import UNSOURCED, figure_evidence
+
+        rules = inputs.rules
+        result.evidence = figure_evidence(report.text, inputs.facts, period=inputs.period,
+                                          allowed_years=rules.allowed_years if rules else (),
+                                          options=rules.figure_options() if rules else None)  # fmt: skip
+        rows = [[str(n), row.figure, row.part, row.sentence, row.source_text,
+                 UNSOURCED if row.status == UNSOURCED else "已核对依据"]
+                for n, row in enumerate(result.evidence, 1)]  # fmt: skip
+        note = ("草稿中的每个数字、所在的句子和它出自的事实要点（文件:行：要点）；“待核实”的数字在事实要点中找不到，"
+                "请核对后补进要点或修改。")  # fmt: skip
+        tables.append(Table("一、事实依据", note, ["序号", "数字", "所在部分", "原句", "依据（文件:行：要点）", "核实"],
+                            rows, [12, 22, 40, 80, 80, 20]))  # fmt: skip
+    if last_year is not None:
+        from draftbot.lastyear import promise_table
+
+        tables.append(promise_table(last_year, inputs.promises or [], number="二、" if evidence else "一、"))
+    return tables
 
 
 def _findings(draft, options: dict, min_level: str, report=None) -> tuple[list, list[str]]:

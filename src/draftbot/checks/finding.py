@@ -116,7 +116,7 @@ def format_line(findings: list[Finding], path: str) -> str:
 
 
 def format_json(findings: list[Finding], path: str, skipped: list[str] | None = None,
-                regen_args: str = "", rules_version: str = "") -> str:
+                regen_args: str = "", rules_version: str = "", extra: dict | None = None) -> str:
     import json  # only this format needs it (3 ms at start-up)
 
     ordered = sort_findings(findings)
@@ -137,6 +137,7 @@ def format_json(findings: list[Finding], path: str, skipped: list[str] | None = 
             "skipped": summary.skipped,
             "complete": not unchecked(summary.skipped),
         },
+        **(extra or {}),
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 

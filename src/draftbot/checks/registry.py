@@ -25,7 +25,10 @@ INPUTS = {
     "plan": "提纲（--plan）",
     "samples": "范文",
     "period": "报告年度（--period）",
+    "last_year": "去年的报告（--last-year）",
 }
+# Inputs only some runs have on purpose: a kind skipped for lack of them goes without a note.
+OPTIONAL_INPUTS = {"last_year"}
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,8 @@ class CheckInputs:
     notes: list[str] = field(default_factory=list)
     own_draft: bool = False  # a draft draftbot wrote (front matter with a `draftbot` key): the plan is binding
     period_start: int | None = None  # first year a multi-year report covers (近三年来, 2021—2025年)
+    last_year: object | None = None  # lastyear.LastYear: last year's report (--last-year)
+    promises: list | None = None  # lastyear.Promise per plan of last year's report, once checked
 
 
 @dataclass
@@ -43,6 +45,8 @@ class CheckReport:
     regen_args: str = ""  # what `regen --section N` needs besides, for a text draftbot did not write
     rules_version: str = ""  # the rule library's version (shown in every report)
     skipped: dict[str, list[str]] = field(default_factory=dict)  # check kind id -> the inputs it lacked
+    text: str = ""  # the checked text (for a .docx: one paragraph per line)
+    inputs: CheckInputs | None = None  # the facts, plan and period it was checked with
 
     @property
     def summary(self) -> Summary:
@@ -67,6 +71,7 @@ def check_draft(
     samples_add: bool = False,
     label: str | None = None,
     own_draft: bool | None = None,
+    last_year: str | Path | None = None,
 ) -> CheckReport:
     """Check a draft or any report: a path (.md/.txt/.docx), a Draft, or its text. The one check
     entry point of draftbot (the `check` command, write, regen, repair, review, export and batch).
@@ -76,7 +81,8 @@ def check_draft(
     samples_add: a samples folder adds to the built-in ones. rules: a folder of extra rule files.
     label: how the draft is named in findings (default: its path, or <草稿> for a text).
     own_draft: judge the text as draftbot's own draft (its plan binding section by section) or not;
-    None: as its front matter says (a `draftbot` key).
+    None: as its front matter says (a `draftbot` key). last_year: last year's report (.docx/.md/.txt)
+    for the last-year check kind (its promises kept end up in report.inputs.promises).
     Line numbers refer to the draft file (for a Draft object: to `draft.render()`). A text without
     section headings is checked as a whole (a note says what was skipped)."""
     if period is not None and not 1949 <= period <= 2100:
@@ -90,6 +96,7 @@ def check_draft(
 
         parsed.meta = docx_front_matter(path)
     inputs = resolve_inputs(parsed.meta, path, facts, plan, samples, period, rules, samples_add)
+    inputs.last_year = _last_year(last_year, parsed.meta, path, inputs.notes)
     inputs.notes[:0] = _unclosed_front_matter(text, parsed)
     inputs.own_draft = "draftbot" in parsed.meta if own_draft is None else own_draft
     if inputs.period is None:
@@ -105,7 +112,28 @@ def check_draft(
         )
     report.regen_args = _regen_args_for_other_document(parsed, path, inputs)
     report.rules_version = (inputs.rules or load_rules()).version
+    report.text, report.inputs = text, inputs
     return report
+
+
+def _last_year(given, meta: dict, path: Path | None, notes: list[str]):
+    """Last year's report: the one given, else the one the draft's front matter records (`last_year`,
+    relative to the draft's folder); a recorded one that is gone is a note, not an error."""
+    from draftbot.lastyear import load_last_year
+
+    if given is not None:
+        return load_last_year(given)
+    recorded = meta.get("last_year")
+    if not recorded:
+        return None
+    where = Path(str(recorded))
+    if not where.is_absolute() and path is not None:
+        where = path.parent / where
+    try:
+        return load_last_year(where)
+    except InputError as exc:
+        notes.append(f"草稿记录的去年报告无法读取（{exc.message}），已跳过与去年的对照。")
+        return None
 
 
 def _regen_args_for_other_document(parsed, path: Path | None, inputs: CheckInputs) -> str:
@@ -321,11 +349,13 @@ def _run(text: str, parsed, inputs: CheckInputs, label: str) -> CheckReport:
 def _note_skipped(skipped: dict[str, list[str]], notes: list[str]) -> None:
     """A note for each skipped kind that no note names yet (the notes of resolve_inputs name the
     built-in ones in their own words)."""
-    from draftbot.checks.registry import INPUTS
+    from draftbot.checks.registry import INPUTS, OPTIONAL_INPUTS
 
     kinds = {k.id: k for k in check_kinds()}
     for kind_id, missing in skipped.items():
         kind = kinds[kind_id]
+        if set(missing) <= OPTIONAL_INPUTS:
+            continue
         said = "\n".join(notes)
         if kind.label in said or any(rule in said for rule in kind.rule_ids):
             continue

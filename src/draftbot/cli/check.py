@@ -58,6 +58,9 @@ def check(
         None, "--ignore", help="把“规则:文字”的问题记为已确认不用改（存在草稿旁的 .ignore.yaml），可写多次。"
     ),
     show_ignored: bool = typer.Option(False, "--show-ignored", help="也列出已忽略的问题。"),
+    last_year: Path | None = typer.Option(
+        None, "--last-year", help="去年的报告（.docx/.md/.txt）：查照搬去年的句子、沿用去年的数字，列出去年打算的落实情况。"
+    ),
 ) -> None:
     from draftbot.checks.finding import LEVELS, filter_level
     from draftbot.checks.run import check_draft  # not via workflow: check stays light to start
@@ -68,10 +71,11 @@ def check(
         raise InputError(f"--min-level 只能是 info、warning 或 error，而不是“{min_level}”。")
     if period is not None and not 1949 <= period <= 2100:
         raise InputError(f"--period 应是四位年份（如 2026），而不是“{period}”。")
-    report = check_draft(draft, facts=facts, plan=plan, samples=samples, period=period, rules=rules)
+    report = check_draft(draft, facts=facts, plan=plan, samples=samples, period=period, rules=rules,
+                         last_year=last_year)  # fmt: skip
     if fix:
         report = _fix(draft, report, lambda: check_draft(draft, facts=facts, plan=plan, samples=samples,
-                                                         period=period, rules=rules))
+                                                         period=period, rules=rules, last_year=last_year))
     if ignore:
         _ignore(draft, report, ignore)
     findings, hidden = _without_ignored(draft, report, show_ignored)
@@ -133,12 +137,37 @@ def _print(findings, report, output_format: str) -> None:
     if output_format == "line":
         sys.stdout.write(format_line(findings, report.path))
     elif output_format == "json":
-        sys.stdout.write(format_json(findings, report.path, report.notes, report.regen_args, report.rules_version))
+        extra = _json_extra(report)
+        promises = report.inputs.promises if report.inputs is not None else None
+        if promises is not None:
+            from dataclasses import asdict
+
+            extra["promises"] = [asdict(p) for p in promises]
+        sys.stdout.write(format_json(findings, report.path, report.notes, report.regen_args, report.rules_version,
+                                     extra))  # fmt: skip
     else:
         from draftbot.checks.finding import render_text
 
         render_text(findings, report.path, _terminal_console(), report.notes, report.regen_args,
                     report.rules_version)
+        if report.inputs is not None and report.inputs.promises is not None:
+            from draftbot.lastyear import promise_lines
+
+            sys.stdout.write("\n" + "\n".join(promise_lines(report.inputs.promises)) + "\n")
+
+
+def _json_extra(report) -> dict:
+    """The 事实依据 of every figure (its sentence and facts bullet, or 待核实) for --format json."""
+    from draftbot.evidence import evidence_counts, figure_evidence
+
+    inputs = report.inputs
+    if inputs is None or inputs.facts is None:
+        return {}
+    rules = inputs.rules
+    rows = figure_evidence(report.text, inputs.facts, period=inputs.period,
+                           allowed_years=rules.allowed_years if rules else (),
+                           options=rules.figure_options() if rules else None)  # fmt: skip
+    return {"figures": [row.to_dict() for row in rows], "figure_counts": evidence_counts(rows)}
 
 
 def _terminal_console():

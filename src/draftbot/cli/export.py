@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from draftbot.cli.app import app
+from draftbot.cli.app import app, echo
 from draftbot.cli.options import print_export
 
 EXPORT_HELP = """把草稿导出为 Word 文件（.docx），版式符合 GB/T 9704-2012《党政机关公文格式》。
@@ -24,6 +24,10 @@ A4 纸，上 37、下 35、左 28、右 26 毫米，每页 22 行、每行 28 �
   draftbot export 要点.draft.md -o 述职报告.docx --no-comments
 
   draftbot export 要点.draft.md --fonts windows --font title=华文中宋
+
+  draftbot export 要点.draft.md --evidence                另出“事实依据”表，供审核签字
+
+  draftbot export 要点.draft.md --evidence --last-year 2025年述职报告.docx
 """
 
 @app.command("export", help=EXPORT_HELP)
@@ -48,6 +52,12 @@ def export(
     min_level: str = typer.Option(
         "info", "--min-level", help="只把不低于该级别的问题做成批注：info、warning、error。"
     ),
+    evidence: bool = typer.Option(
+        False, "--evidence", help="另外导出“事实依据”表（报告名.事实依据.docx）：每个数字的原句和出处，找不到出处的标“待核实”。"
+    ),
+    last_year: Path | None = typer.Option(
+        None, "--last-year", help="去年的报告（.docx/.md/.txt）：在审核用表中加“去年打算落实情况”（兑现/部分/未提及）。"
+    ),
 ) -> None:
     from draftbot.workflow import export_word, resolve_font_options
 
@@ -61,5 +71,14 @@ def export(
         force=force,
         check_options=options,
         min_level=min_level,
+        evidence=evidence,
+        last_year=last_year,
     )
     print_export(result)
+    if result.evidence_path is not None:
+        from draftbot.evidence import evidence_counts
+
+        counts = evidence_counts(result.evidence)
+        what = (f"数字 {len(result.evidence)} 个：有依据 {counts['有依据']}，报告年度 {counts['报告期']}，"
+                f"待核实 {counts['待核实']}") if evidence else "去年打算落实情况"  # fmt: skip
+        echo(f"已导出审核用表：{result.evidence_path}（{what}）")

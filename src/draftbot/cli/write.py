@@ -60,6 +60,9 @@ def write(
     resume: bool = typer.Option(
         False, "--resume", help="接着上次中断的起草：沿用已完成的部分（事实、提纲、范文、模型须相同），草稿旧文件留 .bak。"
     ),
+    last_year: Path | None = typer.Option(
+        None, "--last-year", help="去年的报告（.docx/.md/.txt）：告诉模型去年的哪些打算已经完成，写完后查照搬去年的句子和数字。"
+    ),
     models: opt.ModelOptions = None,
 ) -> None:
     from draftbot import workflow
@@ -74,7 +77,7 @@ def write(
             facts, output=output, plan=plan, samples=samples, add_samples=add_samples,
             engine=engine, flags=flags, force=force, docx=docx, notify=lambda note: echo(note, err=True),
             repair=repair, repair_budget=repair_budget, resume=resume, mask=mask, mask_names=mask_names,
-            on_event=show,
+            on_event=show, last_year=last_year,
         )
     opt.print_mask_summary(result.names)
     opt.report_run(result.run)
@@ -90,6 +93,10 @@ def write(
         f"约 {result.chars} 字，引擎：{opt.engine_name(result.engine)}）"
     )
     opt.print_check_summary(result.path, result.report)
+    if result.promises is not None:
+        from draftbot.lastyear import promise_lines
+
+        echo("\n".join(promise_lines(result.promises)))
     if result.export is not None:
         opt.print_export(result.export)
     if result.export_error is not None:
