@@ -113,7 +113,7 @@ class DocxEdit:
 
         buffer = io.BytesIO()
         self.document.save(buffer)
-        return write_bytes_safely(self.path, buffer.getvalue(), force=True, what="Word 文件")
+        return write_bytes_safely(self.path, buffer.getvalue(), force=True, what="Word 文件", precious=True)
 
     # -- one part -------------------------------------------------------------------------------
 
