@@ -342,8 +342,8 @@ def _with_last_year(engine: Any, last_year, inputs: Inputs, notify) -> Any:
     groups = done_plan_groups(last, inputs.facts, inputs.plan)
     done = sum(len(g.facts) for g in groups.values())
     _tell(notify, f"去年的报告中有 {len(last.promises)} 项打算，事实显示已完成 {done} 项"
-                  + ("，已告诉模型写明落实情况。" if getattr(engine, "name", "") != "offline" else "。"))
-    return engine if getattr(engine, "name", "") == "offline" else LastYearEngine(engine, groups)
+                  + ("，已告诉模型写明落实情况。" if engine.name != "offline" else "。"))
+    return engine if engine.name == "offline" else LastYearEngine(engine, groups)
 
 
 def save_draft(path: Path, text: str, *, force: bool) -> Path | None:
