@@ -120,3 +120,8 @@ def test_write_tells_the_model_which_plans_are_done(pair):
     assert "污水处理厂" not in told[0]  # a plan the facts do not show done is not claimed
     assert "去年打算落实情况" in result.stdout
     assert "事实显示已完成 2 项" in result.stderr
+    from draftbot.draft import load_draft
+
+    assert load_draft(pair / "要点.draft.md").meta["last_year"] == "去年.md"  # check finds it again
+    again = run_cli("check", "要点.draft.md", cwd=pair)
+    assert "去年打算落实情况：" in again.stdout
