@@ -22,6 +22,19 @@ class Labelled:
     def names(self) -> dict[str, str]:
         return {name: kind for name, kind in self.labels}
 
+    def spans(self) -> list[tuple[int, int]]:
+        """Where the labelled names are in `text` (every occurrence)."""
+        out = []
+        for name in self.names:
+            start = self.text.find(name)
+            while start >= 0:
+                out.append((start, start + len(name)))
+                start = self.text.find(name, start + 1)
+        return out
+
+    def bullets(self) -> list[str]:
+        return [line for line in self.text.splitlines() if line.startswith("- ")]
+
 
 def load(path: Path) -> Labelled:
     raw = path.read_text(encoding="utf-8")
@@ -32,8 +45,3 @@ def load(path: Path) -> Labelled:
 def load_all() -> list[Labelled]:
     return [load(p) for p in sorted(FOLDER.glob("labelled*.md"))]
 
-
-def false_masks(entries: list[str], sets: list[Labelled]) -> list[str]:
-    """Masked texts that are not a labelled name, nor part of one, nor contain one."""
-    labelled = {name for s in sets for name, _ in s.labels}
-    return [e for e in entries if not any(e in name or name in e for name in labelled)]

@@ -152,6 +152,19 @@ def _mask_sources(inputs: Inputs) -> tuple[list[str], list[str]]:
 
 
 MASKED_KEY = "masked"  # front matter: the draft was written in confidential mode
+NAMES_KEY = "mask_names"  # front matter: with this names file (relative to the draft's folder)
+
+
+def draft_names_file(meta: dict, draft_path: Path, mask: bool | None, mask_names):
+    """The names file a run on a draft uses: as given, else the one the draft was written with."""
+    recorded = (meta or {}).get(NAMES_KEY)
+    if mask_names is not None or mask is False or not recorded:
+        return mask_names
+    path = Path(str(recorded))
+    path = path if path.is_absolute() else draft_path.parent / path
+    if not path.is_file():
+        raise InputError(f"草稿记录的保密名单文件“{path}”不存在。", hint="用 --mask-names 指定名单文件，或加 --no-mask。")
+    return path
 
 
 def draft_mask(meta: dict, mask: bool | None, mask_names, notify=None) -> bool:
@@ -289,6 +302,8 @@ def write_report(
     result.usage_lines = list(run.summary)
     if names is not None:
         draft.meta[MASKED_KEY] = True  # regen, repair, review and batch on it mask too
+        if mask_names is not None:  # ... with the same names file
+            draft.meta[NAMES_KEY] = _relative_to(Path(mask_names), out)
     if last_year is not None:
         draft.meta["last_year"] = _relative_to(Path(last_year), out)  # check, export, regen find it again
     text = draft.render()
@@ -540,6 +555,7 @@ def _open_rewrite(draft: str | Path, *, facts, plan, samples, engine, flags, not
     for note in notes:
         _tell(notify, note)
     mask = draft_mask(document.meta, mask, mask_names, notify)  # as the draft was written, unless told
+    mask_names = draft_names_file(document.meta, path, mask, mask_names)
     names = name_table(inputs.facts, mask, mask_names, inputs=inputs, hint=hint)
     chosen, note = make_engine(engine, flags, names=names, draft=str(path), model=model)
     _tell(notify, note)
