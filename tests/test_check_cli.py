@@ -147,7 +147,7 @@ def test_check_imports_no_langchain_openai_or_docx():
         f"sys.argv = ['draftbot', 'check', {str(CLEAN)!r}, '--facts', {str(EXAMPLE_FACTS)!r}]\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('langchain', 'langchain_core',"
-        " 'langchain_openai', 'openai', 'docx'))\n"
+        " 'langchain_openai', 'openai', 'docx', 'jieba', 'opencc'))\n"
         "print('HEAVY:', bad)\n"
     )
     import subprocess

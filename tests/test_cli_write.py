@@ -130,7 +130,7 @@ def test_help_and_offline_write_import_no_heavy_modules(facts):
         "try:\n    runpy.run_module('draftbot', run_name='__main__')\n"
         "except SystemExit:\n    pass\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('langchain', 'langchain_core', "
-        "'langchain_openai', 'openai', 'docx', 'tiktoken'))\n"
+        "'langchain_openai', 'openai', 'docx', 'tiktoken', 'jieba', 'opencc'))\n"
         "print('HEAVY=' + ','.join(heavy))\n"
     )
     import subprocess

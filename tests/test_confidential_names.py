@@ -97,6 +97,7 @@ def test_masked_write_sends_no_name_of_any_case(cli, case):
                    "--repair", "0", cwd=case, env=env(srv))  # fmt: skip
         sent = bodies(srv)
     assert proc.returncode == 0, proc.stderr
+    assert "Building prefix dict" not in proc.stderr and "Loading model" not in proc.stderr  # jieba is quiet
     assert len(sent) >= 9
     assert leaks(sent) == []
     assert any("【人名1】" in b for b in sent) and any("】书记" in b or "】党委书记" in b for b in sent)  # titles stay visible
@@ -149,6 +150,17 @@ def test_last_gate_masks_names_typed_into_the_draft(cli, case):
         sent = "".join(bodies(srv))
     assert proc.returncode == 0, proc.stderr
     assert "孙立平" not in sent and "南湖镇" not in sent
+
+
+def test_segmenter_works_when_its_table_cannot_be_saved(cli, case, tmp_path):
+    """jieba's table cannot be saved (draftbot's folder cannot be made, even by root): masking still
+    works, and says nothing about it."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    proc = cli("write", "facts.md", "--dry-run", "--mask", "--provider", "qwen", cwd=case,
+               env={"DRAFTBOT_HOME": str(blocker / "home")})  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "赵丽华（识别）" in proc.stdout and proc.stderr.strip() == ""
 
 
 def test_dry_run_shows_what_the_gate_adds(cli, case):

@@ -574,12 +574,12 @@ def tagger():
     jieba.setLogLevel(logging.CRITICAL + 1)  # its progress lines are English and go to stderr
     from draftbot.resources import user_dir
 
+    folder = user_dir("cache")
     try:
-        folder = user_dir("cache")
         folder.mkdir(parents=True, exist_ok=True)
-        jieba.dt.tmp_dir = str(folder)
-    except OSError:  # a read-only home: jieba then builds its table in memory each run
-        jieba.dt.tmp_dir = None
+    except OSError:  # a read-only home: jieba builds its table in memory each run (its failed
+        pass  # write is only logged, and its log is off); never the shared temporary folder
+    jieba.dt.tmp_dir = str(folder)  # jieba writes a temporary file there and renames it: concurrent runs are safe
     jieba.dt.cache_file = "jieba.cache"
     jieba.initialize()
     return jieba
