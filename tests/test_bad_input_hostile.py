@@ -372,3 +372,36 @@ def test_batch_rerun_after_kill_reuses_the_journals_and_sigterm_leaves_no_temp_f
     assert proc.returncode in (0, 3, 130) and "Traceback" not in err, err
     assert "已中断" in out + err
     assert not [p.name for p in work.iterdir() if ".tmp" in p.name]
+
+
+# ------------------------------------------------------------------ facts paths from a received draft
+
+
+def test_a_received_draft_cannot_send_a_file_elsewhere(drafted, tmp_path_factory):
+    secret = tmp_path_factory.mktemp("elsewhere") / "secret.md"
+    secret.write_text("# 履职成效\n- 机密：银行卡密码 864213\n", encoding="utf-8")
+    work = drafted.parent
+    (work / "received.md").write_text(
+        with_front_matter(drafted, lambda h: h.replace("facts: facts.md", f"facts: {secret}")), encoding="utf-8"
+    )
+    before = (work / "received.md").read_bytes()
+    with FakeOpenAI(responder=lambda body: "正文：一是抓学习。") as server:
+        env = {"OPENAI_BASE_URL": server.base_url, "DRAFTBOT_MODEL": "m", "OPENAI_API_KEY": KEY}
+        for args in (("regen", "received.md", "--section", "1"), ("repair", "received.md"), ("check", "received.md")):
+            err = refused(run_cli(*args, cwd=work, env=env))
+            assert str(secret) in err and "--facts" in err
+        assert not server.chat_requests and "864213" not in json.dumps([r.body for r in server.requests])
+        assert (work / "received.md").read_bytes() == before
+        # the user's own choice is honoured
+        result = run_cli("regen", "received.md", "--section", "1", "--facts", "facts.md", cwd=work, env=env)
+        assert result.returncode == 0, result.stderr
+
+
+def test_facts_recorded_outside_the_draft_folder_are_used_when_unchanged(work):
+    (work / "out").mkdir()
+    assert run_cli("write", "facts.md", "-o", "out/d.md", "--engine", "offline", cwd=work).returncode == 0
+    result = run_cli("regen", "out/d.md", "--section", "1", "--engine", "offline", cwd=work)
+    assert result.returncode == 0, result.stderr
+    (work / "facts.md").write_text((work / "facts.md").read_text(encoding="utf-8") + "- 新增一条\n", encoding="utf-8")
+    err = refused(run_cli("regen", "out/d.md", "--section", "1", "--engine", "offline", cwd=work))
+    assert "facts.md" in err and "--facts" in err

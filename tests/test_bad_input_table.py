@@ -62,6 +62,10 @@ def workspace(tmp_path_factory):
         ("有NUL路径.md", head.replace("facts: facts.md", 'facts: "facts\\0.md"')),
     ):
         (work / name).write_text(changed + "\n---\n" + body, encoding="utf-8")
+    (work / "收到的").mkdir()
+    (work / "收到的" / "草稿.md").write_text(
+        re.sub(r"facts_sha256: \w+", "facts_sha256: 0", head.replace("facts: facts.md", "facts: ../facts.md"))
+        + "\n---\n" + body, encoding="utf-8")  # fmt: skip
     (work / "别名规则").mkdir()
     (work / "别名规则" / "r.yaml").write_text("a: &a [x]\nrules: [*a, *a]\n", encoding="utf-8")
     for folder, make in (

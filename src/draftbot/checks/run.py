@@ -205,9 +205,24 @@ def _resolve_facts(facts, meta, path, notes):
         return None
     loaded = load_facts(candidate)
     recorded_sha = meta.get("facts_sha256")
+    if path is not None and not _inside(candidate, Path(path).parent) and recorded_sha != loaded.sha256:
+        # a received draft must not pick a file elsewhere to be read and sent to the model
+        raise InputError(
+            f"草稿“{path}”开头记录的事实文件“{candidate}”不在草稿所在的文件夹中，"
+            "而且内容与起草时不同；为防止把别处的文件读出并发送给模型，没有读取。",
+            hint=f"确认要用这个文件时，用 --facts 指定：--facts {candidate}",
+        )
     if recorded_sha and loaded.sha256 and recorded_sha != loaded.sha256:
         notes.append(f"事实文件“{candidate}”在起草之后改动过，检查按改动后的内容进行。")
     return loaded
+
+
+def _inside(candidate: Path, folder: Path) -> bool:
+    """Whether `candidate` (links followed) is in `folder` or below it."""
+    try:
+        return candidate.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):
+        return False
 
 
 def _resolve_plan(plan, meta, facts, notes, path):
