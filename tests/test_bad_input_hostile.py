@@ -405,3 +405,89 @@ def test_facts_recorded_outside_the_draft_folder_are_used_when_unchanged(work):
     (work / "facts.md").write_text((work / "facts.md").read_text(encoding="utf-8") + "- 新增一条\n", encoding="utf-8")
     err = refused(run_cli("regen", "out/d.md", "--section", "1", "--engine", "offline", cwd=work))
     assert "facts.md" in err and "--facts" in err
+
+
+# ------------------------------------------------------------------ a server that echoes the key
+
+
+def test_a_server_echoing_the_key_never_gets_it_into_files_or_output(work):
+    import zipfile
+
+    def echo_key(body):
+        return f"正文：收到的密钥是 {KEY}，一是抓学习；二是抓落实。"
+
+    (work / "draftbot.toml").write_text("retries = 0\nbackoff = 0.01\n", encoding="utf-8")
+    with FakeOpenAI(responder=echo_key) as server:
+        env = {"OPENAI_BASE_URL": server.base_url, "DRAFTBOT_MODEL": "m", "OPENAI_API_KEY": KEY}
+        write = run_cli("write", "facts.md", "--docx", "--repair", "0", cwd=work, env=env)
+        regen = run_cli("regen", "facts.draft.md", "--section", "2", cwd=work, env=env)
+        log = run_cli("log", "show", "1", cwd=work, env=env)
+    for result in (write, regen):
+        assert result.returncode == 0, result.stderr
+        assert "API 密钥" in result.stdout + result.stderr and "****" in result.stdout + result.stderr
+    for result in (write, regen, log):
+        assert KEY not in result.stdout + result.stderr
+    draft = (work / "facts.draft.md").read_text(encoding="utf-8")
+    assert "收到的密钥是 ****" in draft
+    for path in work.rglob("*"):
+        if path.is_file():
+            assert KEY.encode() not in path.read_bytes(), path
+    with zipfile.ZipFile(work / "facts.docx") as docx:
+        assert not any(KEY.encode() in docx.read(name) for name in docx.namelist())
+
+
+# ------------------------------------------------------------------ lost updates
+
+
+def slow_regen_server(delay: float):
+    def answer(body):
+        first = body["messages"][-1]["content"].splitlines()[0]
+        which = re.search(r"第(.)部分", first)
+        return Reply.slow(f"重写的第{which.group(1) if which else '？'}部分正文。一是抓学习；二是抓落实。", delay)
+
+    return FakeOpenAI(responder=answer)
+
+
+def test_two_regens_of_one_draft_keep_both_changes(drafted):
+    work = drafted.parent
+    with slow_regen_server(1.5) as server:
+        env = {"OPENAI_BASE_URL": server.base_url, "DRAFTBOT_MODEL": "m", "OPENAI_API_KEY": KEY}
+        first = popen("regen", drafted.name, "--section", "1", cwd=work, env=env)
+        second = popen("regen", drafted.name, "--section", "3", cwd=work, env=env)
+        results = [(p.wait(timeout=60), *p.communicate()) for p in (first, second)]
+    assert [code for code, _, _ in results] == [0, 0], results
+    text = drafted.read_text(encoding="utf-8")
+    assert "重写的第一部分正文" in text and "重写的第三部分正文" in text
+    from draftbot.draft import load_draft
+
+    assert len(load_draft(drafted).meta["regenerated"]) == 2
+
+
+def test_a_hand_edit_made_while_regen_waits_is_kept(drafted):
+    work = drafted.parent
+    with slow_regen_server(2) as server:
+        env = {"OPENAI_BASE_URL": server.base_url, "DRAFTBOT_MODEL": "m", "OPENAI_API_KEY": KEY}
+        proc = popen("regen", drafted.name, "--section", "1", cwd=work, env=env)
+        wait_for(lambda: server.chat_requests)
+        text = drafted.read_text(encoding="utf-8")
+        drafted.write_text(text.replace("存在的不足\n\n", "存在的不足\n\n手工补充的一段话。\n\n", 1), encoding="utf-8")
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    text = drafted.read_text(encoding="utf-8")
+    assert "手工补充的一段话。" in text and "重写的第一部分正文" in text
+
+
+def test_the_same_part_edited_by_hand_meanwhile_is_not_overwritten(drafted):
+    work = drafted.parent
+    with slow_regen_server(2) as server:
+        env = {"OPENAI_BASE_URL": server.base_url, "DRAFTBOT_MODEL": "m", "OPENAI_API_KEY": KEY}
+        proc = popen("regen", drafted.name, "--section", "1", cwd=work, env=env)
+        wait_for(lambda: server.chat_requests)
+        edited = drafted.read_text(encoding="utf-8").replace("始终把政治建设摆在首位", "我手工改过的第一部分", 1)
+        drafted.write_text(edited, encoding="utf-8")
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and "Traceback" not in err, err
+    assert drafted.read_text(encoding="utf-8") == edited
+    (rescue,) = [p for p in work.iterdir() if p.name.startswith("facts.draft") and p.name not in
+                 ("facts.draft.md", "facts.draft.md.bak")]  # fmt: skip
+    assert rescue.name in err and "重写的第一部分正文" in rescue.read_text(encoding="utf-8")

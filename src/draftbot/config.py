@@ -22,6 +22,7 @@ from functools import cache
 from pathlib import Path
 
 from draftbot.errors import ConfigError, os_message
+from draftbot.redact import register as register_secrets
 from draftbot.resources import DATA_DIR, user_dir
 
 CONFIG_NAME = "draftbot.toml"
@@ -340,6 +341,9 @@ def _build(values, sources, preset, provider, configured, path, environ) -> Mode
         if stored:
             api_key, sources["api_key"] = stored, f"密钥文件 {keys_file()}"
     prices = _prices(values, preset, sources, provider)
+    from urllib.parse import urlsplit
+
+    register_secrets(api_key, urlsplit(values.get("base_url") or "").password)
     cfg = ModelConfig(
         provider=provider,
         model=values.get("model") or None,

@@ -166,3 +166,41 @@ def set_front_matter(text: str, meta: dict) -> str:
                 rest = "\n".join(lines[end + 1 :])
                 return block + rest
     return block + "\n" + text
+
+
+def merge_rewrite(old: str, new: str, current: str) -> str | None:
+    """Apply the parts `new` changed from `old` onto `current` (the file as it is now, perhaps
+    edited by hand or by another regen meanwhile). None when `current` changed one of those parts
+    too, or the parts no longer line up (a section added or removed): the caller must not guess."""
+    if current == old:
+        return new
+    before, after, now = parse_draft(old), parse_draft(new), parse_draft(current)
+    keys = part_keys(before)
+    if part_keys(after) != keys or part_keys(now) != keys:
+        return None
+    merged = current
+    for key in keys:
+        if part_body(after, key) == part_body(before, key):
+            continue
+        if part_body(now, key) != part_body(before, key):
+            return None  # both sides changed this part
+        merged = replace_part(merged, key, part_body(after, key))
+    if after.meta != before.meta:
+        merged = set_front_matter(merged, _merged_meta(before.meta, after.meta, now.meta))
+    return merged
+
+
+def _merged_meta(old: dict, new: dict, current: dict) -> dict:
+    """`current`'s front matter with what `new` changed from `old` (logs: both sides' new entries)."""
+    merged = dict(current)
+    for key, value in new.items():
+        was, now = old.get(key), current.get(key)
+        if value == was:
+            continue
+        if isinstance(value, list) and isinstance(was or [], list) and isinstance(now, list):
+            merged[key] = [*now, *(entry for entry in value[len(was or []):] if entry not in now)]
+        elif isinstance(value, dict) and isinstance(was or {}, dict) and isinstance(now, dict):
+            merged[key] = {**now, **{k: v for k, v in value.items() if (was or {}).get(k) != v}}
+        else:
+            merged[key] = value
+    return merged

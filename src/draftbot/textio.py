@@ -6,6 +6,7 @@ import errno
 import os
 import stat
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from draftbot.atomicfile import rescued, save_file
@@ -159,7 +160,9 @@ def write_text_safely(path: Path, text: str, *, force: bool = False, what: str =
 
     Returns the backup's path when one was made.
     """
-    return write_bytes_safely(path, text.encode("utf-8"), force=force, what=what, precious=precious)
+    from draftbot.redact import clean  # no secret is ever written into a user's file
+
+    return write_bytes_safely(path, clean(text).encode("utf-8"), force=force, what=what, precious=precious)
 
 
 def write_bytes_safely(path: Path, data: bytes, *, force: bool = False, what: str = "文件",
@@ -172,3 +175,22 @@ def write_bytes_safely(path: Path, data: bytes, *, force: bool = False, what: st
             raise rescued(exc, path, data) from exc
         raise
     return save_file(path, data, what=what, keep_backup=True, precious=precious)
+
+
+@contextmanager
+def folder_lock(folder: Path):
+    """Hold an exclusive OS lock on `folder` (no file is made; released on exit, or by the OS when
+    the process dies): read-then-write of a file in it by two draftbot runs happens one at a time.
+    A no-op where folders cannot be locked (Windows)."""
+    try:
+        import fcntl
+
+        handle = os.open(folder, os.O_RDONLY)
+    except (ImportError, OSError):
+        yield
+        return
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock

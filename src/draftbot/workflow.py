@@ -512,11 +512,35 @@ def _sources(inputs: Inputs):
 
 
 def save_rewritten(path: Path, old: str, new: str) -> Path | None:
-    """Save a rewritten draft keeping the previous text as a backup; nothing at all when unchanged."""
+    """Save a rewritten draft keeping the previous text as a backup; nothing at all when unchanged.
+
+    The draft may have changed while the model was writing (a hand edit, another regen): under a
+    lock on its folder the file is read again and only the rewritten parts are applied to it. When
+    the same part changed on both sides, nothing is overwritten: the new text is saved beside it."""
+    from draftbot.atomicfile import rescue_copy
+    from draftbot.draftedit import merge_rewrite
+    from draftbot.redact import clean
+    from draftbot.textio import folder_lock
 
     if new == old:
         return None
-    return save_draft(path, new, force=True)
+    with folder_lock(path.parent):
+        try:
+            current = path.read_text(encoding="utf-8").replace("\r\n", "\n")
+        except (OSError, UnicodeDecodeError):
+            current = old  # gone or unreadable: save_draft says what is wrong
+        merged = merge_rewrite(old, new, current)
+        if merged is None:
+            rescue = rescue_copy(path, clean(new).encode("utf-8"))
+            raise InputError(
+                f"草稿“{path}”在重新生成期间被改动过（同一部分也改了），为不覆盖这些改动，没有保存。"
+                f"新生成的全文另存为：{rescue}",
+                hint="对照两个文件，把需要的内容复制过去；或重新运行一次。",
+            )
+        if merged == current:
+            return None
+        return save_draft(path, merged, force=True)
+
 
 
 @dataclass

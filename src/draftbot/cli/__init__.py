@@ -8,7 +8,7 @@ import sys
 
 import typer
 
-from draftbot.cli.app import app, state
+from draftbot.cli.app import app, echo, state
 from draftbot.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, DraftbotError, os_message
 
 # Each command lives in draftbot/cli/<module>.py and registers itself on `app` when imported.
@@ -91,7 +91,7 @@ def _main(argv: list[str] | None) -> None:
         _report(exc)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        typer.echo("已中断。", err=True)
+        echo("已中断。", err=True)
         sys.exit(130)
     except OSError as exc:  # a full disk, a folder gone or made read-only while running …
         if state["debug"]:
@@ -99,20 +99,20 @@ def _main(argv: list[str] | None) -> None:
 
             traceback.print_exception(exc)
         where = f"“{exc.filename}”" if getattr(exc, "filename", None) else ""
-        typer.echo(f"错误：读写文件{where}时出错：{os_message(exc)}。", err=True)
-        typer.echo("提示：已写好的文件都保留着；腾出空间或改正后重新运行即可。", err=True)
+        echo(f"错误：读写文件{where}时出错：{os_message(exc)}。", err=True)
+        echo("提示：已写好的文件都保留着；腾出空间或改正后重新运行即可。", err=True)
         sys.exit(EXIT_BAD_INPUT)
     except MemoryError:
-        typer.echo("错误：内存不足，输入的文件可能太大。", err=True)
+        echo("错误：内存不足，输入的文件可能太大。", err=True)
         sys.exit(EXIT_BAD_INPUT)
     except Exception as exc:  # noqa: BLE001 - the last line of defence
         if state["debug"]:
             import traceback
 
             traceback.print_exception(exc)
-        typer.echo(f"内部错误：{type(exc).__name__}: {exc}", err=True)
+        echo(f"内部错误：{type(exc).__name__}: {exc}", err=True)
         if not state["debug"]:
-            typer.echo("请加 --debug 重新运行查看详细信息，并把输出反馈给开发者。", err=True)
+            echo("请加 --debug 重新运行查看详细信息，并把输出反馈给开发者。", err=True)
         sys.exit(EXIT_INTERNAL)
     sys.exit(code if isinstance(code, int) else 0)
 
@@ -137,7 +137,7 @@ def _run(args: list[str]):
         raise KeyboardInterrupt from None
     except click.exceptions.ClickException as exc:
         if not isinstance(exc, click.exceptions.UsageError):
-            typer.echo(f"错误：{exc.message}", err=True)
+            echo(f"错误：{exc.message}", err=True)
             sys.exit(exc.exit_code)
         show_usage_error(exc)
         sys.exit(exc.exit_code)
@@ -148,6 +148,6 @@ def _report(exc: DraftbotError) -> None:
         import traceback
 
         traceback.print_exception(exc)
-    typer.echo(f"已中断。{exc.message}" if exc.exit_code == 130 else f"错误：{exc.message}", err=True)
+    echo(f"已中断。{exc.message}" if exc.exit_code == 130 else f"错误：{exc.message}", err=True)
     if exc.hint:
-        typer.echo(f"提示：{exc.hint}", err=True)
+        echo(f"提示：{exc.hint}", err=True)

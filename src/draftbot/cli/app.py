@@ -12,6 +12,7 @@ except ImportError:  # pragma: no cover - older typer uses click itself
     import click
 
 from draftbot import __version__
+from draftbot.redact import clean
 
 HELP = """draftbot：根据要点起草述职报告、述职述廉报告和年度工作总结，并检查草稿。
 
@@ -53,7 +54,7 @@ def _root(
 
 
 def echo(message: str = "", *, err: bool = False) -> None:
-    typer.echo(message, err=err)
+    typer.echo(clean(message), err=err)  # a secret never reaches the screen
 
 
 # ------------------------------------------------------------------ help in Chinese

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from draftbot.auditlog import AuditLog, CallRecord, now_iso
 from draftbot.masking import MaskIssue, NameTable
+from draftbot.redact import MASK, redact
 
 
 class SendRefused(Exception):
@@ -167,6 +168,7 @@ class Call:
         self.model_answered = ""
         self.started = time.monotonic()
         self.issues: list[MaskIssue] = []
+        self.secret_note = ""  # set when the answer held a secret (it is redacted)
 
     def observe(self, piece) -> None:
         """One streamed piece (engines/client.Piece): the raw text and the answering model."""
@@ -180,8 +182,16 @@ class Call:
             body, self.issues = self.guard.names.restore(body, self.needed, self.state.label)
             self.guard.issues.extend(self.issues)
         notes = "；".join(i.message(names=False) for i in self.issues)  # the log keeps masked text only
+        body, leaked = redact(body, self._secrets())
+        if leaked:
+            self.secret_note = f"{self.state.label}：模型的回答中含有 API 密钥等机密，已替换为“{MASK}”，请检查服务设置。"
+            notes = "；".join(n for n in (notes, "回答中含有密钥，已替换") if n)
         self.record("ok", "", usage, notes)
         return body
+
+    def _secrets(self) -> tuple[str, ...]:
+        key = getattr(self.guard.config, "api_key", None)
+        return (key,) if key else ()
 
     def fail(self, reason: str, usage: dict | None = None) -> None:
         self.record("error", reason, usage)

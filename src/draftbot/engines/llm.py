@@ -341,7 +341,10 @@ class LLMEngine(Engine):
             except BaseException:
                 call.fail("已中断", spent.get("usage"))
                 raise
-        return call.finish(body, spent["usage"])
+        body = call.finish(body, spent["usage"])
+        if call.secret_note:
+            self._say(call.secret_note)
+        return body
 
     async def _attempt(self, stream, call, state: SectionState, gate, spent: dict) -> str:
         """One request; its usage (reported, else estimated from what arrived) goes to the section
