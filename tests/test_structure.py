@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "draftbot"
 LAYERS = [
     # 0: foundation: no draftbot imports beyond this level
     {"draftbot", "draftbot.errors", "draftbot.resources", "draftbot.yamlio", "draftbot.textio", "draftbot.atomicfile",
-     "draftbot.datacache", "draftbot.headings", "draftbot.tokens", "draftbot.names"},
+     "draftbot.datacache", "draftbot.headings", "draftbot.tokens", "draftbot.names", "draftbot.redact"},
     # 1: documents and data: what users and draftbot write, read into models
     {"draftbot.facts", "draftbot.plans", "draftbot.samples", "draftbot.draft", "draftbot.docx_reader",
      "draftbot.figures", "draftbot.config", "draftbot.draftedit", "draftbot.masking", "draftbot.localonly",
