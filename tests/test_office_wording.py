@@ -95,3 +95,17 @@ def test_a_missed_section_lists_the_sections_with_their_numbers(drafted):
                 "（一）招商引资（在第四部分中）", "七、下一步工作打算", "结尾"):  # fmt: skip
         assert row in result.stderr, row
     assert drafted.read_bytes() == before
+
+
+def test_small_things_a_secretary_trips_over(drafted, tmp_path):
+    hint = run_cli("regen", drafted, "--section", "3", "--engine", "offline", "--hint", "更简练")
+    assert hint.returncode == 0 and "不使用 --hint 的修改意见" in hint.stderr
+    masked = run_cli("write", drafted.parent / "facts.md", "--engine", "offline", "--mask", "--force")
+    assert masked.returncode == 0 and "保密模式无需生效" in masked.stderr
+    assert "已换成占位符" not in masked.stderr  # offline sends nothing: no second, contradicting line
+    local = run_cli("write", drafted.parent / "facts.md", "--local-only", "--provider", "deepseek", "--force")
+    assert local.returncode == 2 and "仅限本地" in local.stderr and "密钥" not in local.stderr
+    drafted.write_text(drafted.read_text(encoding="utf-8").replace("新签约项目18个", "新签约项目81个"), encoding="utf-8")
+    line = run_cli("check", drafted, "--format", "line")
+    rows = line.stdout.splitlines()
+    assert rows and all(row.split(":")[3] in ("error", "warning", "info") for row in rows)

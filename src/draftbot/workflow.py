@@ -65,11 +65,11 @@ def test_model(flags: dict, *, local_only: bool = False) -> list[str]:
             "还没有设置大模型，没有可以试连的服务。",
             hint="先运行 draftbot config set provider 服务名（如 deepseek、ollama），再运行 draftbot config test。",
         )
-    cfg.require_ready()
-    if local_only or cfg.local_only:
+    if (local_only or cfg.local_only) and cfg.base_url:  # refused before a key is asked for
         from draftbot.localonly import require_local
 
         require_local(cfg.base_url)
+    cfg.require_ready()
     return test_connection(cfg)
 
 

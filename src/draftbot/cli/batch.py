@@ -98,11 +98,11 @@ def _check_engine(options) -> None:
     name, cfg, _ = choose_engine(options.engine, options.flags)
     if cfg is None:
         return
-    cfg.require_ready()
-    if cfg.local_only:
+    if cfg.local_only and cfg.base_url:  # a public address is refused before a key is asked for
         from draftbot.localonly import require_local
 
         require_local(cfg.base_url)
+    cfg.require_ready()
 
 
 def _run_with_progress(runner):

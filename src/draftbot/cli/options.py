@@ -160,9 +160,10 @@ def engine_name(engine) -> str:
     return f"{label} {model}" if name == "llm" and model else label
 
 
-def print_mask_summary(table) -> None:
-    """How many names a masked run replaced (the names themselves stay on this machine)."""
-    if table is None:
+def print_mask_summary(table, engine=None) -> None:
+    """How many names a masked run replaced (the names themselves stay on this machine); nothing
+    with the offline engine, which sends nothing (the run's note already says masking had no effect)."""
+    if table is None or getattr(engine, "name", None) == "offline":
         return
     from collections import Counter
 

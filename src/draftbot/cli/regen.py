@@ -58,7 +58,10 @@ def regen(
             engine=engine, flags=flags, notify=opt.notify, mask=mask, mask_names=mask_names,
             track=not no_track, on_event=show,
         )  # fmt: skip
-    opt.print_mask_summary(result.names)
+    opt.print_mask_summary(result.names, result.engine)
+    if hint and result.engine.name == "offline":
+        echo("提示：离线引擎按要点和提纲重写，不使用 --hint 的修改意见；要按意见改写，请接入大模型"
+             "（draftbot config set provider 服务名），或直接修改草稿。", err=True)  # fmt: skip
     opt.report_run(result.run)
     if result.done:
         echo(f"已重新生成：{'；'.join(result.done)}（引擎：{opt.engine_name(result.engine)}）")

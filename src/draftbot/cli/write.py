@@ -79,7 +79,7 @@ def write(
             repair=repair, repair_budget=repair_budget, resume=resume, mask=mask, mask_names=mask_names,
             on_event=show, last_year=last_year,
         )
-    opt.print_mask_summary(result.names)
+    opt.print_mask_summary(result.names, result.engine)
     opt.report_run(result.run)
     if result.repair is not None:
         opt.report_mask_issues(result.repair.mask_issues)

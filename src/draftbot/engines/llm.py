@@ -567,7 +567,11 @@ def create_llm_engine(config: ModelConfig | None = None, flags: dict | None = No
     options.setdefault("backoff", cfg.backoff)
     guard_options = {k: options.pop(k) for k in ("names", "draft", "slots") if k in options}
     if "guard" not in options:
+        if cfg.local_only and cfg.base_url:  # a public address is refused before a key is asked for
+            from draftbot.localonly import require_local
+
+            require_local(cfg.base_url)
         if model is None:
-            cfg.require_ready()  # a missing key is reported before the local-only check
+            cfg.require_ready()
         options["guard"] = CallGuard(cfg, **guard_options)
     return LLMEngine(cfg, **options)
