@@ -39,13 +39,12 @@ def find_inconsistent(text: str, options=None) -> list[Hit]:
     hits: list[Hit] = []
     for m in _SENTENCE.finditer(text):
         sentence = m.group()
-        if not any(c.isdigit() for c in sentence) and "百分之" not in sentence and "点" not in sentence:
-            continue
+        tests = [test for cue, test in _TESTS if cue.search(sentence)]
+        if not tests:
+            continue  # no relation is spelled out: nothing to compare
         figures = extract_figures(sentence, options)
-        if len(figures) < 2 and not any(f.dim == "percent" for f in figures):
-            continue
-        for start, end, message, suggestion in (_parts(sentence, figures) + _shares(sentence, figures)
-                                                + _ratios(sentence, figures) + _growth(sentence, figures)):
+        found = [item for test in tests for item in test(sentence, figures)]
+        for start, end, message, suggestion in found:
             hits.append(Hit(RULE, "warning", m.start() + start, m.start() + end, message, suggestion))
     return hits
 
@@ -124,6 +123,15 @@ def _growth(sentence: str, figures) -> list[tuple]:
             out.append((a.start, rate.end, f"由“{a.text}”到“{b.text}”，变化幅度是{_pct(expected, rate)}%，"
                         f"与文中的“{rate.text}”不符。", "核对两个数字和增幅。"))
     return out
+
+
+_N = r"[\d零〇一二两三四五六七八九十]"
+_TESTS = (  # each test with the words (and numbers) its relation cannot be written without
+    (re.compile(rf"(?:共|总计|合计|累计|总数|一共|共计)[^，。；]{{0,8}}{_N}[^。；]*(?:其中|分别[为是])[^。；]*{_N}"), _parts),
+    (re.compile(rf"(?:{'|'.join(_SHARE_WORDS)})[^，。；]{{0,6}}(?:\d{{3,}}|\d[\d.]*\d{{2}})(?:\.\d+)?[%％]"), _shares),
+    (re.compile(r"\d\s*[/／]\s*\d"), _ratios),
+    (re.compile(rf"[由从]\s*{_N}[^，。；]{{0,20}}(?:到|至|为)"), _growth),
+)
 
 
 def _decimals(figure) -> int:

@@ -29,14 +29,17 @@ RULE = "garbled-formulation"
 MIN_LENGTH = 6
 _NUMERALS = frozenset("零〇一二两三四五六七八九十百千0123456789")
 _BREAKS = frozenset("，。；！？,;!?\n：:“”《》（）()")
-INSTITUTION = re.compile(
-    r"[\u4e00-\u9fff]{2,6}(?:中学|小学|大学|学院|学校|幼儿园|管委会|委员会|人民政府|人民法院|人民检察院|"
-    r"研究院|研究所|医院|中心|集团|公司)")
+_SUFFIXES = ("中学", "小学", "大学", "学院", "学校", "幼儿园", "管委会", "委员会", "人民政府", "人民法院", "人民检察院",
+             "研究院", "研究所", "医院", "中心", "集团", "公司")
+INSTITUTION = re.compile(rf"[\u4e00-\u9fff]{{2,6}}(?:{'|'.join(_SUFFIXES)})")
+_SUFFIX = re.compile("|".join(sorted(_SUFFIXES, key=len, reverse=True)))
+_NAME_CHARS = re.compile(r"[\u4e00-\u9fff]{2,6}$")
 
 
 @check(RULE, label="表述写错", order=130, level="错误",
-       doc="规范表述和正式名称（及要点中的单位名、文中反复出现的机构名）差一两个字：缺字、多字、倒字或错字；"
-           "已由 formulation-noncanonical 或 typo 报告的不重复报告")
+       doc="与规范表述和正式名称（`fixed_names.yaml`、各条 substitutions 的正确写法、要点中的单位名、文中反复出现的机构名）"
+           "差一两个字：缺字、多字、倒字或错字，按编辑距离找出；只比较 6 个字以上的名称，简称、扩写、和/及/、的替换、"
+           "只差数字的另一个名称（十九大/二十大）不报；已由 formulation-noncanonical 或 typo 报告的不重复报告")
 def run(ctx: CheckContext) -> list[Hit]:
     from draftbot.checks.formulations import noncanonical_hits
     from draftbot.checks.typos import typo_hits
@@ -58,13 +61,16 @@ def _facts_names(facts) -> list[str]:
 
 def names_for(text: str, fixed: list[str], facts_names: list[str]) -> list[str]:
     """The names to look for: the fixed ones, the facts' unit names and the institution names this
-    text writes at least three times the same way."""
+    text writes at least three times the same way (up to six characters before 中学, 委员会 …: found
+    from the suffixes, which are rare, rather than by trying a name at every character)."""
     counts: dict[str, int] = {}
-    for m in INSTITUTION.finditer(text):
-        counts[m.group()] = counts.get(m.group(), 0) + 1
+    for m in _SUFFIX.finditer(text):
+        before = _NAME_CHARS.search(text, max(0, m.start() - 6), m.start())
+        if before is not None:
+            name = before.group() + m.group()
+            counts[name] = counts.get(name, 0) + 1
     repeated = [n for n, c in counts.items() if c >= 3]
-    names = [n for n in dict.fromkeys([*fixed, *facts_names, *repeated]) if len(n) >= MIN_LENGTH]
-    return names
+    return [n for n in dict.fromkeys([*fixed, *facts_names, *repeated]) if len(n) >= MIN_LENGTH]
 
 
 def find_garbled(text: str, names: list[str]) -> list[Hit]:

@@ -33,6 +33,7 @@ _FUNCTION_CHARS = {
 }
 # function character -> characters that, just after the pair, start a word with its second half
 _NEXT_WORD = {"了": "解结却然", "是": "否非", "在": "乎意于", "的": "确"}
+_DOUBLED_CHAR = re.compile("([" + "".join(c for c, before in _FUNCTION_CHARS.items() if before is not None) + r"])\1")
 _DOUBLED_PUNCT = re.compile(r"([，。、；：])\1+")
 _REPEAT = re.compile(r"([\u4e00-\u9fff]{3,8})\1")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -58,6 +59,7 @@ _WIDE_DIGITS = frozenset("０１２３４５６７８９")
 
 _PAIRS = {"“": "”", "‘": "’", "《": "》", "（": "）", "【": "】", "〔": "〕", "〈": "〉", "「": "」", "『": "』"}
 _CLOSERS = {v: k for k, v in _PAIRS.items()}
+_MARKS = re.compile("[" + "".join(_PAIRS) + "".join(_CLOSERS) + "\n]")
 _LIST_CLOSE = re.compile(r"(?:^|\n)[ \t]*[（(]?[0-9一二三四五六七八九十]{1,3}$")
 
 
@@ -84,16 +86,12 @@ def find_mechanical(text: str) -> list[Hit]:
 
 def find_doubled(text: str) -> list[Hit]:
     hits = []
-    for ch, before in _FUNCTION_CHARS.items():
-        if before is None:
-            continue
-        pair = ch + ch
-        at = text.find(pair)
-        while at != -1:
-            if not _legitimate(text, at, ch, before):
-                hits.append(Hit("doubled-text", "error", at, at + 2, f"“{ch}”字重复了（“{text[max(0, at - 4):at + 6].strip()}”）。",
-                                f"删去一个“{ch}”。"))
-            at = text.find(pair, at + 2)
+    for m in _DOUBLED_CHAR.finditer(text):
+        at, ch = m.start(), m.group(1)
+        if not _legitimate(text, at, ch, _FUNCTION_CHARS[ch]):
+            context = " ".join(text[max(0, at - 4) : at + 6].split())
+            hits.append(Hit("doubled-text", "error", at, at + 2, f"“{ch}”字重复了（“{context}”）。",
+                            f"删去一个“{ch}”。"))
     for m in _DOUBLED_PUNCT.finditer(text):
         hits.append(Hit("doubled-text", "error", m.start(), m.end(), f"标点“{m.group(1)}”重复了。",
                         f"只保留一个“{m.group(1)}”。"))
@@ -124,26 +122,24 @@ def _legitimate(text: str, at: int, ch: str, before: str) -> bool:
 
 def find_unpaired(text: str) -> list[Hit]:
     """Paired marks are matched within each paragraph (line); a mark left without its partner is a
-    warning. A closing bracket after a list number at the start of a line (1） 一）) is numbering."""
-    hits = []
-    at = 0
-    for line in text.split("\n"):
-        hits += _unpaired_line(text, line, at)
-        at += len(line) + 1
-    return hits
-
-
-def _unpaired_line(text: str, line: str, offset: int) -> list[Hit]:
+    warning. A closing bracket after a list number at the start of a line (1） 一）) is numbering.
+    Only the marks and the line breaks are visited (one regex scan), not every character."""
+    hits: list[Hit] = []
     stack: list[tuple[str, int]] = []
     bad: list[tuple[int, str]] = []
-    for i, ch in enumerate(line):
-        if ch in _PAIRS:
+    line_start = 0
+    for m in _MARKS.finditer(text):
+        ch, i = m.group(), m.start()
+        if ch == "\n":
+            hits += _report(text, bad + [(j, o) for o, j in stack])
+            stack, bad, line_start = [], [], i + 1
+        elif ch in _PAIRS:
             if ch in "“‘" and stack and stack[-1][0] == ch:
                 stack.pop()
                 bad.append((i, _PAIRS[ch]))  # “…“: the second mark should close the first
                 continue
             stack.append((ch, i))
-        elif ch in _CLOSERS:
+        else:
             opener = _CLOSERS[ch]
             if stack and stack[-1][0] == opener:
                 stack.pop()
@@ -152,22 +148,25 @@ def _unpaired_line(text: str, line: str, offset: int) -> list[Hit]:
                     o, j = stack.pop()
                     bad.append((j, o))
                 stack.pop()
-            elif ch in "）" and _LIST_CLOSE.search(line[:i]):
+            elif ch == "）" and _LIST_CLOSE.search(text[line_start:i]):
                 continue
             else:
                 bad.append((i, ch))
-    bad += [(j, o) for o, j in stack]
+    return hits + _report(text, bad + [(j, o) for o, j in stack])
+
+
+def _report(text: str, bad: list[tuple[int, str]]) -> list[Hit]:
     hits = []
     for i, ch in sorted(bad):
-        written = line[i]
+        written = text[i]
         if written != ch:  # “…“
-            hits.append(Hit("unpaired-punctuation", "warning", offset + i, offset + i + 1,
+            hits.append(Hit("unpaired-punctuation", "warning", i, i + 1,
                             f"{_mark_name(ch)}方向写反了：这里应是后{_mark_name(ch)}“{ch}”，与前面的“{written}”配对。",
                             f"改为“{ch}”。"))
             continue
         partner = _PAIRS.get(ch) or _CLOSERS.get(ch)
         role = "前" if ch in _PAIRS else "后"
-        hits.append(Hit("unpaired-punctuation", "warning", offset + i, offset + i + 1,
+        hits.append(Hit("unpaired-punctuation", "warning", i, i + 1,
                         f"{role}{_mark_name(ch)}“{ch}”在本段中没有配对的“{partner}”。",
                         f"补上“{partner}”，或删去多余的“{ch}”。"))
     return hits

@@ -5,7 +5,8 @@ its level (必错 error, 疑似 warning, 提示 info) and optional context: a re
 after) or must not (not_before / not_after) touch the wrong form, and words that cancel it when they
 occur in the same sentence (not_near: 既使……又…… is correct). A user's `words:` (their unit's own
 terms) silence every entry inside them. Literal forms are found with str.find: no regex is compiled
-for the ~550 plain entries, so a cold check pays nothing for the lexicon's size.
+for the ~550 plain entries, so a cold check pays nothing for the lexicon's size, and an entry with a
+character the text does not contain is not searched for at all.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ _NEAR = 20  # how far (in characters, within the sentence) not_near words are lo
 
 
 @check(RULE, label="错别字", order=100, level="必错为错误，疑似为警告，用词建议为提示",
-       doc="词库（`typos.yaml`，可用 `--rules` 追加、用 `words:` 声明本单位用语）中的错别字，按上下文判断"
+       doc="易错词词库（`typos.yaml`，五百多条：严于律已 → 严于律己，布署 → 部署，截止2025年 → 截至，并列的“即……又……” → 既；"
+           "可用 `--rules` 追加、`typo_disable:` 停用、`words:` 声明本单位用语）中的错别字，按上下文判断"
            "（“既使……又……”等固定搭配不算）")
 def run(ctx: CheckContext) -> list[Hit]:
     return typo_hits(ctx)
@@ -34,8 +36,11 @@ def typo_hits(ctx: CheckContext) -> list[Hit]:
 def find_typos(text: str, typos: list[TypoRule], words: list[str] | tuple = ()) -> list[Hit]:
     """One hit per misspelling; where two entries overlap, the longer span wins."""
     protected = _spans(text, words)
+    present = set(text)  # an entry with a character the text lacks cannot occur: most are skipped at once
     hits = []
     for rule in typos:
+        if rule.pattern is None and not present.issuperset(rule.wrong):
+            continue
         for start, end, right in _occurrences(text, rule):
             if _fits(text, start, end, rule) and not _inside(start, end, protected):
                 hits.append(_hit(text, rule, start, end, right))
