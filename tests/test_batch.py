@@ -57,7 +57,8 @@ def echo_section(body: dict) -> str:
     """A distinct answer per person and section: the section's own facts, rephrased."""
     tail = body["messages"][-1]["content"]
     lines = [line[2:] for line in tail.splitlines() if line.startswith("- ")]
-    return "正文：" + tail.splitlines()[0][:24] + "。" + "；".join(lines) + "。"
+    body = "；".join(line.rstrip("。") for line in lines)
+    return "正文：" + tail.splitlines()[0][:24].rstrip("。") + "。" + (body + "。" if body else "")  # never “。。”
 
 
 @pytest.fixture

@@ -46,7 +46,8 @@ def echo_placeholders(body: dict) -> str:
     """An answer that uses every placeholder of the section's own message (as a model would)."""
     tail = body["messages"][-1]["content"]
     found = list(dict.fromkeys(PLACEHOLDER.findall(tail)))
-    return "正文：" + tail.splitlines()[0][:20] + "。" + "、".join(found) + "。一是抓学习；二是抓落实。"
+    named = "、".join(found) + "。" if found else ""  # never “。。”
+    return "正文：" + tail.splitlines()[0][:20].rstrip("。") + "。" + named + "一是抓学习；二是抓落实。"
 
 
 def make_engine(srv, names=None, **cfg_values) -> LLMEngine:

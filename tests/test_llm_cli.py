@@ -19,7 +19,7 @@ KEY = "sk-cli-secret-9f8e7d6c5b4a3210"
 
 def echo_section(body: dict) -> str:
     tail = body["messages"][-1]["content"]
-    return "正文：" + tail.splitlines()[0][:30] + "。一是抓学习；二是抓落实。"
+    return "正文：" + tail.splitlines()[0][:30].rstrip("。") + "。一是抓学习；二是抓落实。"  # never “。。”
 
 
 @pytest.fixture
