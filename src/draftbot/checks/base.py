@@ -33,6 +33,16 @@ class Scope:
     several: bool = False  # the section is spread over several parts (label names the first)
 
 
+def without_overlaps(hits: list[Hit]) -> list[Hit]:
+    """Hits on overlapping words (two rules, or a literal and a pattern of one): the leftmost, and of
+    those starting together the longest, is kept."""
+    kept: list[Hit] = []
+    for hit in sorted(hits, key=lambda h: (h.start, -(h.end - h.start))):
+        if not kept or hit.start >= kept[-1].end:
+            kept.append(hit)
+    return kept
+
+
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 

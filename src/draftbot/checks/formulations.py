@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from functools import lru_cache
 
-from draftbot.checks.base import Hit
+from draftbot.checks.base import Hit, without_overlaps
 from draftbot.checks.registry import CheckContext, check
 from draftbot.checks.rules import DatedRule, Enumeration, Substitution
 
@@ -36,7 +36,7 @@ def noncanonical_hits(ctx: CheckContext) -> list[Hit]:
 
 def find_noncanonical(text: str, subs: list[Substitution], enums: list[Enumeration],
                       period: int | None = None) -> list[Hit]:
-    hits = _without_overlaps(list(_substitutions(text, [s for s in subs if s.applies(period)])))
+    hits = without_overlaps(list(_substitutions(text, [s for s in subs if s.applies(period)])))
     taken = [(h.start, h.end) for h in hits]
     for hit in _enumerations(text, [e for e in enums if e.applies(period)]):
         if all(hit.end <= s or hit.start >= e for s, e in taken):
@@ -62,15 +62,6 @@ def _substitution_hit(sub: Substitution, text: str, start: int, end: int) -> Hit
     if sub.source:
         message += f"（依据：{sub.source}）"
     return Hit("formulation-noncanonical", sub.level, start, end, message, f"改为{quoted(sub.right)}。")
-
-
-def _without_overlaps(hits: list[Hit]) -> list[Hit]:
-    """Two rules on the same words (a literal and a pattern): the longer span is kept."""
-    kept: list[Hit] = []
-    for hit in sorted(hits, key=lambda h: (h.start, -(h.end - h.start))):
-        if not kept or hit.start >= kept[-1].end:
-            kept.append(hit)
-    return kept
 
 
 def quoted(text: str) -> str:

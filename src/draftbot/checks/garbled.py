@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from draftbot.checks.base import Hit
+from draftbot.checks.base import Hit, without_overlaps
 from draftbot.checks.registry import CheckContext, check
 
 RULE = "garbled-formulation"
@@ -94,7 +94,7 @@ def find_garbled(text: str, names: list[str]) -> list[Hit]:
             hits.append(Hit(RULE, "error", s, e,
                             f"“{span}”与规范表述“{name}”相差{d}个字，疑似写错（缺字、多字、倒字或错字）。",
                             f"改为“{name}”。"))
-    return _first_per_span(hits)
+    return without_overlaps(hits)
 
 
 def _occurrences(text: str, word: str) -> list[tuple[int, int]]:
@@ -186,11 +186,3 @@ def _garbling(name: str, span: str) -> bool:
         if op in ("insert", "delete") and len(left + right) >= 2:
             return False
     return True
-
-
-def _first_per_span(hits: list[Hit]) -> list[Hit]:
-    kept: list[Hit] = []
-    for hit in sorted(hits, key=lambda h: (h.start, -(h.end - h.start))):
-        if not kept or hit.start >= kept[-1].end:
-            kept.append(hit)
-    return kept

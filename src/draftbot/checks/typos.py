@@ -11,7 +11,7 @@ character the text does not contain is not searched for at all.
 
 from __future__ import annotations
 
-from draftbot.checks.base import Hit
+from draftbot.checks.base import Hit, without_overlaps
 from draftbot.checks.registry import CheckContext, check
 from draftbot.checks.rules import TypoRule
 
@@ -44,7 +44,7 @@ def find_typos(text: str, typos: list[TypoRule], words: list[str] | tuple = ()) 
         for start, end, right in _occurrences(text, rule):
             if _fits(text, start, end, rule) and not _inside(start, end, protected):
                 hits.append(_hit(text, rule, start, end, right))
-    return _longest(hits)
+    return without_overlaps(hits)
 
 
 def _occurrences(text: str, rule: TypoRule):
@@ -109,12 +109,3 @@ def _hit(text: str, rule: TypoRule, start: int, end: int, right: str) -> Hit:
     message = f"{kind}：“{wrong}”应为“{right}”。" + (f"{rule.note}。" if rule.note else "")
     message = message.replace("。。", "。")
     return Hit(RULE, rule.level, start, end, message, f"改为“{right}”。")
-
-
-def _longest(hits: list[Hit]) -> list[Hit]:
-    kept: list[Hit] = []
-    for hit in sorted(hits, key=lambda h: (h.start, -(h.end - h.start))):
-        if not kept or hit.start >= kept[-1].end:
-            kept.append(hit)
-    return kept
-
