@@ -83,12 +83,13 @@ def test_front_matter_and_list_file(tmp_path):
     assert [(e.text, e.kind, e.source) for e in table.entries] == [
         ("李明", "人名", "开头信息"),
         ("城东街道", "单位", "开头信息"),
+        ("城东", "地名", "开头信息"),  # the short form of a place
         ("赵小兰", "人名", "名单"),
         ("北山水库", "地名", "名单"),
         ("恒远科技", "企业", "名单"),
         ("恒远", "企业", "名单"),  # the short form of a company
     ]
-    assert table.mask("赵小兰在北山水库和恒远科技") == "【人名2】在【地名1】和【企业1】"
+    assert table.mask("赵小兰在北山水库和恒远科技") == "【人名2】在【地名2】和【企业1】"
 
 
 @pytest.mark.parametrize("line", ["王 伟 人名", "某单位 职务", "王"])

@@ -47,7 +47,7 @@ _UNIT_TAILS = re.compile(
     r"股份有限公司|有限责任公司|有限公司|集团公司|集团|公司)$"
 )
 _PLACE_HEAD = re.compile(r"^(.{2,8}?(?:省|市|县|区|镇|乡|街道|村|开发区|园区))(?=.{2,})")
-_PLACE_CORE = re.compile(r"^(.{2,6}?)(?:省|市|县|区|镇|乡|村)$")
+_PLACE_CORE = re.compile(r"^(.{2,6}?)(?:省|市|县|区|镇|乡|村|社区|街道)$")
 
 PLACEHOLDER = re.compile(r"【(人名|单位|地名|企业)(\d+)】")
 # anything that looks like a placeholder, however a model may have bent it: needs a bracket on
@@ -405,11 +405,11 @@ def other_forms(name: str, kind: str) -> list[tuple[str, str, str]]:
     if head and kind != "人名":
         out.append((head.group(1), "地名", ""))
     for form in [name, short, head.group(1) if head else ""]:
-        if re.search(r"(?:开发|高新|经开|园|景|片|小|社|矿|库|湖|山|城|新|辖|老|郊|市)区$", form or ""):
+        if re.search(r"(?:开发|高新|经开|园|景|片|小|矿|库|湖|山|城|新|辖|老|郊|市)区$", form or ""):
             continue  # 青溪经济开发区 is not a place called 青溪经济开发
         core = _PLACE_CORE.match(form or "")
-        if core and len(core.group(1)) >= 2 and core.group(1) not in finder.PUBLIC:
-            out.append((core.group(1), "地名", ""))
+        if core and len(core.group(1)) >= 2 and core.group(1) not in finder.PUBLIC and finder.rare_word(core.group(1)):
+            out.append((core.group(1), "地名", ""))  # 青溪 for 青溪县, 北林 for 北林社区; not 人民 for 人民路
     return out
 
 

@@ -102,7 +102,7 @@ SUFFIXES = tuple(
             "学院 幼儿园 医院 卫生院 卫生室 中心 银行 支行 分行 信用社 农商行 研究院 研究所 实验室 "
             "党校 电视台 报社 图书馆 博物馆 纪念馆 文化馆 体育馆 派出所 法院 检察院 监狱 供电所 税务所 "
             "财政所 司法所 卫健委 发改委 经信委 教育局 公安局 局 协会 学会 商会 联合会 基金会 工作站 "
-            "事务所 律师事务所 委 厅 残联 妇联 总工会 团委 巡察组 工作组 督导组"
+            "事务所 律师事务所 支队 大队 中队 委 厅 残联 妇联 总工会 团委 巡察组 工作组 督导组"
         ).split()]
         + [(s, "地名") for s in (
             "街道 社区 镇 村 乡 县 市 区 省 自治区 自治州 自治县 州 水库 湖 河 江 山 岛 湾 港 峡 "
@@ -112,7 +112,7 @@ SUFFIXES = tuple(
             "有限责任公司 股份有限公司 有限公司 公司 集团 合作社 科技 股份 实业 控股 电子 电器 机械 化工 "
             "药业 制药 食品 物流 能源 新能源 新材料 置业 地产 传媒 纺织 服饰 建工 矿业 钢铁 汽车 "
             "电池 光电 光伏 生物 医药 农业科技 酒店 宾馆 工厂 厂 农场 林场 牧场 茶场 酒业 乳业 家居 "
-            "新材 物业 餐饮 超市 商贸 锂电 水泥 米业 茶业 智造 机电 矿产 文旅 城投 水务"
+            "新材 物业 餐饮 超市 商贸 锂电 水泥 米业 茶业 智造 机电 矿产 文旅 城投 水务 园林"
         ).split()],
         key=lambda p: len(p[0]),
         reverse=True,
@@ -200,7 +200,7 @@ def surname_of(name: str) -> str:
 
 
 # characters that do not occur in a given name but end many words (王某等, 李某名)
-_NOT_NAME = set("们等各全本我该位体员名个届任副党委局厅处科办省市县区镇乡村两企")
+_NOT_NAME = set("们等各本我该位体员名个届任副党委局厅处科办省市县区镇乡村两企")
 
 
 def person_shape(name: str) -> bool:
@@ -348,14 +348,17 @@ def _suffixed(text: str, match: re.Match, segmenter: bool) -> tuple[str, str] | 
         return None  # 省委省政府; a long run is a sentence that happens to end in 村
     if len(prefix) < 2 and not _short_ok(prefix, suffix, kind, segmenter):
         return None
-    if segmenter and len(prefix) >= 2 and _ordinary(prefix):
-        return None  # 工程大学, 人民医院: an ordinary word before the suffix names nothing
+    if segmenter and len(prefix) >= 2 and _ordinary(prefix) and suffix not in _STREETS:
+        return None  # 工程大学, 人民医院: an ordinary word before the suffix names nothing (文化路 does)
     if kind == "企业" and suffix not in COMPANY_FORMS and _trade_prefix(prefix):
         return None  # 新能源电池, 生物医药: an industry, not a company
     name = prefix + suffix
     if _stop_word(name, suffix, segmenter) or _generic_prefix(prefix):
         return None
     return name, kind
+
+
+_STREETS = frozenset("路 街 大道 大街 巷 里".split())
 
 
 def _short_ok(prefix: str, suffix: str, kind: str, segmenter: bool) -> bool:
@@ -487,6 +490,11 @@ def _noun_before(words: list[tuple[str, str]], i: int) -> bool:
     return i > 0 and words[i - 1][1][:1] in "njz" and words[i - 1][0] not in LEAD_WORDS
 
 
+def rare_word(word: str) -> bool:
+    """Not a frequent dictionary word (a place's short form worth masking on its own)."""
+    return word in PROVINCES or _freq(word) < 1000
+
+
 def _ordinary(prefix: str) -> bool:
     """A frequent dictionary word that is not a place of its own (工程, 人民; not 浙江)."""
     return (prefix not in PROVINCES and prefix not in ORG_WORDS and prefix[-1] not in ADMIN_LEVELS
@@ -507,7 +515,7 @@ _GENERIC_PREFIXES = frozenset(
 
 
 _RATINGS = ("省级", "市级", "县级", "区级", "国家级", "国家", "全国")
-_QUALITY = ("示范", "试点", "重点", "先进", "美丽", "文明", "特色", "标准化", "规范化", "优秀")
+_QUALITY = ("示范", "试点", "重点", "先进", "美丽", "文明", "特色", "标准化", "规范化", "优秀", "老旧", "新建", "周边")
 
 
 def _generic_prefix(prefix: str) -> bool:
