@@ -143,6 +143,7 @@ def main() -> None:
         "missed": missed,
         **fm,
         "overhead": cost,
+        "load_average_1min": round(os.getloadavg()[0], 2),
     })  # fmt: skip
 
 
