@@ -5,7 +5,9 @@ from the year it entered use; it is satisfied anywhere in its scope (the opening
 or the whole document) by its name, a declared accepted form, its written-out form (patterns), or a
 complete enumeration of its items (政治意识、大局意识、核心意识、看齐意识 for 四个意识). All that one
 plan section lacks is one finding. In draftbot's own draft that finding is an error; in any other
-document it is a warning, unless the formulation is declared `absent: error` (中央八项规定……).
+document it has the level the formulation declares as `absent` (warning by default; 中央八项规定…… is
+an error, the political study section's theory formulations are info: a reviewer judges their absence
+in someone else's report debatable, never a required change).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from draftbot.checks.rules import Formulation, RuleSet
 
 
 @check("formulation-missing", label="缺少规范表述", needs=("plan",), order=40,
-       level="自己的草稿：错误；其他文档：警告（“中央八项规定及其实施细则精神”为错误）",
+       level="自己的草稿：错误；其他文档：“中央八项规定及其实施细则精神”为错误，政治理论表述为提示",
        doc="缺少提纲要求、且报告年度适用的规范表述（如政治部分的“两个确立”“两个维护”），每部分一条")
 def run(ctx: CheckContext) -> list[Hit]:
     from draftbot.checks.sections import plan_structure
