@@ -39,7 +39,7 @@ REGEN_HELP = """重新生成草稿中的某几个部分，其余部分（包括�
 def regen(
     draft: Path = typer.Argument(..., metavar="草稿", help="draftbot 生成的草稿（.md），或导出后在 Word/WPS 中改过的 .docx。"),
     section: list[str] = typer.Option(
-        [], "--section", "-s", help="要重新生成的部分：序号（3 或 三）、开头、结尾或标题中的文字，可重复。"
+        [], "--section", "-s", help="要重新生成的部分：序号（3、三或第三部分）、开头、结尾、标题中的文字，或小标题（一）及其文字（重写它所在的部分），可重复。"
     ),
     hint: str | None = typer.Option(None, "--hint", help="对重写的要求，原样交给模型（离线引擎不用）。"),
     failed: bool = typer.Option(False, "--failed", help="重新生成所有标记为“生成失败”的部分（包括开头和结尾）。"),
