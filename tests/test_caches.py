@@ -127,3 +127,32 @@ def test_cached_builtin_data_is_made_again_when_the_code_or_noise_rules_change(f
     edited.write_text(Path(rulesmod.__file__).read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     monkeypatch.setattr(rulesmod, "__file__", str(edited))
     assert run()[1] == first[1] and made["rules"] == 2 * counted["rules"]  # code changed: parsed again
+
+
+WRITER = """
+import sys, time
+from pathlib import Path
+import draftbot.datacache as datacache
+tag, go = sys.argv[1], Path(sys.argv[2])
+while not go.exists():
+    time.sleep(0.005)
+for i in range(40):
+    datacache.parsed("test", f"{tag}-{i}", "text", lambda t: [t, i])
+"""
+
+
+def test_two_processes_writing_the_cache_at_once_lose_no_entry(tmp_path):
+    """Each run merges its entries into the file under a lock: the last writer does not drop the
+    other's entries (which made every cold run parse the rules again)."""
+    import os
+    import subprocess
+    import sys
+
+    go = tmp_path / "go"
+    env = {**os.environ, "DRAFTBOT_HOME": str(tmp_path),
+           "PYTHONPATH": str(Path(datacache.__file__).resolve().parent.parent)}
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, tag, str(go)], env=env) for tag in ("a", "b")]
+    go.touch()
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    held = datacache.read_marshal_dict(tmp_path / "cache" / datacache.cache_file().name)
+    assert {f"test:{tag}-{i}" for tag in ("a", "b") for i in range(40)} <= set(held)

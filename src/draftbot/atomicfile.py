@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -71,6 +73,30 @@ def replace_file(path: Path, data: bytes, *, keep_backup: bool = False, mode: in
         _quietly(os.unlink, tmp)  # clean-up never raises a second error over the first
         raise
     return backup
+
+
+def lock_file(fh, *, wait: bool) -> None:
+    """Take an exclusive OS lock on the open file `fh` (released when it is closed, also when the
+    process dies). `wait`: block until it is free; else raise OSError at once if another holds it."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        fh.seek(0)
+        msvcrt.locking(fh.fileno(), msvcrt.LK_LOCK if wait else msvcrt.LK_NBLCK, 1)
+        return
+    fcntl.flock(fh.fileno(), fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold the lock file `path` (created if missing) while the block runs, waiting for another
+    process that holds it: a read-modify-replace of a shared file inside it loses no one's update.
+    Raises OSError when the lock file cannot be opened or locked."""
+    with open(path, "a+b") as fh:
+        lock_file(fh, wait=True)
+        yield
 
 
 def save_file(path: Path, data: bytes, *, what: str = "文件", keep_backup: bool = False,

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from draftbot import workflow
-from draftbot.atomicfile import move_aside, replace_file
+from draftbot.atomicfile import lock_file, move_aside, replace_file
 from draftbot.checks.similarity import Similar
 from draftbot.errors import DraftbotError, InputError, os_message
 from draftbot.journal import journal_path
@@ -221,7 +221,7 @@ class FolderLock:
     def __enter__(self):
         self._fh = open(self.path, "a+b")  # noqa: SIM115 - held until __exit__
         try:
-            _lock_file(self._fh)
+            lock_file(self._fh, wait=False)
         except OSError as exc:
             self._fh.close()
             raise InputError(
@@ -232,18 +232,6 @@ class FolderLock:
     def __exit__(self, *exc):
         self._fh.close()  # closing releases the lock
         return False
-
-
-def _lock_file(fh) -> None:
-    try:
-        import fcntl
-    except ImportError:  # Windows
-        import msvcrt
-
-        fh.seek(0)
-        msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
-        return
-    fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 def default_manifest(files: list[Path], out_dir: Path | None) -> Path:

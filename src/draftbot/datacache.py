@@ -7,7 +7,8 @@ parsed form is kept in one marshal file in the user's cache folder.
 Never stale: each entry stores the exact text it was parsed from and is used only when the file's
 text is identical, so an edited or upgraded file is parsed again. `kind` names the parser (callers
 bump it when their parse output changes); the file name carries the Python version (marshal's
-format). Values are plain data (dict, list, str, int, ...); a value marshal cannot store is simply
+format). Concurrent runs share the file: a run writes under a lock file, after merging its new
+entries into what the file holds by then, so no run drops another's entries. Values are plain data (dict, list, str, int, ...); a value marshal cannot store is simply
 not cached. Any problem with the cache file (missing, corrupt, read-only folder) means parsing as
 before. Users' own files (facts, --rules, --samples, plan files) are never cached.
 """
@@ -23,6 +24,7 @@ from pathlib import Path
 from draftbot.resources import user_dir
 
 _entries: dict[str, tuple[str, bytes]] | None = None
+_added: dict[str, tuple[str, bytes]] = {}  # the entries this process made (merged on each save)
 
 
 def cache_dir() -> Path:
@@ -45,10 +47,10 @@ def parsed(kind: str, name: str, text: str, parse: Callable[[str], object]):
         pass
     value = parse(text)
     try:
-        entries[key] = (text, marshal.dumps(value))
+        entries[key] = _added[key] = (text, marshal.dumps(value))
     except ValueError:  # e.g. a date: not cached
         return value
-    _save(entries)
+    _save()
     return value
 
 
@@ -69,9 +71,10 @@ def code_stamp(*sources: str) -> str:
 
 
 def _load() -> dict[str, tuple[str, bytes]]:
-    global _entries
+    global _entries, _added
     if _entries is None:
         _entries = read_marshal_dict(cache_file())
+        _added = {}
     return _entries
 
 
@@ -84,14 +87,19 @@ def read_marshal_dict(path: Path) -> dict:
     return loaded if isinstance(loaded, dict) else {}
 
 
-def _save(entries: dict[str, tuple[str, bytes]]) -> None:
-    """Write the cache file (creating its folder) so a concurrent run reads the old or the new file;
-    a failure (read-only folder, full disk) only means no cache."""
-    from draftbot.atomicfile import replace_file
+def _save() -> None:
+    """Write the cache file (creating its folder): under its lock file, what the file holds now
+    (another run may have added entries since this one read it) plus this run's entries, replaced
+    atomically so a reader sees the old or the new file. A failure (read-only folder, full disk)
+    only means no cache."""
+    from draftbot.atomicfile import locked, replace_file
 
     path = cache_file()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        replace_file(path, marshal.dumps(entries))
+        with locked(path.with_name(path.name + ".lock")):
+            merged = read_marshal_dict(path)
+            merged.update(_added)
+            replace_file(path, marshal.dumps(merged))
     except OSError:
         pass
