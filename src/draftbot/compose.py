@@ -53,19 +53,9 @@ def plan_label(plan: Plan) -> str:
     return plan.name
 
 
-def compose_draft(
-    facts: Facts,
-    plan: Plan,
-    samples: list[Sample],
-    engine: Engine,
-    *,
-    out_path: Path | None = None,
-    on_event: OnEvent | None = None,
-    created: datetime | None = None,
-) -> tuple[Draft, Routing, list[SectionResult]]:
-    """The draft, the fact routing and one result per section (see `compose_run` for the whole run)."""
-    draft, routing, run = compose_run(facts, plan, samples, engine, out_path=out_path, on_event=on_event,
-                                      created=created)  # fmt: skip
+def compose_draft(*args, **options) -> tuple[Draft, Routing, list[SectionResult]]:
+    """`compose_run` with one result per section in place of the whole run."""
+    draft, routing, run = compose_run(*args, **options)
     return draft, routing, run.sections
 
 
@@ -79,6 +69,7 @@ def compose_run(
     on_event: OnEvent | None = None,
     created: datetime | None = None,
 ) -> tuple[Draft, Routing, EngineRun]:
+    """The draft, the fact routing and the engine's run (results, usage, notes, front matter)."""
     routing = route_facts(facts, plan)
     requests = build_requests(facts, plan, samples, routing)
     run = engine.write_all(requests, on_event)

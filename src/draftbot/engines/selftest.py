@@ -22,8 +22,11 @@ def test_connection(cfg: ModelConfig) -> list[str]:
 
     name = cfg.provider or "自定义服务"
     lines = [f"试连 {name}：模型 {cfg.model}，地址 {safe_url(cfg.base_url)}"]
+    from draftbot.engines.client import http_client_options
+
     client = openai.OpenAI(
-        base_url=cfg.base_url, api_key=cfg.api_key or "not-needed", timeout=min(cfg.timeout, 30.0), max_retries=0
+        base_url=cfg.base_url, api_key=cfg.api_key or "not-needed", timeout=min(cfg.timeout, 30.0), max_retries=0,
+        http_client=openai.DefaultHttpxClient(**http_client_options(cfg)),  # the same connection policy
     )
     profile = profile_for(cfg.provider, cfg.base_url)
     cap = {profile.cap_field: ANSWER_CAP}
