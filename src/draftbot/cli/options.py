@@ -163,7 +163,7 @@ def engine_name(engine) -> str:
 def print_mask_summary(table, engine=None) -> None:
     """How many names a masked run replaced (the names themselves stay on this machine); nothing
     with the offline engine, which sends nothing (the run's note already says masking had no effect)."""
-    if table is None or getattr(engine, "name", None) == "offline":
+    if table is None or (engine is not None and engine.name == "offline"):
         return
     from collections import Counter
 
