@@ -11,7 +11,7 @@ from draftbot.draft import Draft, DraftSection
 from draftbot.engines.base import Engine, EngineRun, OnEvent, SectionRequest, SectionResult
 from draftbot.facts import Facts
 from draftbot.headings import chinese_number
-from draftbot.plans import Plan, Routing, route_facts
+from draftbot.plans import Plan, Routing, route_facts, signature_lines
 from draftbot.samples import Sample
 
 
@@ -81,6 +81,7 @@ def compose_run(
         result = by_id[request.section.id]
         draft.sections.append(DraftSection(request.number, request.heading, result.body, request.section.id))
     draft.meta = _front_matter(facts, plan, samples, run.meta, out_path, created, draft)
+    draft.signature = signature_lines(plan, facts.meta, datetime.fromisoformat(draft.meta["created"]).date())
     draft.path = out_path
     return draft, routing, run
 

@@ -25,6 +25,7 @@ from draftbot.yamlio import YamlSyntaxError, load_yaml
 
 # The marks `draftbot export` leaves in a .docx for this reader.
 CLOSING_BOOKMARK = "draftbot_closing"  # where the closing starts
+SIGNATURE_BOOKMARK = "draftbot_signature"  # where the closing block (署名, 成文日期) starts
 META_PROPERTY = "draftbot.front_matter"  # custom document property holding the front matter
 # The custom XML part (customXml/itemN.xml) holding the front matter and the section map: invisible
 # in Word/WPS, kept by their saves and by LibreOffice's (custom properties longer than 255
@@ -49,6 +50,7 @@ class DocxParagraph:
     is_title: bool
     centered: bool
     closing_mark: bool  # carries the bookmark `draftbot export` puts on the closing
+    signature_mark: bool = False  # carries the bookmark on the closing block (署名, 成文日期)
 
     @property
     def level(self) -> int:
@@ -226,6 +228,7 @@ def _paragraph(p: Any, index: int, styles: dict[str, tuple[str, int, bool]]) -> 
         is_title=is_title,
         centered=_val(p, "w:pPr/w:jc") == "center",
         closing_mark=CLOSING_BOOKMARK in bookmarks,
+        signature_mark=SIGNATURE_BOOKMARK in bookmarks,
     )
 
 

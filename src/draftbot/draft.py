@@ -21,6 +21,7 @@ from draftbot.headings import (
 from draftbot.textio import read_text
 
 CLOSING_MARKER = "<!-- draftbot:closing -->"
+SIGNATURE_MARKER = "<!-- draftbot:signature -->"  # the closing block (署名, 成文日期) follows
 FAILED_MARKER_RE = re.compile(r"<!--\s*draftbot:failed(?:\s+reason=\"([^\"]*)\")?\s*-->")
 FAILED_TEXT_RE = re.compile(  # the visible text of a failed section in an exported .docx
     r"^【本部分生成失败：(.*)。请运行 draftbot regen 草稿文件(?: --section (\S+)| --failed)? 重新生成。】$"
@@ -79,6 +80,7 @@ class Draft:
     closing: str = ""
     path: Path | None = None
     body_start_line: int = 1
+    signature: list[str] = field(default_factory=list)  # 落款: 述职人/单位 lines, then the 成文日期
 
     def render(self) -> str:
         from draftbot.yamlio import dump_yaml
@@ -97,6 +99,8 @@ class Draft:
                 out += [_paragraphs(section.body), ""]
         if self.closing.strip():
             out += [CLOSING_MARKER, "", _paragraphs(self.closing), ""]
+        if self.signature:
+            out += [SIGNATURE_MARKER, "", *[x for line in self.signature for x in (line, "")]]
         return "\n".join(out)
 
     def section_by_number(self, number: int | str) -> DraftSection:
@@ -222,6 +226,7 @@ def parse_draft(text: str, path: Path | None = None) -> Draft:
     ids: dict = meta.get("section_ids") or {}
     before: list[str] = []
     closing: list[str] | None = None
+    body, signature = _split_signature(body)
     bodies: list[list[str]] = []  # each section's lines, joined once at the end (linear in size)
     for index, raw in enumerate(body.split("\n")):
         line = raw.strip()
@@ -240,7 +245,17 @@ def parse_draft(text: str, path: Path | None = None) -> Draft:
         draft.title = before.pop(0)
     draft.opening = "\n".join(before)
     draft.closing = "\n".join(line for line in closing or [] if line)
+    draft.signature = signature
     return draft
+
+
+def _split_signature(body: str) -> tuple[str, list[str]]:
+    """The text before the closing block's marker, and the block's lines (署名, 成文日期)."""
+    lines = body.split("\n")
+    for at, line in enumerate(lines):
+        if line.strip() == SIGNATURE_MARKER:
+            return "\n".join(lines[:at]), [x.strip() for x in lines[at + 1 :] if x.strip()]
+    return body, []
 
 
 def _section_line(draft: Draft, line: str, line_no: int, ids: dict, bodies: list[list[str]]) -> bool:
@@ -354,7 +369,9 @@ def docx_markdown(paragraphs: list, meta: dict) -> tuple[str, list[int]]:
     where: list[int] = []
     for at, paragraph in enumerate(paragraphs):
         text = paragraph.text
-        if at == closing_at:
+        if paragraph.signature_mark:
+            lines += [SIGNATURE_MARKER, ""]
+        if at == closing_at and not paragraph.signature_mark:
             lines += [CLOSING_MARKER, ""]
         where.append(len(lines) + 1)
         if at == title_at:

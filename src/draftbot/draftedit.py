@@ -6,7 +6,7 @@ A part is named by a key: "opening", "closing", or a section's 1-based position 
 
 from __future__ import annotations
 
-from draftbot.draft import CLOSING, CLOSING_MARKER, OPENING, Draft, parse_draft
+from draftbot.draft import CLOSING, CLOSING_MARKER, OPENING, SIGNATURE_MARKER, Draft, parse_draft
 from draftbot.headings import LEVEL_PATTERNS, split_inline_heading
 
 PartKey = str | int
@@ -65,11 +65,19 @@ def _closing_line(lines: _Lines, first: int) -> int | None:
     return None
 
 
+def _signature_line(lines: _Lines, first: int) -> int | None:
+    for number in range(first, lines.count + 1):
+        if lines.line(number).strip() == SIGNATURE_MARKER:
+            return number
+    return None
+
+
 def _boundary(draft: Draft, lines: _Lines, after_line: int) -> int | None:
-    """The first line after `after_line` that starts another part (heading or closing marker)."""
+    """The first line after `after_line` that starts another part (heading, closing or signature marker)."""
     heads = [s.line for s in draft.sections if s.line > after_line]
     marker = _closing_line(lines, after_line + 1)
-    found = [n for n in (*heads, marker) if n is not None]
+    signature = _signature_line(lines, after_line + 1)
+    found = [n for n in (*heads, marker, signature) if n is not None]
     return min(found) if found else None
 
 
@@ -90,9 +98,11 @@ def _region(draft: Draft, lines: _Lines, key: PartKey) -> tuple[int, int, bool]:
     """(start, end, has_boundary): the offsets of the part's text region."""
     if key == CLOSING:
         marker = _closing_line(lines, draft.body_start_line)
+        signature = _signature_line(lines, draft.body_start_line)
+        end = lines.start(signature) if signature else len(lines.text)
         if marker is None:
-            return len(lines.text), len(lines.text), False
-        return lines.after(marker), len(lines.text), False
+            return end, end, signature is not None
+        return lines.after(marker), end, signature is not None
     if key == OPENING:
         head = _title_line(draft, lines) or draft.body_start_line - 1
         start = lines.after(head) if head else 0
@@ -140,6 +150,10 @@ def replace_part(text: str, key: PartKey, body: str, draft: Draft | None = None)
     if key == CLOSING and _closing_line(lines, draft.body_start_line) is None:
         if not new:
             return text
+        signature = _signature_line(lines, draft.body_start_line)
+        if signature is not None:
+            at = lines.start(signature)
+            return f"{text[:at]}{CLOSING_MARKER}\n\n{new}\n\n{text[at:]}"
         joint = "" if text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
         return f"{text}{joint}{CLOSING_MARKER}\n\n{new}\n"
     start, end, bounded = _region(draft, lines, key)

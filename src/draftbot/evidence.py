@@ -17,6 +17,7 @@ from draftbot.figures import Figure, FigureIndex, FigureOptions, extract_figures
 SOURCED, PERIOD, UNSOURCED = "有依据", "报告期", "待核实"
 SENTENCE_END = re.compile(r"[。！？；;!?]")
 BLANK_CHARS = "*xX×"
+DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
 MD_PREFIX = re.compile(r"^\s*(?:#{1,6}\s+)?")
 FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n.*?\n---[ \t]*(?:\n|\Z)", re.S)
 
@@ -108,8 +109,8 @@ def figure_evidence(text: str, facts, *, period: int | None = None, allowed_year
     labels: dict = {}
     for number, line in enumerate(text.split("\n"), 1):
         stripped = line.strip()
-        if number < first_line or not stripped or stripped.startswith("<!--"):
-            continue
+        if number < first_line or not stripped or stripped.startswith("<!--") or DATE_LINE.match(stripped):
+            continue  # a line that is only a date is the 成文日期
         key = part_at_line(text, number, draft)
         if key not in labels:
             labels[key] = part_label(draft, key) if key is not None else "标题"

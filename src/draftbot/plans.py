@@ -55,6 +55,10 @@ class Plan:
     sections: list[PlanSection]
     closing: PlanSection
     source: Path | None = None
+    # The closing block (落款): lines such as "述职人：{author}" or "{unit}" ({author}, {unit},
+    # {position} from the facts; a line whose values are missing is left out), then the 成文日期.
+    signature: list[str] = field(default_factory=list)
+    signature_date: bool = True
 
     def all_sections(self) -> list[PlanSection]:
         return [self.opening, *self.sections, self.closing]
@@ -183,6 +187,7 @@ class _PlanValidator:
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
             raise self.fail("sections", f"部分 id 重复：{'、'.join(duplicates)}")
+        lines, dated = self.signature(data.get("signature"), kind)
         return Plan(
             name=self.text(data, "name", "顶层"),
             kind=kind,
@@ -192,7 +197,26 @@ class _PlanValidator:
             sections=sections,
             closing=closing,
             source=self.path,
+            signature=lines,
+            signature_date=dated,
         )
+
+    def signature(self, value, kind: str) -> tuple[list[str], bool]:
+        """`signature:` false (no closing block), or {lines: [...], date: true/false}; absent: the
+        genre's default (述职人 for a personal report, the unit for a unit's summary, and the date)."""
+        if value is None:
+            return (["{unit}"] if kind == "单位总结" else ["述职人：{author}"]), True
+        if value is False:
+            return [], False
+        if not isinstance(value, dict):
+            raise self.fail("signature", "应为 false，或含 lines（文字列表）和 date（true/false）的设置")
+        lines = value.get("lines", [])
+        if not isinstance(lines, list) or not all(isinstance(x, str) for x in lines):
+            raise self.fail("signature", "lines 应为文字列表，如 [\"述职人：{author}\"]")
+        dated = value.get("date", True)
+        if not isinstance(dated, bool):
+            raise self.fail("signature", "date 应为 true 或 false")
+        return list(lines), dated
 
     def text(self, data: dict, key: str, where: str) -> str:
         value = data.get(key)
@@ -330,3 +354,17 @@ def _append_fact(groups: list[FactGroup], fact: Fact) -> None:
         untitled = FactGroup("", fact.line)
         groups.insert(0, untitled)
     untitled.facts.append(fact)
+
+
+def signature_lines(plan: Plan, meta: dict, when) -> list[str]:
+    """The closing block of a draft: the plan's signature lines with the facts' author/unit/position
+    (a line whose values are missing is left out), then the 成文日期 in Arabic numerals (GB/T 9704)."""
+    values = {key: str(meta.get(key) or "").strip() for key in ("author", "unit", "position")}
+    lines = []
+    for template in plan.signature:
+        names = re.findall(r"\{(\w+)\}", template)
+        if all(values.get(name) for name in names):
+            lines.append(re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], template))
+    if plan.signature_date and when is not None:
+        lines.append(f"{when.year}年{when.month}月{when.day}日")
+    return lines

@@ -343,7 +343,7 @@ def _run(text: str, parsed, inputs: CheckInputs, label: str) -> CheckReport:
     rules = inputs.rules or load_rules()
     lines = LineIndex(text)
     sections = locate_sections(text, parsed, lines)
-    masked = _mask_failed(mask_text(text), sections)
+    masked = _mask_dates_line(_mask_failed(mask_text(text), sections))
     masked, failed_parts = _failed_parts(text, masked, sections, label)
     markdown = label.lower().endswith(".md") or front_matter_end(text) > 0
     ctx = CheckContext(text, masked, parsed, sections, inputs, rules, label, markdown, front_matter_end(text),
@@ -453,6 +453,16 @@ def _failed_parts(text: str, masked: str, sections: list[Located], label: str) -
         hits.append(Hit("section-failed", "error", at, end, f"{name}生成失败{reason}，正文是失败标记，需要重新生成。",
                         f"运行 draftbot regen {where} --section {name} 重写{name}。"))
     return masked, hits
+
+
+_DATE_LINE = re.compile(r"^[ \t]*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日[ \t]*$", re.M)
+
+
+def _mask_dates_line(masked: str) -> str:
+    """A line that is only a date is the 成文日期 of the closing block, not a figure to source."""
+    for match in _DATE_LINE.finditer(masked):
+        masked = blank_range(masked, match.start(), match.end())
+    return masked
 
 
 def _mask_failed(masked: str, sections: list[Located]) -> str:

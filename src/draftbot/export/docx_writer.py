@@ -24,7 +24,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 
 from draftbot.atomicfile import save_file
-from draftbot.docx_reader import CLOSING_BOOKMARK, EMBED_NS, META_PROPERTY, paragraph_hash
+from draftbot.docx_reader import CLOSING_BOOKMARK, EMBED_NS, META_PROPERTY, SIGNATURE_BOOKMARK, paragraph_hash
 from draftbot.export import gbt9704 as gb
 from draftbot.export.fonts import FontSet
 from draftbot.export.layout import (
@@ -267,7 +267,34 @@ def _add_blocks(document: Any, blocks: Sequence[Block], anchors: Sequence[Anchor
             runs.setdefault(index, []).append((start, end, run))
         if index == closing:
             _mark_closing(paragraph._p)
+        if block.part == "signature":
+            _align_signature(paragraph._p, block, blocks, first=blocks[index - 1].part != "signature")
     return runs
+
+
+def _text_width(text: str) -> float:
+    """Width in characters (digits and Latin letters count half)."""
+    return sum(0.5 if ord(ch) < 128 else 1 for ch in text)
+
+
+def _align_signature(p: Any, block: Block, blocks: Sequence[Block], first: bool) -> None:
+    """The closing block (GB/T 9704 §7.3.5): the 成文日期 right-aligned with four characters free
+    on the right, the name lines centred over it; one empty line before the block."""
+    lines = [b.text for b in blocks if b.part == "signature"]
+    date = lines[-1]
+    chars = 4 if block.text == date else max(0.0, 4 + (_text_width(date) - _text_width(block.text)) / 2)
+    right = round(chars * gb.BODY_PT * 20)
+    w = nsdecls("w")
+    ppr = p.get_or_add_pPr()  # children in schema order: spacing, ind, jc
+    if first:
+        ppr.append(parse_xml(f'<w:spacing {w} w:before="{gb.LINE_SPACING_PT * 20}"/>'))
+    ppr.append(parse_xml(f'<w:ind {w} w:right="{right}" w:rightChars="{round(chars * 100)}" w:firstLine="0" '
+                         'w:firstLineChars="0"/>'))  # fmt: skip
+    ppr.append(parse_xml(f'<w:jc {w} w:val="right"/>'))
+    if first:
+        bookmark = f'<w:bookmarkStart {w} w:id="1" w:name="{SIGNATURE_BOOKMARK}"/>'
+        p.insert(1, parse_xml(bookmark))
+        p.append(parse_xml(f'<w:bookmarkEnd {w} w:id="1"/>'))
 
 
 def _mark_closing(p: Any) -> None:
@@ -350,7 +377,7 @@ def section_map(blocks: Sequence[Block]) -> list[dict]:
     exported, so `draftbot import` can tell what changed since."""
     parts: dict[Any, dict] = {}
     for block in blocks:
-        if block.part == "title":
+        if block.part in ("title", "signature"):
             continue
         key: Any = block.part if block.part in ("opening", "closing") else block.section + 1
         entry = parts.setdefault(key, {"key": key, "label": _part_label(block), "paragraphs": []})

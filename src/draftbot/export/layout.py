@@ -98,6 +98,7 @@ def layout_draft(draft: Any) -> list[Block]:
         blocks.append(Block("heading1", section_heading(section), "section", index))
         blocks += [classify(p, "section", index) for p in paragraphs(section.body)]
     blocks += [classify(p, "closing", None) for p in paragraphs(draft.closing)]
+    blocks += [Block("signature", line, "signature") for line in getattr(draft, "signature", None) or []]
     return blocks
 
 
