@@ -215,15 +215,19 @@ def levels_per_report(results: list[dict]) -> dict:
 # ------------------------------------------------------------------ speed and memory (issue 19)
 
 
-def speed(runs: int = 9) -> dict:
+def speed(runs: int = 15) -> dict:
     """Cold check of a 5,000-character draft (median, side by side with python -c pass) and 1 MB in process."""
+    import os
+
     from bench_check import cold, in_process
 
+    load_before = os.getloadavg()[0]  # the machine is shared: timings mean little without its load
     times, chars = cold(runs)
     medians = {name: sorted(v)[len(v) // 2] for name, v in times.items()}
     mb = in_process(1_000_000, "bytes")
-    return {"cold_draft_chars": chars, "cold_median_s": medians, "in_process_1mb_s": mb["first_call_s"],
-            "in_process_1mb_second_s": mb["second_call_s"]}
+    return {"cold_draft_chars": chars, "cold_runs": runs, "cold_median_s": medians,
+            "in_process_1mb_s": mb["first_call_s"], "in_process_1mb_second_s": mb["second_call_s"],
+            "load_average_1min": [load_before, os.getloadavg()[0]]}
 
 
 _MEMORY_CHILD = """
@@ -284,7 +288,8 @@ def main() -> None:
     timing, mem = ({}, []) if args.no_speed else (speed(), memory())
     if timing:
         print(f"\ncold check of {timing['cold_draft_chars']} chars: median {timing['cold_median_s']}; "
-              f"1 MB in process {timing['in_process_1mb_s']:.2f} s (second call {timing['in_process_1mb_second_s']:.2f} s)")
+              f"1 MB in process {timing['in_process_1mb_s']:.2f} s (second call {timing['in_process_1mb_second_s']:.2f} s); "
+              f"load average {timing['load_average_1min'][0]:.1f} -> {timing['load_average_1min'][1]:.1f}")
     for m in mem:
         if "ratio" in m:
             print(f"memory: {m['bytes'] / 1e6:.1f} MB input, check allocates at most {m['peak_alloc_bytes'] / 1e6:.1f} MB "
