@@ -53,11 +53,17 @@ period: 2026年
 """
 
 
+POLITICAL = ("坚持用习近平新时代中国特色社会主义思想武装头脑，深刻领悟“两个确立”的决定性意义，"
+             "增强“四个意识”、坚定“四个自信”、做到“两个维护”")
+
+
 def echo_section(body: dict) -> str:
     """A distinct answer per person and section: the section's own facts, rephrased."""
     tail = body["messages"][-1]["content"]
     lines = [line[2:] for line in tail.splitlines() if line.startswith("- ")]
     body = "；".join(line.rstrip("。") for line in lines)
+    if tail.startswith("请起草第一部分"):  # the political section carries its required formulations
+        body = POLITICAL + (body and "；" + body)
     return "正文：" + tail.splitlines()[0][:24].rstrip("。") + "。" + (body + "。" if body else "")  # never “。。”
 
 

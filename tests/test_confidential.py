@@ -42,11 +42,17 @@ def table_for(facts, plan, samples) -> NameTable:
     return name_table(facts, True, inputs=Inputs(facts, plan, samples))
 
 
+POLITICAL = ("坚持用习近平新时代中国特色社会主义思想武装头脑，深刻领悟“两个确立”的决定性意义，"
+             "增强“四个意识”、坚定“四个自信”、做到“两个维护”")
+
+
 def echo_placeholders(body: dict) -> str:
     """An answer that uses every placeholder of the section's own message (as a model would)."""
     tail = body["messages"][-1]["content"]
     found = list(dict.fromkeys(PLACEHOLDER.findall(tail)))
     named = "、".join(found) + "。" if found else ""  # never “。。”
+    if tail.startswith("请起草第一部分"):  # the political section carries its required formulations
+        named += POLITICAL + "。"
     return "正文：" + tail.splitlines()[0][:20].rstrip("。") + "。" + named + "一是抓学习；二是抓落实。"
 
 

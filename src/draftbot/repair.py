@@ -295,6 +295,8 @@ def report_lines(result: RepairResult) -> list[str]:
         state = "已修好" if part.fixed else ("无法自动修复" if not part.repairable else "仍有错误")
         lines.append(f"  {part.label}：错误 {e0}→{e1}，警告 {w0}→{w1}（{state}）")
         lines += [f"    {note}" for note in part.notes]
+    errors, warnings = score(result.after)  # the judge is `draftbot check` on the saved text
+    lines.append(f"  修复后检查：错误 {errors}，警告 {warnings}")
     if result.input_tokens or result.output_tokens:  # the offline engine spends none
         share = f"{result.cached_tokens / result.input_tokens:.0%}" if result.input_tokens else "0%"
         usage = f"  用量：输入 {result.input_tokens}（缓存命中 {share}），输出 {result.output_tokens} 词元"

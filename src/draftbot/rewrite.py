@@ -35,15 +35,16 @@ class Sources:
         return self._routing
 
 
-def make_checker(sources: Sources, *, label: str = "<草稿>", period: int | None = None) -> CheckFn:
-    """`draftbot check` on a draft text with these facts, plan and samples (the judge of a repair)."""
+def make_checker(sources: Sources, *, label: str = "<草稿>", period: int | None = None, at=None) -> CheckFn:
+    """The judge of repair and regen: exactly what `draftbot check` runs on the saved file (same
+    facts, plan and samples; a draftbot draft judged as one, by its front matter; the period as
+    the front matter says unless given). `at`: the file the text is saved as (front-matter paths
+    such as last year's report resolve from its folder)."""
     from draftbot.checks.run import check_draft
-
-    year = period or sources.facts.period_year
 
     def check(text: str) -> list[Finding]:
         return check_draft(text, facts=sources.facts, plan=sources.plan, samples=list(sources.samples),
-                           period=year, label=label, own_draft=False).findings
+                           period=period, label=label, at=at).findings
 
     return check
 

@@ -626,7 +626,7 @@ def regenerate_sections(
                         notify=notify, mask=mask, mask_names=mask_names, model=model, hint=hint,
                         pick=lambda document: pick_parts(document, [str(n) for n in sections or []], failed))  # fmt: skip
     path, sources = job.path, _sources(job.inputs)
-    done = regenerate_parts(job.text, job.picked, sources, job.engine, check=make_checker(sources, label=str(path)),
+    done = regenerate_parts(job.text, job.picked, sources, job.engine, check=make_checker(sources, label=str(path), at=path),
                             hint=hint, on_event=on_event)  # fmt: skip
     result = RegenResult(parse_draft(done.text, path), path, job.inputs, job.engine, done.labels, done.results,
                          job.notes, job.engine_note)  # fmt: skip
@@ -665,7 +665,8 @@ def repair_text(text: str, inputs: Inputs, engine: Any, *, rounds: int, budget: 
     from draftbot.rewrite import make_checker
 
     sources = _sources(inputs)
-    result = repair(text, check=make_checker(sources, label=label), engine=engine, sources=sources,
+    at = None if label == "<草稿>" else Path(label)  # judged as `draftbot check` judges the saved file
+    result = repair(text, check=make_checker(sources, label=label, at=at), engine=engine, sources=sources,
                     rounds=rounds, budget=DEFAULT_BUDGET if budget is None else budget, hint=hint,
                     on_event=on_event)  # fmt: skip
     if result.changed or (record and result.requests):

@@ -72,6 +72,7 @@ def check_draft(
     label: str | None = None,
     own_draft: bool | None = None,
     last_year: str | Path | None = None,
+    at: str | Path | None = None,
 ) -> CheckReport:
     """Check a draft or any report: a path (.md/.txt/.docx), a Draft, or its text. The one check
     entry point of draftbot (the `check` command, write, regen, repair, review, export and batch).
@@ -83,11 +84,15 @@ def check_draft(
     own_draft: judge the text as draftbot's own draft (its plan binding section by section) or not;
     None: as its front matter says (a `draftbot` key). last_year: last year's report (.docx/.md/.txt)
     for the last-year check kind (its promises kept end up in report.inputs.promises).
+    at: for a text, the file it is (to be) saved as: paths its front matter records resolve from
+    there, so a text is judged exactly as `draftbot check` judges the saved file.
     Line numbers refer to the draft file (for a Draft object: to `draft.render()`). A text without
     section headings is checked as a whole (a note says what was skipped)."""
     if period is not None and not 1949 <= period <= 2100:
         raise InputError(f"报告年度应是四位年份（如 2026），而不是“{period}”。")
     text, path = _draft_text(draft)
+    if path is None and at is not None:
+        path = Path(at)
     from draftbot.draft import parse_draft
 
     parsed = parse_draft(text, path)

@@ -1,0 +1,90 @@
+"""The drafting loop acts on what `draftbot check` finds: one judge for write's repair round, repair,
+regen and the final summary (issue 18), through the CLI against the loopback server."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from clirun import EXAMPLE_FACTS
+from draftbot.compose import compose_draft
+from draftbot.draft import parse_draft
+from draftbot.engines.offline import OfflineEngine
+from draftbot.facts import load_facts
+from draftbot.headings import chinese_number
+from draftbot.plans import resolve_plan
+from draftbot.samples import load_samples
+from fake_openai import FakeOpenAI
+
+KEY = "sk-loop-secret-0123456789abcdef"
+ESTABLISHED = "深刻领悟“两个确立”的决定性意义，"
+
+
+@pytest.fixture(scope="module")
+def good():
+    """Section id -> a correct answer (the offline engine's text), and the task line -> section id."""
+    facts = load_facts(EXAMPLE_FACTS)
+    plan = resolve_plan(None, facts)
+    _, _, results = compose_draft(facts, plan, load_samples(), OfflineEngine())
+    tasks = {f"请起草第{chinese_number(i)}部分": s.id for i, s in enumerate(plan.sections, 1)}
+    tasks.update({"请起草报告的开头段": plan.opening.id, "请起草报告的结尾段": plan.closing.id})
+    return {r.section_id: r.body for r in results}, tasks
+
+
+def answers(good):
+    bodies, tasks = good
+
+    def respond(body: dict) -> str:
+        tail = body["messages"][-1]["content"]
+        return bodies[next(sid for task, sid in tasks.items() if tail.startswith(task))]
+
+    return respond
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    (tmp_path / "facts.md").write_text(EXAMPLE_FACTS.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "draftbot.toml").write_text("backoff = 0.01\nretries = 0\n", encoding="utf-8")
+    return tmp_path
+
+
+def llm_env(srv):
+    return {"OPENAI_BASE_URL": srv.base_url, "DRAFTBOT_MODEL": "fake-model", "OPENAI_API_KEY": KEY}
+
+
+def check_json(cli, workdir, path) -> dict:
+    proc = cli("check", path, "--format", "json", cwd=workdir)
+    assert proc.returncode in (0, 1), proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_write_repairs_what_check_finds_and_the_loop_agrees_with_check(cli, workdir, good):
+    political = good[0]["political"]
+    assert ESTABLISHED in political
+    lacking = political.replace(ESTABLISHED, "")
+    with FakeOpenAI(responder=answers(good)) as srv:  # without repair: check finds the missing formulation
+        srv.on("请起草第一部分", lacking)
+        proc = cli("write", "facts.md", "-o", "plain.draft.md", "--repair", "0", cwd=workdir, env=llm_env(srv))
+    assert proc.returncode == 0, proc.stderr
+    plain = check_json(cli, workdir, workdir / "plain.draft.md")
+    missing = [f for f in plain["findings"] if f["level"] == "error"]
+    assert missing and all("两个确立" in json.dumps(f, ensure_ascii=False) for f in missing)
+
+    with FakeOpenAI(responder=answers(good)) as srv:  # by default: one repair round fixes it
+        srv.on("请起草第一部分", lacking, political, "不应被请求")
+        proc = cli("write", "facts.md", "-o", "loop.draft.md", cwd=workdir, env=llm_env(srv))
+        political_requests = [r for r in srv.chat_requests if r.last_content.startswith("请起草第一部分")]
+        assert len(srv.chat_requests) == 9 + 1
+    assert proc.returncode == 0, proc.stderr
+    assert "无需修复" not in proc.stdout
+    assert "自动修复：1 轮，1 次请求" in proc.stdout, proc.stdout
+    assert f"错误 {len(missing)}→0" in proc.stdout
+    assert len(political_requests) == 2 and "两个确立" in political_requests[1].last_content  # the finding, named
+    path = workdir / "loop.draft.md"
+    assert "两个确立" in parse_draft(path.read_text(encoding="utf-8")).sections[0].body
+    after = check_json(cli, workdir, path)["summary"]
+    # the loop's final judgement is check's on the saved file
+    assert f"修复后检查：错误 {after['errors']}，警告 {after['warnings']}" in proc.stdout, proc.stdout
+    assert after["errors"] == 0
+
