@@ -491,3 +491,25 @@ def test_the_same_part_edited_by_hand_meanwhile_is_not_overwritten(drafted):
     (rescue,) = [p for p in work.iterdir() if p.name.startswith("facts.draft") and p.name not in
                  ("facts.draft.md", "facts.draft.md.bak")]  # fmt: skip
     assert rescue.name in err and "重写的第一部分正文" in rescue.read_text(encoding="utf-8")
+
+
+def test_an_audit_log_that_breaks_mid_run_keeps_the_answers(work, tmp_path_factory, monkeypatch):
+    import os
+
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("DRAFTBOT_HOME", str(home))
+    (work / "draftbot.toml").write_text("retries = 0\nbackoff = 0.01\nconcurrency = 1\n", encoding="utf-8")
+    with FakeOpenAI(responder=lambda body: Reply.slow("正文：一是抓学习；二是抓落实。", 0.3)) as server:
+        env = {"OPENAI_BASE_URL": server.base_url, "DRAFTBOT_MODEL": "m", "OPENAI_API_KEY": KEY}
+        proc = popen("write", "facts.md", "--repair", "0", cwd=work, env=env)
+        wait_for(lambda: len(server.chat_requests) >= 2)
+        (log,) = home.rglob("audit.sqlite3")
+        os.replace(log, log.with_name("saved.sqlite3"))
+        log.write_bytes(b"this is not a database" * 100)
+        out, err = proc.communicate(timeout=60)
+        asked = len(server.chat_requests)
+    assert proc.returncode == 0, err
+    assert "审计日志" in out + err and "写入失败" in out + err and "Traceback" not in err
+    assert asked == 9
+    draft = (work / "facts.draft.md").read_text(encoding="utf-8")
+    assert draft.count("正文：一是抓学习") >= 7 and "draftbot:failed" not in draft

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import threading
 import time
 import uuid
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from draftbot.auditlog import AuditLog, CallRecord, now_iso
+from draftbot.errors import DraftbotError, os_message
 from draftbot.masking import MaskIssue, NameTable
 from draftbot.redact import MASK, redact
 
@@ -150,10 +152,18 @@ class CallGuard:
 
         return count
 
-    def record(self, record: CallRecord) -> None:
-        if self.log is not None:
-            key = self.config.api_key
+    def record(self, record: CallRecord) -> str:
+        """Write the audit row; '' or, when it could not be written (full disk, a broken log), what
+        to tell the user: the answer is kept all the same."""
+        if self.log is None:
+            return ""
+        key = self.config.api_key
+        try:
             self.log.append(record, secrets=(key,) if key else ())
+        except (sqlite3.Error, OSError, DraftbotError) as exc:
+            reason = getattr(exc, "message", None) or (os_message(exc) if isinstance(exc, OSError) else str(exc))
+            return f"审计日志“{self.log.path}”写入失败（{reason}），这次调用没有记录；回答和草稿照常保存。"
+        return ""
 
 
 class Call:
@@ -168,7 +178,7 @@ class Call:
         self.model_answered = ""
         self.started = time.monotonic()
         self.issues: list[MaskIssue] = []
-        self.secret_note = ""  # set when the answer held a secret (it is redacted)
+        self.notes: list[str] = []  # for the user: a secret redacted from the answer, a log row not written
 
     def observe(self, piece) -> None:
         """One streamed piece (engines/client.Piece): the raw text and the answering model."""
@@ -184,7 +194,7 @@ class Call:
         notes = "；".join(i.message(names=False) for i in self.issues)  # the log keeps masked text only
         body, leaked = redact(body, self._secrets())
         if leaked:
-            self.secret_note = f"{self.state.label}：模型的回答中含有 API 密钥等机密，已替换为“{MASK}”，请检查服务设置。"
+            self.notes.append(f"{self.state.label}：模型的回答中含有 API 密钥等机密，已替换为“{MASK}”，请检查服务设置。")
             notes = "；".join(n for n in (notes, "回答中含有密钥，已替换") if n)
         self.record("ok", "", usage, notes)
         return body
@@ -206,7 +216,7 @@ class Call:
         cost = None
         if prices is not None and usage:
             cost = prices.cost(usage.get("input", 0), cached, usage.get("output", 0))
-        guard.record(
+        problem = guard.record(
             CallRecord(
                 time=now_iso(),
                 run=guard.run,
@@ -232,3 +242,5 @@ class Call:
                 notes=notes,
             )
         )
+        if problem and problem not in self.notes:
+            self.notes.append(problem)

@@ -342,8 +342,8 @@ class LLMEngine(Engine):
                 call.fail("已中断", spent.get("usage"))
                 raise
         body = call.finish(body, spent["usage"])
-        if call.secret_note:
-            self._say(call.secret_note)
+        for note in call.notes:
+            self._say(note)
         return body
 
     async def _attempt(self, stream, call, state: SectionState, gate, spent: dict) -> str:
