@@ -88,3 +88,30 @@ def test_write_repairs_what_check_finds_and_the_loop_agrees_with_check(cli, work
     assert f"修复后检查：错误 {after['errors']}，警告 {after['warnings']}" in proc.stdout, proc.stdout
     assert after["errors"] == 0
 
+
+
+def test_regen_uses_the_model_the_draft_records_and_never_falls_back_silently(cli, workdir, good, monkeypatch):
+    with FakeOpenAI(responder=answers(good)) as srv:
+        proc = cli("write", "facts.md", "-o", "m.draft.md", "--provider", "deepseek", "--base-url", srv.base_url,
+                   "--model", "fake-model", cwd=workdir, env={"OPENAI_API_KEY": KEY})  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        srv.reset()
+        path = workdir / "m.draft.md"
+        meta = parse_draft(path.read_text(encoding="utf-8")).meta
+        assert meta["provider"] == "deepseek" and meta["model"] == "fake-model" and KEY not in path.read_text(encoding="utf-8")
+        # no model flags, no model in the environment: the draft's model is used (key from the environment)
+        proc = cli("regen", path, "--section", "二", "--hint", "更简洁", cwd=workdir)
+        assert proc.returncode == 0, proc.stderr
+        assert len(srv.chat_requests) == 1 and "更简洁" in srv.chat_requests[0].last_content
+        assert srv.chat_requests[0].body["model"] == "fake-model"
+        # without the key: exit 2, the file untouched, the offline flag shown
+        before = path.read_bytes()
+        monkeypatch.delenv("OPENAI_API_KEY")
+        proc = cli("regen", path, "--section", "二", cwd=workdir)
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        assert "--engine offline" in proc.stderr and "deepseek" in proc.stderr and "密钥" in proc.stderr
+        assert "Traceback" not in proc.stderr and path.read_bytes() == before
+        assert len(srv.chat_requests) == 1
+        proc = cli("regen", path, "--section", "二", "--engine", "offline", cwd=workdir)
+        assert proc.returncode == 0, proc.stderr
+        assert len(srv.chat_requests) == 1

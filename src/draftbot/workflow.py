@@ -581,9 +581,54 @@ def _open_rewrite(draft: str | Path, *, facts, plan, samples, engine, flags, not
     mask = draft_mask(document.meta, mask, mask_names, notify)  # as the draft was written, unless told
     mask_names = draft_names_file(document.meta, path, mask, mask_names)
     names = name_table(inputs.facts, mask, mask_names, inputs=inputs, hint=hint)
-    chosen, note = make_engine(engine, flags, names=names, draft=str(path), model=model)
+    recorded = recorded_model(document.meta, engine, flags, model)
+    if recorded is None:
+        chosen, note = make_engine(engine, flags, names=names, draft=str(path), model=model)
+    else:
+        chosen, note = _recorded_engine(recorded, document.meta, names, str(path))
     _tell(notify, note)
     return _Rewrite(path, text, document, inputs, notes, names, chosen, note, picked, edit)
+
+
+def recorded_model(meta: dict, engine: Any, flags: dict | None, model: Any = None) -> dict | None:
+    """The model settings a draft records (provider, model, base URL; never a key), as flags for
+    regen, repair and review when no engine or model flag was given: a draft a model wrote is
+    rewritten by that model, not silently by the offline engine. None when nothing applies (a
+    model given on the command line, in the environment or in the config is used as it is)."""
+    if engine is not None or model is not None or meta.get("engine") != "llm":
+        return None
+    given = flags or config_overrides()
+    if any(given.get(k) for k in ("provider", "model", "base_url")):
+        return None  # what the command line says wins
+    from draftbot.config import resolve_config
+
+    if resolve_config(given).configured:  # ... and a model set up in the environment or config
+        return None
+    provider = meta.get("provider")
+    if provider == "langchain":  # a caller's own chat model: nothing to reconnect to
+        return None
+    recorded = {"provider": None if provider in (None, "custom") else str(provider),
+                "model": meta.get("model") or None, "base_url": meta.get("base_url") or None}
+    if not any(recorded.values()):
+        return None
+    return {**given, **recorded}
+
+
+def _recorded_engine(flags: dict, meta: dict, names: Any, draft: str) -> tuple[Any, str | None]:
+    """The LLM engine for the model a draft records; a missing key or server is said, not
+    replaced by the offline engine (exit 2, with the flag that would use it)."""
+    from draftbot.errors import ConfigError
+
+    provider = None if meta.get("provider") == "custom" else meta.get("provider")
+    what = "、".join(str(v) for v in (provider, meta.get("model"), meta.get("base_url")) if v)
+    try:
+        chosen, _ = make_engine("llm", flags, names=names, draft=draft)
+    except ConfigError as exc:
+        raise ConfigError(
+            f"草稿是用大模型（{what}）写的，本次也用它改写，但{exc.message}",
+            hint="；".join(filter(None, [exc.hint, "或加 --engine offline 改用离线引擎（按要点和提纲写出固定的文字）"])),
+        ) from None
+    return chosen, f"按草稿记录使用大模型：{what}（密钥取自环境变量或配置）。"
 
 
 def _masked_text(job: _Rewrite, text: str) -> str:
