@@ -5,52 +5,15 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from clirun import EXAMPLE_FACTS
-from draftbot.compose import compose_draft
+import test_review_repair_cli as shared
 from draftbot.draft import parse_draft
-from draftbot.engines.offline import OfflineEngine
-from draftbot.facts import load_facts
-from draftbot.headings import chinese_number
-from draftbot.plans import resolve_plan
-from draftbot.samples import load_samples
 from fake_openai import FakeOpenAI
+from test_review_repair_cli import KEY, llm_env
+from test_review_repair_cli import good_answers as answers
 
-KEY = "sk-loop-secret-0123456789abcdef"
+good, workdir = shared.good, shared.workdir  # the same fixtures: offline answers per section, a facts folder
+
 ESTABLISHED = "深刻领悟“两个确立”的决定性意义，"
-
-
-@pytest.fixture(scope="module")
-def good():
-    """Section id -> a correct answer (the offline engine's text), and the task line -> section id."""
-    facts = load_facts(EXAMPLE_FACTS)
-    plan = resolve_plan(None, facts)
-    _, _, results = compose_draft(facts, plan, load_samples(), OfflineEngine())
-    tasks = {f"请起草第{chinese_number(i)}部分": s.id for i, s in enumerate(plan.sections, 1)}
-    tasks.update({"请起草报告的开头段": plan.opening.id, "请起草报告的结尾段": plan.closing.id})
-    return {r.section_id: r.body for r in results}, tasks
-
-
-def answers(good):
-    bodies, tasks = good
-
-    def respond(body: dict) -> str:
-        tail = body["messages"][-1]["content"]
-        return bodies[next(sid for task, sid in tasks.items() if tail.startswith(task))]
-
-    return respond
-
-
-@pytest.fixture
-def workdir(tmp_path):
-    (tmp_path / "facts.md").write_text(EXAMPLE_FACTS.read_text(encoding="utf-8"), encoding="utf-8")
-    (tmp_path / "draftbot.toml").write_text("backoff = 0.01\nretries = 0\n", encoding="utf-8")
-    return tmp_path
-
-
-def llm_env(srv):
-    return {"OPENAI_BASE_URL": srv.base_url, "DRAFTBOT_MODEL": "fake-model", "OPENAI_API_KEY": KEY}
 
 
 def check_json(cli, workdir, path) -> dict:
