@@ -136,7 +136,7 @@ def office(tmp_path_factory, server):
     draft.sections[1].body += "坚持做好份内工作。"  # a typo for `check --ignore typo:份内`
     (root / "草稿.md").write_text(draft.render(), encoding="utf-8")
     (root / "报告.txt").write_text(draft.text(), encoding="utf-8")
-    for name in ("报告.docx", "我改过的报告.docx"):
+    for name in ("报告.docx", "我改过的报告.docx", "2025年述职报告.docx"):  # the last one stands for last year's
         assert run_cli("export", "要点.draft.md", "-o", name, cwd=root).returncode == 0
     (root / "我的范文").mkdir()
     shutil.copy(REPO / "samples" / "000.md", root / "我的范文" / "范文.md")
