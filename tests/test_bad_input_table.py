@@ -66,6 +66,9 @@ def workspace(tmp_path_factory):
     (work / "收到的" / "草稿.md").write_text(
         re.sub(r"facts_sha256: \w+", "facts_sha256: 0", head.replace("facts: facts.md", "facts: ../facts.md"))
         + "\n---\n" + body, encoding="utf-8")  # fmt: skip
+    for twin in ("同名甲", "同名乙"):  # the same facts file name in two folders
+        (work / twin).mkdir()
+        shutil.copy(EXAMPLE_FACTS, work / twin / "p.md")
     (work / "别名规则").mkdir()
     (work / "别名规则" / "r.yaml").write_text("a: &a [x]\nrules: [*a, *a]\n", encoding="utf-8")
     for folder, make in (

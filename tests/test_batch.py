@@ -342,3 +342,31 @@ def test_repair_rounds_pass_through_and_are_logged(cli, folder):
         again = cli("batch", folder, "--repair", "0", cwd=folder.parent, env=llm_env(srv))
         assert again.returncode == 0 and len(srv.chat_requests) == 36  # another repair setting: redone
         assert not any(r["repair_round"] for r in AuditLog().rows()[-36:])
+
+
+def test_same_name_different_suffix_gets_one_draft_each(cli, tmp_path):
+    """p.md (赵一) and p.txt (钱二) in one folder: each person's report under its own name, recorded."""
+    root = tmp_path / "same"
+    root.mkdir()
+    (root / "p.md").write_text(facts_text(*PEOPLE[0]), encoding="utf-8")
+    (root / "p.txt").write_text(facts_text(*PEOPLE[1]), encoding="utf-8")
+    for _ in range(2):  # the rerun finds both done, nothing overwritten
+        result = cli("batch", root, "--engine", "offline", cwd=tmp_path)
+        assert result.returncode == 0, (result.stdout, result.stderr)
+        assert "东山镇" in (root / "p.draft.md").read_text(encoding="utf-8")
+        assert "西河街道" not in (root / "p.draft.md").read_text(encoding="utf-8")
+        assert "西河街道" in (root / "p.txt.draft.md").read_text(encoding="utf-8")
+        assert "东山镇" not in (root / "p.txt.draft.md").read_text(encoding="utf-8")
+    reports = json.loads((root / "draftbot-batch.json").read_text(encoding="utf-8"))["reports"]
+    assert reports["p.md"]["draft"] == "p.draft.md" and reports["p.txt"]["draft"] == "p.txt.draft.md"
+    assert reports["p.md"]["status"] == reports["p.txt"]["status"] == "done"
+    assert not list(root.glob("*.bak*"))
+
+    # the same name from two folders into one --out-dir is refused before any work
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "p.md").write_text(facts_text(*PEOPLE[2]), encoding="utf-8")
+    out = tmp_path / "out"
+    result = cli("batch", str(tmp_path / "*" / "p.md"), "--engine", "offline", "-o", out, cwd=tmp_path)
+    assert result.returncode == 2 and "会互相覆盖" in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists() or not list(out.glob("*.draft.md"))

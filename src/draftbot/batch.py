@@ -348,8 +348,9 @@ class Batch:
     # -- planning ---------------------------------------------------------------------------
     def prepare(self) -> None:
         self.model = model_label(self.opts)
+        outputs = self._outputs()
         for facts in self.files:
-            out = self._output(facts)
+            out = outputs[facts]
             outcome = ReportOutcome(self.manifest.name(facts), self.manifest.name(out))
             job = _Job(facts, out, outcome)
             try:
@@ -360,9 +361,35 @@ class Batch:
                 outcome.status, outcome.error = "failed", exc.message
             self.jobs.append(job)
 
-    def _output(self, facts: Path) -> Path:
+    def _output(self, facts: Path, name: str | None = None) -> Path:
         out = workflow.default_output(facts)
+        if name is not None:
+            out = out.with_name(name)
         return (self.opts.out_dir / out.name) if self.opts.out_dir is not None else out
+
+    def _outputs(self) -> dict[Path, Path]:
+        """One draft per facts file: p.md and p.txt in one folder give p.draft.md and p.txt.draft.md
+        (a .md keeps the usual name); a clash that remains (same name from two folders into one
+        --out-dir) is refused before any work."""
+        groups: dict[Path, list[Path]] = {}
+        for facts in self.files:
+            groups.setdefault(self._output(facts).resolve(), []).append(facts)
+        outputs: dict[Path, Path] = {}
+        for members in groups.values():
+            members.sort(key=lambda f: (f.suffix.lower() != ".md", str(f)))
+            outputs[members[0]] = self._output(members[0])
+            for facts in members[1:]:  # the same file name from two folders stays a clash
+                renamed = facts.name != members[0].name
+                outputs[facts] = self._output(facts, f"{facts.name}.draft.md" if renamed else None)
+        seen: dict[Path, Path] = {}
+        for facts, out in outputs.items():
+            other = seen.setdefault(out.resolve(), facts)
+            if other != facts:
+                raise InputError(
+                    f"“{other}”和“{facts}”的草稿都会写到“{out}”，会互相覆盖：请给其中一个改名，"
+                    "或分开批处理（不用同一个 --out-dir）。"
+                )
+        return outputs
 
     # -- running ----------------------------------------------------------------------------
     def run(self) -> BatchResult:

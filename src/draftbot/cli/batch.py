@@ -50,13 +50,8 @@ def batch(
 
     if fmt not in ("text", "json"):
         raise InputError(f"未知的输出格式“{fmt}”：可选 text 或 json。")
-    if out_dir is not None and not out_dir.is_dir():
-        if out_dir.exists():
-            raise InputError(f"输出位置“{out_dir}”不是文件夹。")
-        try:  # a folder the user names for the drafts is made, as a file manager would
-            out_dir.mkdir(parents=True)
-        except OSError as exc:
-            raise InputError(f"无法创建输出文件夹“{out_dir}”：{exc.strerror or exc}") from exc
+    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"输出位置“{out_dir}”不是文件夹。")
     files = find_facts_files(source)
     flags = {**models.overrides(), "concurrency": concurrency}  # one bound for the whole batch
     options = BatchOptions(
@@ -70,7 +65,12 @@ def batch(
         echo(f"提示：{runner.manifest.note}", err=True)
     if runner.mask_note:
         echo(f"提示：{runner.mask_note}", err=True)
-    runner.prepare()
+    runner.prepare()  # refuses drafts that would overwrite each other before anything is made
+    if out_dir is not None and not out_dir.is_dir():
+        try:  # a folder the user names for the drafts is made, as a file manager would
+            out_dir.mkdir(parents=True)
+        except OSError as exc:
+            raise InputError(f"无法创建输出文件夹“{out_dir}”：{exc.strerror or exc}") from exc
     model = opt.ENGINE_NAMES.get(runner.model, runner.model)
     echo(f"共 {len(files)} 份要点文件，模型：{model}，并发上限 {concurrency}。", err=True)
     result = _run_with_progress(runner)
