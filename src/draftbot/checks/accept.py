@@ -11,6 +11,7 @@ enumerations or figures; the original is kept as `.bak` and every change is list
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from draftbot.errors import InputError, os_message
@@ -28,8 +29,15 @@ def load_ignored(draft: Path | None) -> list[dict]:
     from draftbot.yamlio import load_yaml
 
     path = ignore_path(draft)
+    if path.is_dir():
+        raise InputError(f"忽略记录“{path}”是一个文件夹，不是文件：请改名或删去这个文件夹后重试。")
     try:
-        data = load_yaml(path.read_text(encoding="utf-8")) or {}
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        detail = os_message(exc) if isinstance(exc, OSError) else "不是 UTF-8 编码"
+        raise InputError(f"无法读取忽略记录“{path}”：{detail}。") from exc
+    try:
+        data = load_yaml(raw) or {}
     except Exception as exc:  # a hand-edited file that is no longer YAML
         raise InputError(f"忽略记录“{path}”不是合法的 YAML（{exc}），请修正或删除它。") from exc
     items = data.get("ignored") if isinstance(data, dict) else None
@@ -48,7 +56,8 @@ def split_ignored(findings: list, ignored: list[dict]) -> tuple[list, list]:
 
 
 def add_ignored(draft: Path, specs: list[str], findings: list) -> list[dict]:
-    """Record each `RULE:TEXT` (or `RULE:TEXT` matched against a finding's text) as accepted."""
+    """Record each `RULE:TEXT` (or `RULE:TEXT` matched against a finding's text) as accepted; every
+    spec is validated before anything is written."""
     import datetime
 
     entries = load_ignored(draft)
@@ -83,17 +92,22 @@ def _save(draft: Path, entries: list[dict]) -> None:
 
 
 def apply_fixes(draft: Path, text: str, findings: list) -> tuple[str, list[tuple[int, str, str]]]:
-    """The text with every certain fix applied, and (line, old, new) for each change."""
+    """The text with every certain fix applied, and (line, old, new) for each change. Nothing is
+    changed inside a URL, a code block or span, or a file name, nor next to a digit."""
     from draftbot.checks.base import LineIndex
 
     lines = LineIndex(text)
+    protected = _protected_spans(text)
     edits = []
     for f in findings:
         new = _replacement(f)
         if new is None:
             continue
         start = lines.line_start(f.line) + f.column - 1
-        if text[start : start + len(f.text)] != f.text or not f.text:
+        end = start + len(f.text)
+        if text[start:end] != f.text or not f.text:
+            continue
+        if any(a < end and start < b for a, b in protected) or not _safe_context(f, text, start, end):
             continue
         edits.append((start, start + len(f.text), new, f.line, f.text))
     edits.sort()
@@ -106,6 +120,31 @@ def apply_fixes(draft: Path, text: str, findings: list) -> tuple[str, list[tuple
         at = end
     out.append(text[at:])
     return "".join(out), changes
+
+
+# where a fix would change something that is not prose: a web address, Markdown code, a file name
+_PROTECTED = re.compile(
+    r"```.*?(?:```|\Z)|~~~.*?(?:~~~|\Z)|`[^`\n]+`"
+    r"|(?:https?|ftp)://[^\s“”‘’《》（）()<>，。；、]+|www\.[^\s“”‘’《》（）()<>，。；、]+"
+    r"|[^\s“”‘’《》（）()<>，。；：、]+\.(?:docx?|xlsx?|pptx?|wps|et|dps|pdf|txt|md|csv|ofd|zip|rar|jpe?g|png)\b",
+    re.S | re.I,
+)
+# a character after a short wrong form that makes it ordinary language (两个确定的时间, 确定性目标)
+_ORDINARY_AFTER = "的地得性了着过者化"
+
+
+def _protected_spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _PROTECTED.finditer(text)]
+
+
+def _safe_context(f, text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    if before.isdigit() or after.isdigit():
+        return False  # 12\u200b3: removing or changing it would merge or alter a figure
+    if f.rule == "formulation-noncanonical" and len(f.text) <= 4 and after and after in _ORDINARY_AFTER:
+        return False  # a short wrong form read as ordinary words: reported, changed by hand
+    return True
 
 
 def _replacement(f) -> str | None:

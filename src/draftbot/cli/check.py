@@ -73,11 +73,11 @@ def check(
         raise InputError(f"--period 应是四位年份（如 2026），而不是“{period}”。")
     report = check_draft(draft, facts=facts, plan=plan, samples=samples, period=period, rules=rules,
                          last_year=last_year)  # fmt: skip
+    if ignore:  # validated and recorded before --fix touches the file: an ignored finding is never fixed
+        _ignore(draft, report, ignore)
     if fix:
         report = _fix(draft, report, lambda: check_draft(draft, facts=facts, plan=plan, samples=samples,
                                                          period=period, rules=rules, last_year=last_year))
-    if ignore:
-        _ignore(draft, report, ignore)
     findings, hidden = _without_ignored(draft, report, show_ignored)
     shown = filter_level(findings, min_level)
     _print(shown, report, output_format)
@@ -87,22 +87,47 @@ def check(
 
 def _fix(draft: Path, report, recheck):
     """Apply the certain fixes, keep the original as .bak, list each change; the report of the fixed file."""
-    from draftbot.checks.accept import apply_fixes
-    from draftbot.textio import read_text, write_text_safely
+    from draftbot.checks.accept import apply_fixes, load_ignored, split_ignored
+    from draftbot.redact import clean
+    from draftbot.textio import decode_bytes, read_bytes, write_bytes_safely
 
     if draft.suffix.lower() == ".docx":
         raise InputError("--fix 只能改 .md/.txt 文本；Word 文件请在 Word 中按检查结果修改。")
-    text = read_text(draft, "草稿")
-    fixed, changes = apply_fixes(draft, text, report.findings)
+    target = draft.resolve() if draft.is_symlink() else draft  # a link is written through, never replaced
+    data = read_bytes(target, "草稿")
+    text = decode_bytes(data, f"草稿“{draft}”")
+    findings, _ = split_ignored(report.findings, load_ignored(draft))
+    fixed, changes = apply_fixes(draft, text, findings)
     if not changes:
         sys.stderr.write("没有可以自动改正的问题（--fix 只改必错的错别字、规范表述和看不见的字符）。\n")
         return report
-    backup = write_text_safely(draft, fixed, force=True, what="草稿")
+    backup = write_bytes_safely(target, _encoded_like(clean(fixed), data), force=True, what="草稿")
     sys.stderr.write(f"已改正 {len(changes)} 处（原文件保留为 {backup}）：\n")
     for line, old, new in changes:
         shown_old = old.encode("unicode_escape").decode() if not old.strip() or not old.isprintable() else old
         sys.stderr.write(f"  第 {line} 行：“{shown_old}” → “{new}”\n")
     return recheck()
+
+
+def _encoded_like(text: str, original: bytes) -> bytes:
+    """`text` (LF line ends) in the original file's encoding, BOM and line ends (CRLF stays CRLF)."""
+    if b"\r\n" in original:
+        text = text.replace("\n", "\r\n")
+    elif b"\r" in original:
+        text = text.replace("\n", "\r")
+    if original.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            original.decode("utf-16")
+            codec = "utf-16-le" if original.startswith(b"\xff\xfe") else "utf-16-be"
+            return original[:2] + text.encode(codec)
+        except UnicodeDecodeError:
+            pass
+    bom = b"\xef\xbb\xbf" if original.startswith(b"\xef\xbb\xbf") else b""
+    try:
+        original.decode("utf-8")
+    except UnicodeDecodeError:
+        return text.encode("gb18030")  # decoded as GBK/GB18030: written back the same way
+    return bom + text.encode("utf-8")
 
 
 def _ignore(draft: Path, report, specs: list[str]) -> None:
