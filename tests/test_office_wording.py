@@ -74,8 +74,8 @@ def drafted(tmp_path):
         ("第三部分", "三、勤勉敬业"),
         ("履职成效", "四、聚焦主责主业"),  # the plan's name for the section (the example in regen --help)
         ("清正廉洁", "五、严守纪律规矩"),  # words of the heading
-        ("（二）", "四、聚焦主责主业"),  # a sub-item names the section it stands in
-        ("项目建设", "四、聚焦主责主业"),  # the sub-item's words
+        ("（二）", "第四部分中的（二）项目建设"),  # a sub-item: only it is rewritten
+        ("项目建设", "第四部分中的（二）项目建设"),  # the sub-item's words
         ("开头", "开头"),
         ("结尾", "结尾"),
     ],

@@ -112,12 +112,12 @@ class Draft:
                 return section
         raise DraftFormatError(f"草稿中没有第“{key}”部分。")
 
-    def find_part(self, spec: str, aliases: dict[str, list[str]] | None = None) -> str | int:
+    def find_part(self, spec: str, aliases: dict[str, list[str]] | None = None) -> str | int | tuple[int, str]:
         """--section's value -> OPENING, CLOSING or a section's 1-based position.
 
         Takes what people write: a number (3, 三, 第三部分, 三、), 开头 / 结尾, the heading or any words
         of it, a name of the plan's section (`aliases`: section id -> names, e.g. 履职成效), or a
-        sub-item （一） / its words, which names the section it stands in. A miss or an ambiguous
+        sub-item （一） / its words, which names that sub-item: (position, "一"). A miss or an ambiguous
         name lists the parts with their numbers."""
         spec = str(spec).strip()
         if spec in PART_NAMES:
@@ -131,13 +131,14 @@ class Draft:
             [i for i, s in enumerate(self.sections, 1) if s.heading == bare],
             [i for i, s in enumerate(self.sections, 1) if bare and bare in s.heading],
             [i for i, n in names.items() if bare in n[1:]],
-            [i for i, items in sub_items.items() if any(_sub_match(bare, item) for item in items)],
+            [(i, item[1 : item.index("）")]) for i, items in sub_items.items() for item in items
+             if _sub_match(bare, item)],
             _by_words(bare, names),
-        ):
+        ):  # fmt: skip
             if len(matches) == 1:
                 return matches[0]
             if len(matches) > 1:
-                found = "、".join(f"“{self.sections[i - 1].full_heading}”" for i in matches)
+                found = "、".join(f"“{self._match_name(m)}”" for m in matches)
                 raise DraftFormatError(
                     f"“{spec}”同时对应 {found}，请写得更具体，或用序号。", hint=self.parts_listing()
                 )
@@ -146,6 +147,12 @@ class Draft:
             f"草稿中没有{what}（共 {len(self.sections)} 个部分）。",
             hint=self.parts_listing() + "用序号（3 或 三）、开头、结尾、标题中的文字或小标题（一）指定。",
         )
+
+    def _match_name(self, match: int | tuple[int, str]) -> str:
+        if isinstance(match, tuple):
+            item = next(x for x in _sub_items(self.sections[match[0] - 1].body) if x[1:].startswith(match[1] + "）"))
+            return f"{item}（在第{self.sections[match[0] - 1].number}部分中）"
+        return self.sections[match - 1].full_heading
 
     def parts_listing(self) -> str:
         """The parts as --section names them: 草稿的各部分：开头；一、……；（一）……；结尾."""

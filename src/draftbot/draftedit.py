@@ -1,15 +1,20 @@
 """Replacing one part of a draft file's text (opening, a section's body, closing, front matter)
 while every other byte stays as it is, hand edits and their formatting included.
 
-A part is named by a key: "opening", "closing", or a section's 1-based position (int).
+A part is named by a key: "opening", "closing", a section's 1-based position (int), or a sub-item
+of a section: (position, "二") for its （二） sub-heading, from that line to the next sub-heading or
+the end of the section.
 """
 
 from __future__ import annotations
 
+import re
+
 from draftbot.draft import CLOSING, CLOSING_MARKER, OPENING, SIGNATURE_MARKER, Draft, parse_draft
 from draftbot.headings import LEVEL_PATTERNS, split_inline_heading
 
-PartKey = str | int
+PartKey = str | int | tuple[int, str]
+_SUB_HEAD = re.compile(r"^[ \t\u3000]*[（(]([一二三四五六七八九十]+)[)）]", re.M)
 _TOP = LEVEL_PATTERNS[0][1]
 
 
@@ -43,6 +48,8 @@ def part_keys(draft: Draft) -> list[PartKey]:
 
 
 def part_label(draft: Draft, key: PartKey) -> str:
+    if isinstance(key, tuple):
+        return f"第{draft.sections[key[0] - 1].number}部分中的{sub_heading(part_body(draft, key))}"
     if key == OPENING:
         return "开头"
     if key == CLOSING:
@@ -51,11 +58,47 @@ def part_label(draft: Draft, key: PartKey) -> str:
 
 
 def part_body(draft: Draft, key: PartKey) -> str:
+    if isinstance(key, tuple):
+        body = draft.sections[key[0] - 1].body
+        start, end = _sub_span(body, key[1])
+        return body[start:end].strip()
     if key == OPENING:
         return draft.opening
     if key == CLOSING:
         return draft.closing
     return draft.sections[int(key) - 1].body
+
+
+def sub_heading(text: str) -> str:
+    """（二）项目建设 from a sub-item's text (its number and title, up to the first 。；：)."""
+    match = re.match(r"\s*[（(]([一二三四五六七八九十]+)[)）]\s*([^。；：:\n]{0,30})", text)
+    return f"（{match.group(1)}）{match.group(2).strip()}" if match else ""
+
+
+def _sub_span(body: str, number: str) -> tuple[int, int]:
+    """Offsets in `body` of the sub-item （number）: its heading line to the next sub-heading."""
+    heads = list(_SUB_HEAD.finditer(body))
+    for index, match in enumerate(heads):
+        if match.group(1) == number:
+            end = heads[index + 1].start() if index + 1 < len(heads) else len(body)
+            return match.start(), end
+    raise KeyError(number)
+
+
+def with_sub_heading(current: str, body: str) -> str:
+    """A sub-item's new text under its old heading: the answer's own （N）/title at the start is
+    dropped, the heading is written as it was (on its own line, or inline before 。)."""
+    heading = sub_heading(current)
+    title = heading.partition("）")[2]
+    text = re.sub(r"^\s*[（(][一二三四五六七八九十]+[)）]\s*", "", body.strip())
+    if title and text.startswith(title):
+        text = text[len(title) :].lstrip("。：:．. \t")
+    first = current.strip().split("\n", 1)[0]
+    rest = first.strip()[len(heading) :] if first.strip().startswith(heading) else first
+    if not rest.strip(" 。：:．.\t"):  # the heading stood on its own line
+        return f"{heading}{rest.strip()}\n{text}"
+    joint = rest.strip()[0] if rest.strip()[0] in "。：:．." else ""
+    return f"{heading}{joint}{text}"
 
 
 def _closing_line(lines: _Lines, first: int) -> int | None:
@@ -125,6 +168,15 @@ def _inline_body(line: str) -> str:
     return inline if heading else ""
 
 
+def sub_item_at(text: str, key: tuple[int, str], line: int, draft: Draft | None = None) -> bool:
+    """True when line `line` of `text` lies in the sub-item `key`."""
+    draft = draft or parse_draft(text)
+    lines = _Lines(text)
+    start, end, _ = _region(draft, lines, key[0])
+    sub_start, sub_end = _sub_span(text[start:end], key[1])
+    return start + sub_start <= lines.start(line) < start + sub_end
+
+
 def part_at_line(text: str, line: int, draft: Draft | None = None) -> PartKey | None:
     """The part that line `line` of `text` belongs to (None: front matter, title, headings)."""
     draft = draft or parse_draft(text)
@@ -147,6 +199,13 @@ def replace_part(text: str, key: PartKey, body: str, draft: Draft | None = None)
     draft = draft or parse_draft(text)
     lines = _Lines(text)
     new = paragraphs(body)
+    if isinstance(key, tuple):
+        start, end, _ = _region(draft, lines, key[0])
+        sub_start, sub_end = _sub_span(text[start:end], key[1])
+        start, end = start + sub_start, start + sub_end
+        region = text[start:end]
+        lead, trail = len(region) - len(region.lstrip()), len(region.rstrip())
+        return text[: start + lead] + new + text[start + trail :]
     if key == CLOSING and _closing_line(lines, draft.body_start_line) is None:
         if not new:
             return text

@@ -236,7 +236,9 @@ def revise_block(request: SectionRequest, folder: Path | None = None, room: int 
         "fix": "\n".join(f"{i}. {f}" for i, f in enumerate(fixes, start=1)) or "（检查没有发现问题）",
         "hint": " ".join((request.hint or "").split()) or "无",
         "context": "",
-    }
+        "scope": f"这次只重写本部分中的小标题“{request.sub_item}”这一项，本部分的其他内容不变。"
+        if request.sub_item else "",
+    }  # fmt: skip
     fixed = render("revise", folder, **values)
     if room is not None:
         room -= count_tokens(fixed)

@@ -9,10 +9,20 @@ from datetime import datetime
 
 from draftbot.checks.finding import LEVEL_NAMES, Finding
 from draftbot.draft import FAILED_MARKER_RE, Draft, parse_draft
-from draftbot.draftedit import CLOSING, OPENING, PartKey, part_at_line, part_body, part_keys, part_label
+from draftbot.draftedit import (
+    CLOSING,
+    OPENING,
+    PartKey,
+    part_at_line,
+    part_body,
+    part_keys,
+    part_label,
+    sub_heading,
+    sub_item_at,
+)
 from draftbot.engines.base import Engine, EngineRun, OnEvent, SectionRequest, SectionResult
 from draftbot.errors import DraftFormatError
-from draftbot.facts import Facts
+from draftbot.facts import FactGroup, Facts
 from draftbot.plans import Plan, PlanSection, Routing, route_facts
 from draftbot.samples import Sample
 
@@ -59,10 +69,13 @@ def same_structure(before: str, after: str) -> bool:
 # -- findings per part -------------------------------------------------------------------------
 
 
-def findings_by_part(text: str, findings: list[Finding], draft: Draft | None = None) -> dict:
-    """part key -> its findings; findings of no part (the whole document) under None."""
+def findings_by_part(text: str, findings: list[Finding], draft: Draft | None = None, subs: list | None = None) -> dict:
+    """part key -> its findings; findings of no part (the whole document) under None; the
+    sub-items `subs` ((position, "二")) get the findings of their section's lines in them."""
     draft = draft or parse_draft(text)
     grouped: dict[PartKey | None, list[Finding]] = {}
+    for key in subs or []:  # a sub-item: the findings of its section that lie in it
+        grouped[key] = [f for f in findings if _in_section(f, key[0], text, draft) and sub_item_at(text, key, f.line, draft)]
     for f in findings:
         if f.section_index:  # None when the sections were found below 一、 (no part of the Draft)
             key = f.section_index if f.section_index <= len(draft.sections) else None
@@ -70,6 +83,12 @@ def findings_by_part(text: str, findings: list[Finding], draft: Draft | None = N
             key = part_at_line(text, f.line, draft)
         grouped.setdefault(key, []).append(f)
     return grouped
+
+
+def _in_section(finding: Finding, index: int, text: str, draft: Draft) -> bool:
+    if finding.section_index:
+        return finding.section_index == index
+    return part_at_line(text, finding.line, draft) == index
 
 
 def fix_line(finding: Finding) -> str:
@@ -95,7 +114,7 @@ def plan_part(draft: Draft, key: PartKey, plan: Plan) -> PlanSection | None:
         return plan.opening
     if key == CLOSING:
         return plan.closing
-    section = draft.sections[int(key) - 1]
+    section = draft.sections[_position(key) - 1]
     planned = plan.section(section.id) if section.id else None
     planned = planned or plan.find_section(section.heading)
     return planned if planned is not None and planned.kind == "body" else None
@@ -111,12 +130,19 @@ def require_plan_part(draft: Draft, key: PartKey, plan: Plan) -> PlanSection:
     return planned
 
 
+def _position(key: PartKey) -> int:
+    """A section's position for a section or a sub-item key."""
+    return key[0] if isinstance(key, tuple) else int(key)
+
+
 def other_parts(draft: Draft, key: PartKey) -> list[tuple[str, str]]:
-    """The other parts as they now stand (failed placeholders and empty parts left out)."""
+    """The other parts as they now stand (failed placeholders and empty parts left out; for a
+    sub-item, its whole section too: the request carries only the sub-item's own text)."""
     out = []
+    section = _position(key) if isinstance(key, (int, tuple)) else None
     for other in part_keys(draft):
         body = part_body(draft, other)
-        if other != key and body.strip() and "draftbot:failed" not in body:
+        if other != key and other != section and body.strip() and "draftbot:failed" not in body:
             out.append((part_label(draft, other), body))
     return out
 
@@ -134,15 +160,33 @@ def part_request(
     if key == CLOSING:
         groups = []
     elif key != OPENING:
-        section = draft.sections[int(key) - 1]
+        section = draft.sections[_position(key) - 1]
         number, heading = section.number, section.heading
     current = part_body(draft, key)
+    sub = sub_heading(current) if isinstance(key, tuple) else ""
+    if sub:
+        groups = sub_item_groups(groups, sub, key[1])
     fix = [fix_line(f) for f in to_fix(findings or [])]
     return SectionRequest(
         planned, number, heading, groups, sources.facts, sources.plan, sources.samples,
         fix=fix, hint=hint or None, context=other_parts(draft, key),
-        current=current if current.strip() and "draftbot:failed" not in current else None,
+        current=current if current.strip() and "draftbot:failed" not in current else None, sub_item=sub,
     )  # fmt: skip
+
+
+def sub_item_groups(groups: list[FactGroup], sub: str, number: str) -> list[FactGroup]:
+    """The fact group a sub-item （二）项目建设 is written from: the section's (sub)group with that
+    heading, else the one at that place among the section's subgroups, else all its groups."""
+    from draftbot.headings import chinese_number
+
+    title = sub.partition("）")[2].strip()
+    candidates = [g for group in groups for g in ([group] if group.heading else []) + list(group.subgroups)]
+    for g in candidates:
+        if title and g.heading and (g.heading.strip() == title or title in g.heading or g.heading.strip() in title):
+            return [g]
+    subgroups = [g for g in candidates if g.heading]
+    places = [chinese_number(i) for i in range(1, len(subgroups) + 1)]
+    return [subgroups[places.index(number)]] if number in places else groups
 
 
 def pick_parts(draft: Draft, specs: list[str], failed: bool = False) -> list[PartKey]:
@@ -159,7 +203,14 @@ def pick_parts(draft: Draft, specs: list[str], failed: bool = False) -> list[Par
             raise DraftFormatError("草稿中没有标记为生成失败的部分，无需重新生成。")
         raise DraftFormatError("请用 --section 指定要重新生成的部分（如 --section 3），或用 --failed。")
     order = part_keys(draft)
-    return sorted(set(chosen), key=order.index)
+    chosen = [k for k in chosen if not (isinstance(k, tuple) and k[0] in chosen)]  # its section is rewritten whole
+    return sorted(set(chosen), key=lambda k: (order.index(k[0]), _sub_place(k[1])) if isinstance(k, tuple) else (order.index(k), 0))
+
+
+def _sub_place(number: str) -> int:
+    from draftbot.headings import chinese_number
+
+    return next((i for i in range(1, 100) if chinese_number(i) == number), 99)
 
 
 def _plan_aliases(draft: Draft) -> dict[str, list[str]]:
@@ -193,6 +244,8 @@ class Regenerated:
 
 def part_name(draft: Draft, key: PartKey) -> str:
     """一, 二 … for sections, 开头 / 结尾 for the opening and closing (as --section takes them)."""
+    if isinstance(key, tuple):
+        return f"{draft.sections[key[0] - 1].number}（{key[1]}）"
     return {OPENING: "开头", CLOSING: "结尾"}.get(key) or draft.sections[int(key) - 1].number
 
 
@@ -232,10 +285,11 @@ def regenerate_parts(
 ) -> Regenerated:
     """Rewrite the parts `keys` of the draft `text` (with their current findings when `check` is
     given); a part whose rewrite failed keeps its old text, every other byte stays the same."""
-    from draftbot.draftedit import replace_part, set_front_matter
+    from draftbot.draftedit import replace_part, set_front_matter, with_sub_heading
 
     draft = parse_draft(text)
-    grouped = findings_by_part(text, check(text), draft) if check is not None else {}
+    subs = [k for k in keys if isinstance(k, tuple)]
+    grouped = findings_by_part(text, check(text), draft, subs) if check is not None else {}
     requests = [part_request(draft, k, sources, grouped.get(k), hint) for k in keys]
     labels = [part_label(draft, k) for k in keys]
     run = engine.write_all(requests, on_event)
@@ -244,7 +298,8 @@ def regenerate_parts(
     for index, (key, result) in enumerate(zip(keys, results, strict=True)):
         if result.failed:
             continue
-        candidate = replace_part(new, key, result.body)
+        body = with_sub_heading(part_body(draft, key), result.body) if isinstance(key, tuple) else result.body
+        candidate = replace_part(new, key, body)
         if not same_structure(new, candidate):
             reason = "回答里含有部分标题，会打乱草稿结构，未采用"
             results[index] = SectionResult(result.section_id, result.body, True, reason, result.usage)

@@ -492,6 +492,17 @@ def _docx_edit(path: Path, facts=None, plan=None):
     return open_docx_edit(path, mappable_without_embed=facts is not None and plan is not None)
 
 
+def _refuse_docx_sub_items(edit, keys: list, document) -> None:
+    """A Word file is rewritten a whole part at a time: a sub-item is refused before any request."""
+    sub = next((k for k in keys if isinstance(k, tuple)), None)
+    if edit is not None and sub is not None:
+        number = document.sections[sub[0] - 1].number
+        raise InputError(
+            f"Word 文件暂不支持只重写小标题（{sub[1]}）这一项，只能重写整个部分。",
+            hint=f"用 --section {number} 重写第{number}部分；或对 .md 草稿只重写这一项。",
+        )
+
+
 def _check_docx_mapping(edit, keys: list, inputs: Inputs) -> None:
     if edit is not None:
         from draftbot.docxedit import check_mapping
@@ -575,6 +586,7 @@ def _open_rewrite(draft: str | Path, *, facts, plan, samples, engine, flags, not
     picked = pick(document) if pick is not None else None
     inputs, notes = regen_inputs(document, path, facts, plan, samples)
     if picked is not None:
+        _refuse_docx_sub_items(edit, picked, document)
         _check_docx_mapping(edit, picked, inputs)
     for note in notes:
         _tell(notify, note)

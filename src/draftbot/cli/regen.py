@@ -25,6 +25,8 @@ REGEN_HELP = """重新生成草稿中的某几个部分，其余部分（包括�
 
   draftbot regen 要点.draft.md --section 履职成效     按标题中的文字指定
 
+  draftbot regen 要点.draft.md --section 项目建设     只重写小标题“（二）项目建设”这一项
+
   draftbot regen 要点.draft.md --failed                重新生成所有标记为失败的部分
 
   draftbot regen 要点.draft.md --section 4 --facts 新要点.md --provider deepseek
@@ -39,7 +41,7 @@ REGEN_HELP = """重新生成草稿中的某几个部分，其余部分（包括�
 def regen(
     draft: Path = typer.Argument(..., metavar="草稿", help="draftbot 生成的草稿（.md），或导出后在 Word/WPS 中改过的 .docx。"),
     section: list[str] = typer.Option(
-        [], "--section", "-s", help="要重新生成的部分：序号（3、三或第三部分）、开头、结尾、标题中的文字，或小标题（一）及其文字（重写它所在的部分），可重复。"
+        [], "--section", "-s", help="要重新生成的部分：序号（3、三或第三部分）、开头、结尾、标题中的文字，或小标题（一）及其文字（只重写这一项），可重复。"
     ),
     hint: str | None = typer.Option(None, "--hint", help="对重写的要求，原样交给模型（离线引擎不用）。"),
     failed: bool = typer.Option(False, "--failed", help="重新生成所有标记为“生成失败”的部分（包括开头和结尾）。"),
@@ -82,5 +84,12 @@ def _retry_command(draft: Path, result) -> str:
     """The command that retries exactly the parts that failed (they kept their old text, so
     `--failed` would not find a section that was fine before)."""
     labels = [label for label, r in zip(result.sections, result.results, strict=True) if r.failed]
-    names = [label.split("、", 1)[0] if "、" in label[:4] else label for label in labels]
+    names = [_spec(label) for label in labels]
     return f"draftbot regen {draft} " + " ".join(f"--section {n}" for n in names)
+
+
+def _spec(label: str) -> str:
+    """三 for 三、heading; （二）项目建设 for 第四部分中的（二）项目建设; the label itself otherwise."""
+    if "部分中的" in label:
+        return label.split("部分中的", 1)[1]
+    return label.split("、", 1)[0] if "、" in label[:4] else label

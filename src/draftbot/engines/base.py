@@ -41,11 +41,12 @@ class SectionRequest:
     hint: str | None = None
     current: str | None = None
     context: list[tuple[str, str]] = field(default_factory=list)
+    sub_item: str = ""  # rewriting only this sub-item of the section (（二）项目建设); "" for the whole part
     repair_round: int = 0  # which repair round asked for this rewrite (0: not a repair); for the audit log
 
     @property
     def rewrite(self) -> bool:
-        return bool(self.fix or self.hint or self.context)
+        return bool(self.fix or self.hint or self.context or self.sub_item)
 
     @property
     def kind(self) -> str:

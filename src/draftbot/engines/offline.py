@@ -42,6 +42,8 @@ class OfflineEngine(Engine):
             body = self._opening(request)
         elif kind == "closing":
             body = request.section.opening
+        elif request.sub_item:  # one （二） sub-item: its facts as 一是……；二是……。 (the heading stays)
+            body = enumerate_points([f.text for g in request.facts for f in g.all_facts()]) or f"具体工作和成效{TO_FILL}。"
         else:
             body = self._body(request)
         return SectionResult(request.section.id, body)
