@@ -106,7 +106,12 @@ def test_custom_prices_and_provider_table(tmp_path):
         ("concurrency = 'four'\n", "类型不对"),
         ("[prices]\ninput = 1\n", "价格"),
         ("provider = 'nope'\n", "未知的模型服务“nope”"),
-        ("concurrency = 0\n", "必须是正数"),
+        ("concurrency = 0\n", "应在 1～64 之间"),
+        ("timeout = inf\n", "timeout（来自配置文件"),
+        ("timeout = nan\n", "应在 1～3600 之间"),
+        ("retries = 1000000\n", "retries（来自配置文件"),
+        ("temperature = 99\n", "应在 0～2 之间"),
+        ("[prices]\ninput = inf\noutput = 1\ncached = 1\n", "prices.input"),
     ],
 )
 def test_bad_config_file_names_the_problem(tmp_path, toml, needle):

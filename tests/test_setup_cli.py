@@ -56,8 +56,15 @@ def test_config_set_validates_writes_the_user_file_and_names_it(tmp_path):
     assert "deepseek" in shown.stdout and "16384" in shown.stdout and "仅限本地    开" in shown.stdout
     for args, words in [
         (("provider", "nosuch"), "未知的模型服务“nosuch”"),
-        (("timeout", "abc"), "timeout 应是数字"),
-        (("concurrency", "0"), "不能小于 1"),
+        (("timeout", "abc"), "timeout 应是 1～3600 之间的数字"),
+        (("concurrency", "0"), "concurrency 应在 1～64 之间"),
+        (("timeout", "1e400"), "timeout 应在 1～3600 之间"),
+        (("timeout", "nan"), "timeout 应在 1～3600 之间"),
+        (("timeout", "-5"), "timeout 应在 1～3600 之间"),
+        (("retries", "1000000"), "retries 应在 0～20 之间"),
+        (("concurrency", "99999999999999999999"), "concurrency 应在 1～64 之间"),
+        (("temperature", "99"), "temperature 应在 0～2 之间"),
+        (("prices.input", "inf"), "prices.input 应在 0～100000 之间"),
         (("base_url", "localhost:8000/v1"), "应以 http:// 或 https:// 开头"),
         (("colour", "red"), "没有“colour”这个设置项"),
         (("api_key", KEY), "draftbot keys set"),
@@ -66,6 +73,14 @@ def test_config_set_validates_writes_the_user_file_and_names_it(tmp_path):
         assert bad.returncode == 2 and words in bad.stderr, (args, bad.stderr)
         assert "Traceback" not in bad.stderr
     assert user_file() == data  # a refused value changes nothing
+    (tmp_path / "facts.md").write_text("- 完成项目 3 个\n", encoding="utf-8")
+    for flag, value in (("--timeout", "nan"), ("--timeout", "inf"), ("--concurrency", "99999999999999999999")):
+        bad = run_cli("write", "facts.md", flag, value, cwd=tmp_path)
+        assert bad.returncode == 2 and f"命令行 {flag}）应在" in bad.stderr, (flag, value, bad.stderr)
+    (tmp_path / "draftbot.toml").write_text("timeout = inf\n", encoding="utf-8")
+    bad = run_cli("config", cwd=tmp_path)
+    assert bad.returncode == 2 and "timeout（来自配置文件" in bad.stderr and "1～3600" in bad.stderr, bad.stderr
+    (tmp_path / "draftbot.toml").unlink()
     assert KEY not in (home() / "draftbot.toml").read_text(encoding="utf-8")
 
 

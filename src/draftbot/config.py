@@ -14,6 +14,7 @@ DRAFTBOT_HOME moves the user config dir (tests point it at a temporary folder).
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -66,6 +67,18 @@ FILE_KEYS = {
     "audit_log": bool,  # record every model call in the local audit log (auditlog.py)
 }
 PRICE_KEYS = ("input", "cached", "output")
+# The allowed range of every numeric setting, checked in one place (check_number) wherever a value
+# comes from: config set, draftbot.toml / the user file, environment and command-line flags.
+RANGES = {
+    "context_tokens": (1000, 10_000_000),
+    "concurrency": (1, 64),
+    "timeout": (1, 3600),
+    "retries": (0, 20),
+    "temperature": (0, 2),
+    "max_output_tokens": (1, 1_000_000),
+    "backoff": (0, 60),
+    **{f"prices.{k}": (0, 100_000) for k in PRICE_KEYS},
+}
 
 
 @dataclass(frozen=True)
@@ -245,6 +258,8 @@ def load_config_file(path: Path) -> dict:
             raise ConfigError(f"配置文件 {path} 中有未知的设置项“{key}”。", hint=f"可用的设置项：{allowed}")
         if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
             raise ConfigError(f"配置文件 {path} 中“{key}”的值类型不对：{value!r}")
+        if key in RANGES:
+            check_number(key, value, f"配置文件 {path}")
     if "prices" in data:
         _check_prices(data["prices"], str(path))
     return data
@@ -261,8 +276,23 @@ def _toml_problem(exc: Exception) -> str:
 def _check_prices(prices: dict, where: str) -> None:
     for key in PRICE_KEYS:
         value = prices.get(key)
-        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+        if not isinstance(value, int | float) or isinstance(value, bool):
             raise ConfigError(f"{where} 的价格缺少或写错了“{key}”（每百万词元的价格，非负数）。")
+        check_number(f"prices.{key}", value, where)
+
+
+def check_number(key: str, value, where: str = ""):
+    """`value` if it is a finite number in RANGES[key]; ConfigError (exit 2) naming the range otherwise."""
+    low, high = RANGES[key]
+    integer = FILE_KEYS.get(key) is int
+    place = f"（来自{where}）" if where else " "
+    what = "整数" if integer else "数"
+    if isinstance(value, bool) or not isinstance(value, int | float) or (integer and not isinstance(value, int)):
+        raise ConfigError(f"{key}{place}应是 {low}～{high} 之间的{what}，现在是“{value}”。")
+    if not math.isfinite(value) or not low <= value <= high:
+        shown = value if math.isfinite(value) else "非有限数（inf/nan）"
+        raise ConfigError(f"{key}{place}应在 {low}～{high} 之间，现在是 {shown}。")
+    return value
 
 
 # -- resolution --------------------------------------------------------------------------------
@@ -316,6 +346,8 @@ def resolve_config(flags: dict | None = None, *, cwd: Path | None = None, enviro
             provider_level = level
     for level, layer in enumerate(layers):
         for key, value in layer.values.items():
+            if key in RANGES:
+                check_number(key, value, _source(layer, key))
             if key in PROVIDER_BOUND and level < provider_level:
                 continue
             values[key], sources[key] = value, _source(layer, key)
@@ -442,7 +474,6 @@ CLI_SETTABLE = (
     "max_output_tokens", "local_only", "audit_log", *sorted(PRICE_SETTINGS),
 )  # fmt: skip
 _TRUE, _FALSE = {"true", "yes", "on", "1", "是", "开"}, {"false", "no", "off", "0", "否", "关"}
-_MINIMUM = {"context_tokens": 1000, "concurrency": 1, "retries": 0, "max_output_tokens": 1, "timeout": 1}
 
 
 def user_config_file() -> Path:
@@ -486,11 +517,10 @@ def parse_setting(key: str, text: str, custom: dict | None = None):
     try:
         value = int(text) if kind is int else float(text)
     except ValueError:
+        low, high = RANGES[key]
         what = "整数" if kind is int else "数字"
-        raise ConfigError(f"{key} 应是{what}，而不是“{text}”。") from None
-    if value < _MINIMUM.get(key, 0):
-        raise ConfigError(f"{key} 不能小于 {_MINIMUM.get(key, 0)}，现在是 {text}。")
-    return int(value) if kind is int else (float(value) if kind is float else value)
+        raise ConfigError(f"{key} 应是 {low}～{high} 之间的{what}，而不是“{text}”。") from None
+    return check_number(key, int(value) if kind is int else float(value))
 
 
 def _load_document(path: Path):

@@ -129,7 +129,7 @@ def config(
     echo(_status(cfg, preview))
 
 
-@config_app.command("set", help=SET_HELP)
+@config_app.command("set", help=SET_HELP, context_settings={"ignore_unknown_options": True})  # -5 is a value
 def config_set(
     key: str = typer.Argument(..., metavar="设置项", help="设置项，如 provider、model、base_url、context。"),
     value: str = typer.Argument(..., metavar="值", help="新的值。"),
