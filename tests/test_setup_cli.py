@@ -223,3 +223,31 @@ def test_a_stopped_server_fails_fast_with_one_quick_retry(tmp_path):
     assert "draftbot config test" in result.stderr
     assert result.stderr.count("重试") <= 1  # one quick retry for the whole run, not four per part
     assert not (tmp_path / "facts.draft.md").exists()
+
+
+def test_config_test_local_only_goes_direct_like_write(tmp_path):
+    """A proxy in the environment is ignored with --local-only (as by write): the loopback server answers."""
+    proxy = f"http://127.0.0.1:{free_port()}"  # nothing listens there: going through it would fail
+    env = {name: proxy for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")}
+    env.update({"NO_PROXY": "", "no_proxy": ""})
+    with FakeOpenAI() as server:
+        args = ("config", "test", "--base-url", server.base_url, "--model", "fake-model")
+        direct = run_cli(*args, "--local-only", cwd=tmp_path, env=env)
+        assert direct.returncode == 0, direct.stderr
+        assert "结论：可以使用" in direct.stdout and len(server.chat_requests) == 1
+        proxied = run_cli(*args, cwd=tmp_path, env=env)  # without --local-only the proxy is honoured
+        assert proxied.returncode == 3 and len(server.chat_requests) == 1, proxied.stderr
+
+
+def test_config_test_refuses_an_empty_answer_and_cleans_a_junk_one(tmp_path):
+    args = ("config", "test", "--base-url", None, "--model", "fake-model")
+    with FakeOpenAI(default=Reply(content="")) as server:
+        empty = run_cli(*(a or server.base_url for a in args), cwd=tmp_path)
+    assert empty.returncode == 3, empty.stdout + empty.stderr
+    assert "返回了空内容" in empty.stderr and "可以使用" not in empty.stdout + empty.stderr
+    assert "Traceback" not in empty.stderr
+    with FakeOpenAI(default=Reply(content="好\x00\x1b[2J\x1b]0;title\x07\x08")) as server:
+        junk = run_cli(*(a or server.base_url for a in args), cwd=tmp_path)
+    assert junk.returncode == 0, junk.stderr
+    assert "回答“好[2J]" in junk.stdout
+    assert not any(ch in junk.stdout + junk.stderr for ch in "\x00\x1b\x07\x08")

@@ -57,7 +57,8 @@ def test_model(flags: dict, *, local_only: bool = False) -> list[str]:
     from draftbot.config import resolve_config
     from draftbot.engines.selftest import test_connection
 
-    cfg = resolve_config({k: v for k, v in flags.items() if v is not None})
+    flags = {k: v for k, v in flags.items() if v is not None}
+    cfg = resolve_config({**flags, "local_only": True} if local_only else flags)
     if not cfg.configured:
         from draftbot.errors import ConfigError
 
@@ -65,7 +66,7 @@ def test_model(flags: dict, *, local_only: bool = False) -> list[str]:
             "还没有设置大模型，没有可以试连的服务。",
             hint="先运行 draftbot config set provider 服务名（如 deepseek、ollama），再运行 draftbot config test。",
         )
-    if (local_only or cfg.local_only) and cfg.base_url:  # refused before a key is asked for
+    if cfg.local_only and cfg.base_url:  # refused before a key is asked for
         from draftbot.localonly import require_local
 
         require_local(cfg.base_url)

@@ -47,6 +47,18 @@ def http_client(cfg):
     return async_client(bool(getattr(cfg, "local_only", False)), **http_client_options(cfg))
 
 
+def sync_http_client(cfg):
+    """The synchronous counterpart of http_client (`config test`'s one request): the same options,
+    and with --local-only the same policy (no proxy from the environment, no redirects, hosts checked)."""
+    if getattr(cfg, "local_only", False):
+        from draftbot.localonly import sync_client
+
+        return sync_client(True, **http_client_options(cfg))
+    import openai
+
+    return openai.DefaultHttpxClient(**http_client_options(cfg))
+
+
 class ChatStream:
     """Streams answers; `aclose` releases the connection pool."""
 

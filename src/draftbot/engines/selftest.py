@@ -22,11 +22,12 @@ def test_connection(cfg: ModelConfig) -> list[str]:
 
     name = cfg.provider or "自定义服务"
     lines = [f"试连 {name}：模型 {cfg.model}，地址 {safe_url(cfg.base_url)}"]
-    from draftbot.engines.client import http_client_options
+    from draftbot.engines.client import sync_http_client
+    from draftbot.localonly import refusal_in
 
     client = openai.OpenAI(
         base_url=cfg.base_url, api_key=cfg.api_key or "not-needed", timeout=min(cfg.timeout, 30.0), max_retries=0,
-        http_client=openai.DefaultHttpxClient(**http_client_options(cfg)),  # the same connection policy
+        http_client=sync_http_client(cfg),  # the connection policy of draftbot write
     )
     profile = profile_for(cfg.provider, cfg.base_url)
     cap = {profile.cap_field: ANSWER_CAP}
@@ -36,18 +37,34 @@ def test_connection(cfg: ModelConfig) -> list[str]:
             model=cfg.model, messages=[{"role": "user", "content": PROBE_PROMPT}], **cap
         )
     except Exception as exc:  # noqa: BLE001 - every failure is classified and explained
+        refused = refusal_in(exc)
+        if refused is not None:  # as in draftbot write: the refusal itself, with its hint
+            raise ModelError(refused.message, hint=refused.hint) from exc
         raise ModelError(f"试连失败：{classify(exc).reason}。", hint=_hint(classify(exc), cfg)) from exc
     finally:
         client.close()
     seconds = time.monotonic() - started
-    answer = (reply.choices[0].message.content or "").strip() if reply.choices else ""
+    answer = printable((reply.choices[0].message.content or "") if reply.choices else "").strip()
+    if not answer:  # draftbot write would fail the same way (模型返回了空内容)
+        raise ModelError(
+            f"试连失败：服务可以连接（{seconds:.1f} 秒），但模型 {printable(reply.model or cfg.model or '')} 返回了空内容，"
+            "draftbot write 无法用它起草。",
+            hint="请换一个模型（--model），或检查服务端的模型是否已正确加载、对话模板是否正确。",
+        )
     lines.append(f"  服务：可以连接（{seconds:.1f} 秒得到回答）")
     lines.append("  密钥：已被接受" if cfg.needs_key or cfg.api_key else "  密钥：不需要")
-    shown = f"“{answer[:20]}”" if answer else "（空回答）"
-    lines.append(f"  模型：{reply.model or cfg.model} 可以使用，回答 {shown}")
+    lines.append(f"  模型：{printable(reply.model or cfg.model or '')} 可以使用，回答“{answer[:20]}”")
     lines.append(_window_line(cfg, bool(cfg.base_url) and profile.probe))
     lines.append("结论：可以使用。draftbot write 要点.md 会用这个模型起草。")
     return lines
+
+
+def printable(text: str) -> str:
+    """`text` without control characters (NUL, ESC …: a server's junk must not drive the terminal)."""
+    import unicodedata
+
+    text = text.replace("\n", " ").replace("\t", " ")
+    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf"))
 
 
 def _hint(error, cfg: ModelConfig) -> str:
